@@ -1,0 +1,148 @@
+"""Errors and input issues.
+
+Owns the exception tree and the stable codes of everything that can go wrong. Messages for people are
+rendered from :mod:`eligibility.labels`; the codes here never change meaning once published.
+
+Exception tree::
+
+    EligibilityError            base of every error this package raises on purpose
+    ├── RuleSetError            rule files are invalid; holds every RuleProblem found, raised once
+    ├── InputError              strict mode: the input has error-severity issues; holds every Issue
+    └── RegimeError             no rule set is in force for the requested as_of / purpose / regime
+
+Input problems in batch are not exceptions: they are :class:`Issue` rows collected in a frame.
+Bugs stay ordinary exceptions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+__all__ = [
+    "EligibilityError",
+    "InputError",
+    "Issue",
+    "IssueCode",
+    "ProblemCode",
+    "RegimeError",
+    "RuleProblem",
+    "RuleSetError",
+    "Severity",
+]
+
+
+class Severity(StrEnum):
+    """How serious an input issue is. Errors make the CLI exit 1; warnings do not."""
+
+    ERROR = "error"
+    WARNING = "warning"
+
+
+class ProblemCode(StrEnum):
+    """Stable slugs of rule-file problems."""
+
+    YAML_SYNTAX = "yaml_syntax"
+    UNKNOWN_KEY = "unknown_key"
+    MISSING_KEY = "missing_key"
+    WRONG_TYPE = "wrong_type"
+    DUPLICATE_ID = "duplicate_id"
+    UNKNOWN_FIELD = "unknown_field"
+    UNKNOWN_TIER = "unknown_tier"
+    UNKNOWN_GROUP = "unknown_group"
+    UNKNOWN_CATEGORY = "unknown_category"
+    BAD_LITERAL = "bad_literal"
+    UNIT_MISMATCH = "unit_mismatch"
+    NOT_NUMERIC = "not_numeric"
+    BAND_OVERLAP = "band_overlap"
+    BAND_GAP = "band_gap"
+    BAND_EMPTY = "band_empty"
+    MAX_MISMATCH = "max_mismatch"
+    UNREACHABLE_MARK = "unreachable_mark"
+    EXPR_SYNTAX = "expr_syntax"
+    EXPR_FORBIDDEN = "expr_forbidden"
+    EXPR_ARITY = "expr_arity"
+    DEPENDENCY_CYCLE = "dependency_cycle"
+    BAD_DATES = "bad_dates"
+    NO_RULES = "no_rules"
+
+
+class IssueCode(StrEnum):
+    """Stable slugs of input-data issues."""
+
+    NOT_A_NUMBER = "not_a_number"
+    NEGATIVE_VALUE = "negative_value"
+    OUT_OF_RANGE = "out_of_range"
+    UNKNOWN_CATEGORY = "unknown_category"
+    BAD_BOOL = "bad_bool"
+    BAD_DATE = "bad_date"
+    MISSING_KEY = "missing_key"
+    DUPLICATE_KEY = "duplicate_key"
+    UNMAPPED_COLUMN = "unmapped_column"
+    BLANK_EXPIRY = "blank_expiry"
+    UNREADABLE_FILE = "unreadable_file"
+
+
+@dataclass(frozen=True)
+class RuleProblem:
+    """One problem in a rule file, located as precisely as the YAML allows.
+
+    Attributes:
+        file: path of the rule file.
+        line: 1-based line, or 0 when the problem concerns the file as a whole.
+        path: location inside the file, e.g. ``criteria.all[2].compare.value``.
+        code: stable slug (:class:`ProblemCode`).
+        detail: the offending value or a short technical detail.
+        suggestion: a "did you mean" candidate, if any.
+    """
+
+    file: str
+    line: int
+    path: str
+    code: ProblemCode
+    detail: str = ""
+    suggestion: str | None = None
+
+
+@dataclass(frozen=True)
+class Issue:
+    """One input-data issue. Rows are 1-based as the user sees them in the spreadsheet."""
+
+    code: IssueCode
+    severity: Severity
+    row: int | None
+    field: str | None
+    header: str | None
+    value: str | None
+    sheet: str | None = None
+
+
+class EligibilityError(Exception):
+    """Base of every error raised on purpose by this package."""
+
+
+@dataclass
+class RuleSetError(EligibilityError):
+    """Rule files are invalid. ``problems`` lists every problem found in one pass."""
+
+    problems: Sequence[RuleProblem] = field(default_factory=list)
+
+    def __str__(self) -> str:
+        lines = [f"{len(self.problems)} problem(s) in rule files:"]
+        lines += [f"  {p.file}:{p.line}: {p.path}: {p.code} {p.detail}" for p in self.problems]
+        return "\n".join(lines)
+
+
+@dataclass
+class InputError(EligibilityError):
+    """Strict mode: the input has error-severity issues; ``issues`` holds all of them."""
+
+    issues: Sequence[Issue] = field(default_factory=list)
+
+    def __str__(self) -> str:
+        return f"{len(self.issues)} input issue(s); first: {self.issues[0] if self.issues else None}"
+
+
+class RegimeError(EligibilityError):
+    """No rule set is in force for the requested date, purpose or regime."""

@@ -1,0 +1,422 @@
+"""Frozen pydantic models of rule files: the declarative language.
+
+Owns the *shape* of ``rules/*.yaml``: tier metadata, the field catalogue, criteria trees, points tables
+and the size classification. Cross-references (fields exist, bands contiguous, marks reachable) are
+checked in :mod:`eligibility.ruleset`; nothing here reads files or computes.
+
+A criterion is exactly one of ``all``, ``any``, ``compare``, ``match``, ``review``, ``requires`` or
+``score``. An indicator of a points table is exactly one of ``bands``, ``lookup``, ``per``, ``count``,
+``cascade``, ``input`` or ``best_of``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from eligibility.units import Unit
+
+__all__ = [
+    "Bands",
+    "Cascade",
+    "Choice",
+    "CascadeStep",
+    "Catalogue",
+    "Classification",
+    "ClassificationTable",
+    "Compare",
+    "Count",
+    "Criterion",
+    "FieldDef",
+    "Group",
+    "Indicator",
+    "InputScore",
+    "Lookup",
+    "Margin",
+    "Match",
+    "Measure",
+    "Missing",
+    "Per",
+    "Points",
+    "Range",
+    "Requires",
+    "Review",
+    "RuleSetFile",
+    "RuleSetMeta",
+    "ScoreTest",
+    "Source",
+    "TierCatalogue",
+    "TierDef",
+]
+
+Op = Literal[">=", ">", "<=", "<"]
+Purpose = Literal["apply", "review"]
+Confidence = Literal["H", "M", "L"]
+Number = float | str  # a number, or a literal such as "100万元" or "3%"
+
+
+class Frozen(BaseModel):
+    """Base of every rule-file model: immutable, unknown keys rejected."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+
+
+def _exactly_one(model: BaseModel, kinds: tuple[str, ...], what: str) -> None:
+    present = [k for k in kinds if getattr(model, k) is not None]
+    if len(present) != 1:
+        raise ValueError(f"{what} needs exactly one of {', '.join(kinds)}; found {present or 'none'}")
+
+
+class Source(Frozen):
+    """Where a number comes from: document, article, and how sure we are of it."""
+
+    document: str
+    article: str | None = None
+    confidence: Confidence | None = None
+    note: str | None = None
+
+
+class Margin(Frozen):
+    """Borderline margin of a threshold: absolute (in the field's unit, literals allowed) or relative."""
+
+    absolute: Number | None = None
+    relative: float | None = Field(default=None, ge=0)
+
+    @model_validator(mode="after")
+    def _one(self) -> Margin:
+        _exactly_one(self, ("absolute", "relative"), "margin")
+        return self
+
+
+class Choice(Frozen):
+    """One value of a categorical field."""
+
+    label_zh: str
+    label_en: str | None = None
+    aliases: list[str] = Field(default_factory=list)
+
+
+class FieldDef(Frozen):
+    """An input field (or, with ``expr``, a derived one) of the catalogue (SPEC §4)."""
+
+    id: str
+    label_zh: str
+    label_en: str | None = None
+    unit: Unit
+    years: list[Literal["y1", "y2", "y3"]] | None = None
+    aliases: list[str] = Field(default_factory=list)
+    choices: dict[str, Choice] | None = None
+    choices_from: Literal["tiers"] | None = None
+    min: float | None = None
+    max: float | None = None
+    expr: str | None = None
+    levers: list[str] = Field(default_factory=list)
+    margin: Margin | None = None
+    note: str | None = None
+
+
+class Catalogue(Frozen):
+    """``rules/fields.yaml``: units' default margins, input fields and derived fields."""
+
+    version: str
+    margins: dict[Unit, Margin]
+    fields: list[FieldDef]
+    derived: list[FieldDef] = Field(default_factory=list)
+
+
+class TierDef(Frozen):
+    """A tier of the ladder (SPEC §2)."""
+
+    id: str
+    label_zh: str
+    label_en: str | None = None
+    rank: int | None = None
+    aliases: list[str] = Field(default_factory=list)
+
+
+class TierCatalogue(Frozen):
+    """``rules/tiers.yaml``: the tiers and their order on the ladder."""
+
+    tiers: list[TierDef]
+
+
+class Compare(Frozen):
+    """``<field> <op> <value>``, with an optional borderline margin."""
+
+    field: str
+    op: Op
+    value: Number
+    margin: Margin | None = None
+
+
+class Match(Frozen):
+    """The field's value is one of ``in`` (category ids or booleans)."""
+
+    field: str
+    in_: list[str | bool] = Field(alias="in", min_length=1)
+
+
+class Review(Frozen):
+    """A qualitative item judged by a person; ``verdict`` names an optional boolean verdict column."""
+
+    verdict: str | None = None
+
+
+class Requires(Frozen):
+    """The result of another tier for the same firm must pass (e.g. the size test)."""
+
+    tier: str
+
+
+class ScoreTest(Frozen):
+    """The points total (or a group subtotal) compared with a mark."""
+
+    group: str = "total"
+    op: Op = ">="
+    value: float
+    margin: Margin | None = None
+
+
+class Missing(Frozen):
+    """An explicit, recorded assumption used instead of ``unknown`` when the input is missing."""
+
+    assume: float | bool | str
+    when: Literal["column_absent", "blank"] = "column_absent"
+    note_zh: str
+    note_en: str | None = None
+
+
+class Criterion(Frozen):
+    """A node of a criteria tree."""
+
+    id: str
+    label_zh: str
+    label_en: str | None = None
+    source: Source | None = None
+    route: str | None = None
+    note: str | None = None
+    missing: Missing | None = None
+    all: list[Criterion] | None = None
+    any: list[Criterion] | None = None
+    compare: Compare | None = None
+    match: Match | None = None
+    review: Review | None = None
+    requires: Requires | None = None
+    score: ScoreTest | None = None
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> Criterion:
+        _exactly_one(self, KINDS, "criterion")
+        return self
+
+    @property
+    def kind(self) -> str:
+        """The one kind key this node uses."""
+        return next(k for k in KINDS if getattr(self, k) is not None)
+
+    @property
+    def children(self) -> list[Criterion]:
+        """Sub-criteria of an ``all``/``any`` node, else empty."""
+        return self.all or self.any or []
+
+
+KINDS = ("all", "any", "compare", "match", "review", "requires", "score")
+
+
+class Range(Frozen):
+    """One band of a bands indicator: explicit bound operators, any side may be open."""
+
+    gt: Number | None = None
+    ge: Number | None = None
+    lt: Number | None = None
+    le: Number | None = None
+    points: float
+
+    @model_validator(mode="after")
+    def _bounds(self) -> Range:
+        if self.gt is not None and self.ge is not None:
+            raise ValueError("a band takes gt or ge, not both")
+        if self.lt is not None and self.le is not None:
+            raise ValueError("a band takes lt or le, not both")
+        return self
+
+
+class Bands(Frozen):
+    """Points by the band the field's value falls in; bands must tile the number line."""
+
+    field: str
+    ranges: list[Range] = Field(min_length=1)
+
+
+class Lookup(Frozen):
+    """Points by category (or boolean ``true``/``false``)."""
+
+    field: str
+    map: dict[str, float]
+
+
+class Per(Frozen):
+    """``points`` for every full ``step`` of the field, capped at ``max`` ("1 point per 2 years")."""
+
+    field: str
+    step: Number
+    points: float
+    max: float
+
+
+class Count(Frozen):
+    """``points`` for every true boolean among ``fields``, capped at ``max`` ("3 per item, max 5")."""
+
+    fields: list[str] = Field(min_length=1)
+    points: float
+    max: float
+
+
+class CascadeStep(Frozen):
+    """A step of a cascade: the first step whose comparison holds gives its points."""
+
+    field: str
+    op: Op
+    value: Number
+    points: float
+
+
+class Cascade(Frozen):
+    """Ordered steps over possibly different fields; ``otherwise`` when none holds."""
+
+    steps: list[CascadeStep] = Field(min_length=1)
+    otherwise: float = 0
+
+
+class InputScore(Frozen):
+    """A score supplied as an input column (e.g. the provincial 特色化 slot), clipped to ``[0, max]``."""
+
+    field: str
+    max: float
+
+
+class Measure(Frozen):
+    """One way of scoring an indicator; ``best_of`` takes the better of several."""
+
+    id: str | None = None
+    label_zh: str | None = None
+    bands: Bands | None = None
+    lookup: Lookup | None = None
+    per: Per | None = None
+    count: Count | None = None
+    cascade: Cascade | None = None
+    input: InputScore | None = None
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> Measure:
+        _exactly_one(self, MEASURE_KINDS, "measure")
+        return self
+
+    @property
+    def kind(self) -> str:
+        """The one kind key this measure uses."""
+        return next(k for k in MEASURE_KINDS if getattr(self, k) is not None)
+
+
+MEASURE_KINDS = ("bands", "lookup", "per", "count", "cascade", "input")
+
+
+class Indicator(Frozen):
+    """A scored indicator with its declared maximum."""
+
+    id: str
+    label_zh: str
+    label_en: str | None = None
+    source: Source | None = None
+    max: float
+    bands: Bands | None = None
+    lookup: Lookup | None = None
+    per: Per | None = None
+    count: Count | None = None
+    cascade: Cascade | None = None
+    input: InputScore | None = None
+    best_of: list[Measure] | None = None
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> Indicator:
+        _exactly_one(self, (*MEASURE_KINDS, "best_of"), "indicator")
+        return self
+
+    @property
+    def measures(self) -> list[Measure]:
+        """The measures of this indicator (one, or several for ``best_of``)."""
+        if self.best_of is not None:
+            return list(self.best_of)
+        kind = next(k for k in MEASURE_KINDS if getattr(self, k) is not None)
+        return [Measure.model_validate({kind: getattr(self, kind)})]
+
+
+class Group(Frozen):
+    """A group of indicators with its declared maximum."""
+
+    id: str
+    label_zh: str
+    label_en: str | None = None
+    max: float
+    indicators: list[Indicator] = Field(min_length=1)
+
+
+class Points(Frozen):
+    """A points table: groups of indicators, with a declared total maximum."""
+
+    max: float
+    groups: list[Group] = Field(min_length=1)
+
+
+class ClassificationTable(Frozen):
+    """Lower bounds per class for some industries (300号): a class needs every bound met."""
+
+    industries: list[str] = Field(min_length=1)
+    source: Source | None = None
+    bounds: dict[str, dict[str, Number]]
+
+
+class Classification(Frozen):
+    """Size classes by industry: the first class (in order) whose bounds are all met; else the last."""
+
+    by: str
+    op: Op = ">="
+    classes: list[str] = Field(min_length=2)
+    class_labels_zh: dict[str, str]
+    eligible_classes: list[str] = Field(min_length=1)
+    tables: list[ClassificationTable] = Field(min_length=1)
+
+
+class RuleSetMeta(Frozen):
+    """Tier metadata of a rule set."""
+
+    id: str
+    tier: str
+    version: str
+    regime: str
+    label_zh: str
+    label_en: str | None = None
+    source: Source
+    effective_from: dt.date
+    effective_to: dt.date | None = None
+    purposes: list[Purpose] = Field(min_length=1)
+    validity_years: int | None = None
+    requires_title: str | None = None
+    note: str | None = None
+
+
+class RuleSetFile(Frozen):
+    """One rule file: metadata, then a criteria tree, a points table and/or a classification."""
+
+    ruleset: RuleSetMeta
+    points: Points | None = None
+    classification: Classification | None = None
+    criteria: Criterion | None = None
+
+    @model_validator(mode="after")
+    def _has_body(self) -> RuleSetFile:
+        if self.criteria is None and self.classification is None:
+            raise ValueError("a rule set needs criteria or a classification")
+        return self
