@@ -1,0 +1,448 @@
+"""``evaluate`` and ``assess_one``: the public entry points, and the :class:`Assessment` they return.
+
+Owns choosing the rule set of every tier (by ``as_of``, purpose and an optional regime), running the
+vectorised core in dependency order, and the views of the result: the wide table of SPEC §7, the tidy
+per-criterion trace and the nested per-firm record. The views are built on demand from the columnar
+results; nothing per firm is kept as Python objects.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from eligibility.errors import Issue, RegimeError, Severity
+from eligibility.flags import FLAG_NAMES, Flags, Titles, compute_flags, current_titles
+from eligibility.ingest import InputTable, Prepared, prepare
+from eligibility.models import Criterion, RuleSetFile
+from eligibility.ruleset import RuleSet, load_rules, walk_criteria
+from eligibility.scoring.engine import TierResult, derive_columns, evaluate_tier
+from eligibility.scoring.logic import Status
+
+__all__ = ["CRITERION_STATUS_NAMES", "STATUS_NAMES", "Assessment", "assess_one", "evaluate"]
+
+Purpose = Literal["apply", "review"]
+STATUS_NAMES = np.array(["ineligible", "incomplete", "review", "eligible"], dtype=object)
+CRITERION_STATUS_NAMES = np.array(["fail", "unknown", "review", "pass"], dtype=object)
+_STATUS_OF_CODE = {int(s): str(STATUS_NAMES[int(s)]) for s in Status}
+_CRITERION_OF_CODE = {int(s): str(CRITERION_STATUS_NAMES[int(s)]) for s in Status}
+
+
+def _as_date(value: dt.date | str) -> dt.date:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError:
+        raise RegimeError(f"as_of must be a date YYYY-MM-DD, got {value!r}") from None
+
+
+def evaluate(
+    data: pd.DataFrame | InputTable | Prepared,
+    rules: RuleSet | None = None,
+    *,
+    as_of: dt.date | str,
+    purpose: Purpose = "apply",
+    regime: str | None = None,
+    tiers: Sequence[str] | None = None,
+    horizon_months: int = 12,
+    strict: bool = False,
+) -> Assessment:
+    """Evaluate every tier for every firm in one vectorised pass.
+
+    Args:
+        data: a DataFrame whose columns are canonical field ids, an :class:`InputTable`, or an
+            already prepared input.
+        rules: loaded rules; the bundled ``rules/`` when omitted.
+        as_of: assessment date; picks the rule set of each tier (SPEC §2).
+        purpose: ``apply`` (new application) or ``review`` (复核 of a title held).
+        regime: replay a round under a named regime (e.g. ``"63号"``) instead of the one in force.
+        tiers: evaluate only these tiers (and what they require); all tiers by default.
+        horizon_months: how far ahead an expiring title counts for the at-risk flag.
+        strict: raise :class:`~eligibility.errors.InputError` on error-severity input issues.
+
+    Raises:
+        RegimeError: when ``as_of`` is not a date or no rule set of any requested tier is in force.
+    """
+    rules = rules if rules is not None else load_rules()
+    day = _as_date(as_of)
+    if purpose not in ("apply", "review"):
+        raise RegimeError(f"purpose must be apply or review, got {purpose!r}")
+    prepared = data if isinstance(data, Prepared) else prepare(data, rules, strict=strict)
+    columns = derive_columns(rules, prepared.columns, prepared.n)
+    wanted = _with_dependencies(rules, tiers)
+    results, skipped = _run(rules, prepared, columns, day, purpose, regime, wanted)
+    if not results:
+        raise RegimeError(f"no rule set in force at {day} for purpose {purpose} (regime {regime})")
+    titles, title_issues = current_titles(rules, prepared, day, horizon_months)
+    review_results = results
+    if purpose == "apply" and titles.expiring.any():
+        held = {str(t) for t in titles.tier[titles.expiring]}
+        review_results, _ = _run(rules, prepared, columns, day, "review", regime, _with_dependencies(rules, held))
+    issues = sorted([*prepared.issues, *title_issues], key=lambda x: (x.row or 0, x.field or ""))
+    issue_rows = np.isin(prepared.rows, [i.row for i in issues if i.row is not None])
+    flags = compute_flags(rules, prepared, results, review_results, titles, issue_rows)
+    return Assessment(
+        rules=rules,
+        as_of=day,
+        purpose=purpose,
+        regime=regime,
+        prepared=prepared,
+        results=results,
+        review_results=review_results,
+        titles=titles,
+        flags=flags,
+        issues=issues,
+        skipped=skipped,
+    )
+
+
+def assess_one(
+    firm: Mapping[str, Any],
+    rules: RuleSet | None = None,
+    *,
+    as_of: dt.date | str,
+    purpose: Purpose = "apply",
+    regime: str | None = None,
+) -> dict[str, Any]:
+    """Assess a single firm given as a mapping of canonical field ids; same results as :func:`evaluate`.
+
+    Returns:
+        The nested per-firm record (see :meth:`Assessment.firm`).
+    """
+    frame = pd.DataFrame([dict(firm)])
+    return evaluate(frame, rules, as_of=as_of, purpose=purpose, regime=regime).firm(0)
+
+
+def _with_dependencies(rules: RuleSet, tiers: Sequence[str] | set[str] | None) -> list[str]:
+    order = rules.tier_order()
+    if tiers is None:
+        return order
+    unknown = [t for t in tiers if t not in rules.tiers]
+    if unknown:
+        raise RegimeError(f"unknown tier(s): {', '.join(unknown)}")
+    needed: set[str] = set()
+    stack = list(tiers)
+    while stack:
+        tier = stack.pop()
+        if tier in needed:
+            continue
+        needed.add(tier)
+        for rs in rules.for_tier(tier):
+            if rs.criteria is not None:
+                stack.extend(n.requires.tier for n in walk_criteria(rs.criteria) if n.requires is not None)
+    return [t for t in order if t in needed]
+
+
+def _run(
+    rules: RuleSet,
+    prepared: Prepared,
+    columns: dict[str, npt.NDArray[np.float64]],
+    as_of: dt.date,
+    purpose: str,
+    regime: str | None,
+    tiers: Sequence[str],
+) -> tuple[dict[str, TierResult], dict[str, str]]:
+    results: dict[str, TierResult] = {}
+    skipped: dict[str, str] = {}
+    for tier in tiers:
+        chosen = rules.select(tier, as_of, purpose, regime) if regime else None
+        chosen = chosen or rules.select(tier, as_of, purpose)
+        if chosen is None:
+            skipped[tier] = "no_ruleset_in_force" if rules.for_tier(tier) else "no_ruleset"
+            continue
+        results[tier] = evaluate_tier(chosen, rules, prepared, columns, results, as_of)
+    return results, skipped
+
+
+def _join_masks(labels: Sequence[str], masks: Sequence[npt.NDArray[np.bool_]], n: int) -> npt.NDArray[np.object_]:
+    """Per firm, the labels whose mask is set, joined by ``;`` — vectorised through bit keys."""
+    out = np.full(n, "", dtype=object)
+    if not labels:
+        return out
+    keys = np.zeros(n, dtype=np.int64)
+    chunks: list[npt.NDArray[np.int64]] = []
+    for position, mask in enumerate(masks):
+        if position and position % 62 == 0:
+            chunks.append(keys)
+            keys = np.zeros(n, dtype=np.int64)
+        keys |= mask.astype(np.int64) << (position % 62)
+    chunks.append(keys)
+    stacked = np.stack(chunks, axis=1)
+    unique, inverse = np.unique(stacked, axis=0, return_inverse=True)
+    texts = []
+    for row in unique:  # one iteration per distinct combination, not per firm
+        chosen = [labels[i] for i in range(len(labels)) if (int(row[i // 62]) >> (i % 62)) & 1]
+        texts.append(";".join(chosen))
+    return np.array(texts, dtype=object)[inverse.reshape(-1)]
+
+
+@dataclass
+class Assessment:
+    """The result of :func:`evaluate`: columnar per tier, with views built on demand."""
+
+    rules: RuleSet
+    as_of: dt.date
+    purpose: str
+    regime: str | None
+    prepared: Prepared
+    results: dict[str, TierResult]
+    review_results: dict[str, TierResult]
+    titles: Titles
+    flags: Flags
+    issues: list[Issue]
+    skipped: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def n(self) -> int:
+        """Number of firms."""
+        return self.prepared.n
+
+    @property
+    def tiers(self) -> list[str]:
+        """Evaluated tier ids, dependencies first."""
+        return list(self.results)
+
+    def has_errors(self) -> bool:
+        """Whether any input issue has error severity."""
+        return any(i.severity is Severity.ERROR for i in self.issues)
+
+    def status(self, tier: str) -> npt.NDArray[np.object_]:
+        """Status names of ``tier`` for every firm."""
+        result: npt.NDArray[np.object_] = STATUS_NAMES[self.results[tier].status]
+        return result
+
+    def borderline(self, tier: str) -> npt.NDArray[np.object_]:
+        """``thin_pass``, ``near_miss`` or an empty string per firm."""
+        result = self.results[tier]
+        out = np.full(self.n, "", dtype=object)
+        out[result.thin_pass] = "thin_pass"
+        out[result.near_miss] = "near_miss"
+        return out
+
+    def failed(self, tier: str) -> npt.NDArray[np.object_]:
+        """Per firm, the ids of the failed criteria that made the tier fail, ``;``-separated."""
+        result = self.results[tier]
+        return _join_masks(list(result.blame), list(result.blame.values()), self.n)
+
+    def route(self, tier: str) -> npt.NDArray[np.object_]:
+        """Per firm, the route(s) that qualified (``score``, ``direct``, …) when eligible."""
+        result = self.results[tier]
+        return _join_masks(list(result.routes), list(result.routes.values()), self.n)
+
+    def size_class(self) -> npt.NDArray[np.object_] | None:
+        """``medium``/``small``/``micro``/``large`` per firm, or empty where undetermined."""
+        result = self.results.get("sme_size")
+        if result is None or result.size_class is None or result.ruleset.classification is None:
+            return None
+        names = np.array([*result.ruleset.classification.classes, ""], dtype=object)
+        codes = np.where(result.size_class < 0, len(names) - 1, result.size_class)
+        out: npt.NDArray[np.object_] = names[codes]
+        return out
+
+    def wide(self) -> pd.DataFrame:
+        """The machine-readable table of SPEC §7: one row per input row, in input order."""
+        text = self.prepared.text
+        data: dict[str, Any] = {
+            "credit_code": text.get("credit_code", np.full(self.n, None, dtype=object)),
+            "name": text.get("name", np.full(self.n, None, dtype=object)),
+        }
+        for tier, result in self.results.items():
+            data[f"{tier}.status"] = self.status(tier)
+            if result.points is not None:
+                low, high = result.points.total
+                data[f"{tier}.score"] = np.where(low == high, low, np.nan)
+                data[f"{tier}.score_min"] = low
+                data[f"{tier}.score_max"] = high
+            else:
+                for suffix in ("score", "score_min", "score_max"):
+                    data[f"{tier}.{suffix}"] = np.full(self.n, np.nan)
+            data[f"{tier}.borderline"] = self.borderline(tier)
+            data[f"{tier}.failed"] = self.failed(tier)
+            data[f"{tier}.route"] = self.route(tier)
+            if tier == "sme_size":
+                data["sme_size.class"] = self.size_class()
+        for name in FLAG_NAMES:
+            data[f"flag.{name}"] = self.flags.get(name)
+        return pd.DataFrame(data)
+
+    def criteria(self, tier: str) -> dict[str, Criterion]:
+        """Criterion nodes of a tier's rule set by id."""
+        ruleset = self.results[tier].ruleset
+        return {c.id: c for c in walk_criteria(ruleset.criteria)} if ruleset.criteria else {}
+
+    def trace(self, tiers: Sequence[str] | None = None) -> pd.DataFrame:
+        """The tidy per-criterion trace: one row per firm × tier × leaf criterion (built on demand)."""
+        frames = []
+        codes = self.prepared.text.get("credit_code", np.full(self.n, None, dtype=object))
+        for tier in tiers or self.tiers:
+            result = self.results[tier]
+            for leaf in result.leaves.values():
+                frames.append(
+                    pd.DataFrame(
+                        {
+                            "row": self.prepared.rows,
+                            "credit_code": codes,
+                            "tier": tier,
+                            "criterion": leaf.id,
+                            "kind": leaf.kind,
+                            "status": CRITERION_STATUS_NAMES[leaf.status],
+                            "field": leaf.field,
+                            "value": _array(leaf.value, self.n),
+                            "value_high": _array(leaf.value_high, self.n),
+                            "op": leaf.op,
+                            "threshold": _array(leaf.threshold, self.n),
+                            "margin": _array(leaf.margin, self.n),
+                            "within_margin": _bools(leaf.within_margin, self.n),
+                            "gap": _array(leaf.gap, self.n),
+                            "lever": leaf.lever,
+                            "lever_gap": _array(leaf.lever_gap, self.n),
+                            "failed": result.blame.get(leaf.id, np.zeros(self.n, bool)),
+                        }
+                    )
+                )
+        return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+    def firm(self, i: int) -> dict[str, Any]:
+        """The nested record of firm ``i`` (0-based position): results, trace, flags, issues."""
+        text = self.prepared.text
+        record: dict[str, Any] = {
+            "row": int(self.prepared.rows[i]),
+            "credit_code": _text_at(text.get("credit_code"), i),
+            "name": _text_at(text.get("name"), i),
+            "as_of": self.as_of.isoformat(),
+            "purpose": self.purpose,
+            "tiers": {tier: self._tier_record(tier, i) for tier in self.tiers},
+            "flags": {name: bool(self.flags.get(name)[i]) for name in FLAG_NAMES},
+            "flag_reasons": {
+                name: self.flags.reasons[name][i] for name in FLAG_NAMES if self.flags.reasons[name][i] is not None
+            },
+            "issues": [
+                {"code": str(x.code), "severity": str(x.severity), "field": x.field, "value": x.value}
+                for x in self.issues
+                if x.row == int(self.prepared.rows[i])
+            ],
+        }
+        return record
+
+    def _tier_record(self, tier: str, i: int) -> dict[str, Any]:
+        result = self.results[tier]
+        meta = result.ruleset.ruleset
+        nodes = self.criteria(tier)
+        record: dict[str, Any] = {
+            "status": _STATUS_OF_CODE[int(result.status[i])],
+            "borderline": self.borderline(tier)[i] or None,
+            "failed": [k for k, mask in result.blame.items() if mask[i]],
+            "route": [k for k, mask in result.routes.items() if mask[i]],
+            "ruleset": {
+                "id": meta.id,
+                "version": meta.version,
+                "regime": meta.regime,
+                "source": meta.source.document,
+            },
+        }
+        if result.points is not None:
+            low, high = result.points.total
+            record["score"] = _num(low[i]) if low[i] == high[i] else None
+            record["score_min"], record["score_max"] = _num(low[i]), _num(high[i])
+            record["indicators"] = {k: [_num(v[0][i]), _num(v[1][i])] for k, v in result.points.indicators.items()}
+        if result.size_class is not None:
+            size = self.size_class()
+            record["class"] = (size[i] or None) if size is not None else None
+        record["criteria"] = [self._leaf_record(result, leaf_id, nodes.get(leaf_id), i) for leaf_id in result.leaves]
+        record["assumptions"] = [
+            {"criterion": a.criterion, "field": a.field, "assumed": a.value, "note_zh": a.note_zh}
+            for a in result.assumptions
+            if a.firms[i]
+        ]
+        return record
+
+    @staticmethod
+    def _leaf_record(result: TierResult, leaf_id: str, node: Criterion | None, i: int) -> dict[str, Any]:
+        leaf = result.leaves[leaf_id]
+        source = node.source if node is not None else result.ruleset.ruleset.source
+        return {
+            "id": leaf_id,
+            "kind": leaf.kind,
+            "status": _CRITERION_OF_CODE[int(leaf.status[i])],
+            "field": leaf.field,
+            "value": _at(leaf.value, i),
+            "value_high": _at(leaf.value_high, i),
+            "op": leaf.op,
+            "threshold": _at(leaf.threshold, i),
+            "margin": _at(leaf.margin, i),
+            "within_margin": bool(leaf.within_margin[i]) if leaf.within_margin is not None else None,
+            "gap": _at(leaf.gap, i),
+            "lever": leaf.lever,
+            "lever_gap": _at(leaf.lever_gap, i),
+            "source": source.document + (f" {source.article}" if source and source.article else "") if source else None,
+        }
+
+    def iter_firms(self) -> Iterator[dict[str, Any]]:
+        """Every firm's nested record, in input order."""
+        for i in range(self.n):
+            yield self.firm(i)
+
+    def summary(self) -> dict[str, Any]:
+        """Counts per tier and status, borderline counts, flag counts, issue counts."""
+        tiers: dict[str, Any] = {}
+        for tier, result in self.results.items():
+            counts = np.bincount(result.status, minlength=4)
+            tiers[tier] = {
+                "ruleset": result.ruleset.ruleset.id,
+                "regime": result.ruleset.ruleset.regime,
+                **{_STATUS_OF_CODE[k]: int(counts[k]) for k in range(4)},
+                "thin_pass": int(result.thin_pass.sum()),
+                "near_miss": int(result.near_miss.sum()),
+            }
+        return {
+            "firms": self.n,
+            "as_of": self.as_of.isoformat(),
+            "purpose": self.purpose,
+            "tiers": tiers,
+            "skipped": dict(self.skipped),
+            "flags": {name: int(self.flags.get(name).sum()) for name in FLAG_NAMES},
+            "issues": {
+                "error": sum(i.severity is Severity.ERROR for i in self.issues),
+                "warning": sum(i.severity is Severity.WARNING for i in self.issues),
+            },
+        }
+
+
+def _array(values: Any, n: int) -> Any:
+    if values is None:
+        return np.full(n, np.nan)
+    return np.broadcast_to(np.asarray(values, dtype=np.float64), (n,))
+
+
+def _bools(values: npt.NDArray[np.bool_] | None, n: int) -> npt.NDArray[np.bool_]:
+    return values if values is not None else np.zeros(n, dtype=bool)
+
+
+def _num(value: Any) -> float | None:
+    number = float(value)
+    return None if math.isnan(number) or math.isinf(number) else number
+
+
+def _at(values: Any, i: int) -> float | None:
+    if values is None:
+        return None
+    if isinstance(values, np.ndarray):
+        return _num(values[i])
+    return _num(values)
+
+
+def _text_at(values: npt.NDArray[np.object_] | None, i: int) -> str | None:
+    if values is None:
+        return None
+    value = values[i]
+    return None if value is None else str(value)

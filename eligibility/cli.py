@@ -1,0 +1,122 @@
+"""The ``eligibility`` command: click glue over the public API, nothing more.
+
+Exit codes: 0 finished; 1 finished with error-severity input issues (or ``--strict`` stopped);
+2 usage; 3 invalid rules.
+"""
+
+from __future__ import annotations
+
+import sys
+import traceback
+from pathlib import Path
+from typing import NoReturn
+
+import click
+
+from eligibility.assessment import evaluate
+from eligibility.errors import InputError, RegimeError, RuleSetError
+from eligibility.ingest import read_input
+from eligibility.labels import Lang, text
+from eligibility.render.files import write_csv, write_jsonl
+from eligibility.render.terminal import format_issues, format_problems, format_summary
+from eligibility.ruleset import RuleSet, load_rules
+
+__all__ = ["main"]
+
+EXIT_OK, EXIT_INPUT, EXIT_USAGE, EXIT_RULES = 0, 1, 2, 3
+
+_lang_option = click.option(
+    "--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True, help="输出语言 / message language"
+)
+
+
+def _fail(message: str, code: int) -> NoReturn:
+    click.echo(message, err=True)
+    sys.exit(code)
+
+
+def _load(rules_dir: Path | None, lang: Lang) -> RuleSet:
+    try:
+        return load_rules(rules_dir)
+    except RuleSetError as exc:
+        _fail(format_problems(exc.problems, lang), EXIT_RULES)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="eligibility")
+def main() -> None:
+    """优质中小企业梯度培育 筛查引擎 — screen an SME pool against the ladder of titles."""
+
+
+@main.command()
+@click.argument("input_path", metavar="INPUT", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--as-of", "as_of", required=True, help="评估日期 YYYY-MM-DD (picks the rule sets in force)")
+@click.option("--purpose", type=click.Choice(["apply", "review"]), default="apply", show_default=True)
+@click.option("--regime", default=None, help="按指定政策口径回放，如 63号 / replay under a named regime")
+@click.option("--format", "fmt", type=click.Choice(["csv", "jsonl"]), default="csv", show_default=True)
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--rules", "rules_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--horizon-months", default=12, show_default=True, type=click.IntRange(0, 120))
+@click.option("--strict", is_flag=True, help="输入有错误时不评估 / stop on input errors")
+@click.option("--quiet", "-q", is_flag=True, help="不输出汇总 / no summary")
+@click.option("--debug", is_flag=True, help="show tracebacks")
+@_lang_option
+def screen(
+    input_path: Path,
+    as_of: str,
+    purpose: str,
+    regime: str | None,
+    fmt: str,
+    output: Path,
+    rules_dir: Path | None,
+    horizon_months: int,
+    strict: bool,
+    quiet: bool,
+    debug: bool,
+    lang: Lang,
+) -> None:
+    """Screen INPUT (CSV or Parquet with canonical field ids) and write one row per firm."""
+    if output.resolve() == input_path.resolve():
+        _fail(text("same_file", lang, path=output), EXIT_USAGE)
+    rules = _load(rules_dir, lang)
+    try:
+        table = read_input(input_path)
+        if not quiet:
+            click.echo(text("progress", lang, firms=len(table.frame)), err=True)
+        assessment = evaluate(
+            table,
+            rules,
+            as_of=as_of,
+            purpose="review" if purpose == "review" else "apply",
+            regime=regime,
+            horizon_months=horizon_months,
+            strict=strict,
+        )
+    except InputError as exc:
+        lines = [text("input_failed", lang, count=len(exc.issues)), *format_issues(exc.issues, lang, 50)]
+        _fail("\n".join(lines), EXIT_INPUT)
+    except RegimeError as exc:
+        _fail(text("regime_error", lang, detail=exc), EXIT_USAGE)
+    except Exception:
+        if debug:
+            traceback.print_exc()
+        raise
+    written = write_csv(assessment, output) if fmt == "csv" else write_jsonl(assessment, output)
+    if not quiet:
+        click.echo(format_summary(assessment, lang))
+        click.echo(text("written", lang, path=written))
+    sys.exit(EXIT_INPUT if assessment.has_errors() else EXIT_OK)
+
+
+@main.group()
+def rules() -> None:
+    """规则文件工具 / rule-file tools."""
+
+
+@rules.command("check")
+@click.argument("directory", required=False, type=click.Path(exists=True, file_okay=False, path_type=Path))
+@_lang_option
+def rules_check(directory: Path | None, lang: Lang) -> None:
+    """Validate every rule file of DIRECTORY (default: the bundled rules); exit 3 on problems."""
+    loaded = _load(directory, lang)
+    click.echo(text("rules_ok", lang, count=len(loaded.rulesets), fields=len(loaded.fields), directory=loaded.directory))

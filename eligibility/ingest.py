@@ -1,0 +1,286 @@
+"""Input → canonical typed columns plus input issues.
+
+Owns reading input files and turning raw cells into the engine's representation: every field becomes a
+float64 numpy array (money in 万元, ratios as fractions, booleans as 1/0, categories as the position of
+their id in the catalogue, NaN for missing or unusable), dates become ``datetime64`` arrays, text stays
+text. Every unusable cell becomes an :class:`~eligibility.errors.Issue`; no row is ever dropped.
+Conversion is vectorised over columns; only the cells that have a problem are visited one by one.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from eligibility.errors import InputError, Issue, IssueCode, Severity
+from eligibility.ruleset import FieldSpec, RuleSet
+from eligibility.units import Unit
+
+__all__ = ["InputTable", "Prepared", "prepare", "read_input"]
+
+FloatArray = npt.NDArray[np.float64]
+
+_TRUE = {"true", "1", "1.0", "是", "有", "y", "yes", "t", "√", "✓", "属于", "已列入", "列入"}
+_FALSE = {"false", "0", "0.0", "否", "无", "n", "no", "f", "×", "✗", "不属于", "未列入", "没有"}
+_NUMBER_NOISE = re.compile(r"[,，\s]")
+_BLANK = {"", "nan", "null", "-", "—", "/", "n/a", "#n/a"}
+
+
+@dataclass
+class InputTable:
+    """A raw input table with where it came from. ``first_row`` is the spreadsheet row of the first
+    data row (2 for a sheet with one header row)."""
+
+    frame: pd.DataFrame
+    source: str = "<frame>"
+    sheet: str | None = None
+    first_row: int = 2
+    issues: list[Issue] = field(default_factory=list)
+
+
+@dataclass
+class Prepared:
+    """Typed columns for the engine, and the issues found while typing them."""
+
+    n: int
+    columns: dict[str, FloatArray]
+    dates: dict[str, npt.NDArray[np.datetime64]]
+    text: dict[str, npt.NDArray[np.object_]]
+    present: frozenset[str]
+    issues: list[Issue]
+    rows: npt.NDArray[np.int64]
+    sheet: str | None = None
+
+
+def read_input(path: str | Path, *, strict: bool = False) -> InputTable:
+    """Read a CSV (UTF-8 or GBK) or Parquet file whose headers are canonical field ids.
+
+    Raises:
+        InputError: when the file cannot be read at all (code ``unreadable_file``).
+    """
+    source = Path(path)
+    try:
+        if source.suffix.lower() == ".parquet":
+            frame = pd.read_parquet(source)
+        else:
+            frame = _read_csv(source)
+    except (OSError, ValueError, pd.errors.ParserError, UnicodeDecodeError) as exc:
+        issue = Issue(IssueCode.UNREADABLE_FILE, Severity.ERROR, None, None, None, str(exc)[:200])
+        raise InputError([issue]) from exc
+    frame.columns = [str(c).strip() for c in frame.columns]
+    del strict
+    return InputTable(frame=frame, source=str(source))
+
+
+def _read_csv(source: Path) -> pd.DataFrame:
+    last: Exception | None = None
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return pd.read_csv(source, dtype=str, keep_default_na=False, encoding=encoding)
+        except UnicodeDecodeError as exc:
+            last = exc
+    assert last is not None
+    raise last
+
+
+def prepare(table: InputTable | pd.DataFrame, rules: RuleSet, *, strict: bool = False) -> Prepared:
+    """Type every catalogue column of ``table``; collect issues for unusable cells.
+
+    Args:
+        table: an :class:`InputTable` or a DataFrame whose columns are canonical field ids.
+        rules: the loaded rules (for the field catalogue).
+        strict: raise :class:`InputError` when any error-severity issue is found.
+    """
+    if isinstance(table, pd.DataFrame):
+        table = InputTable(frame=table)
+    frame = table.frame.reset_index(drop=True)
+    n = len(frame)
+    rows = np.arange(n, dtype=np.int64) + table.first_row
+    issues: list[Issue] = list(table.issues)
+    columns: dict[str, FloatArray] = {}
+    dates: dict[str, npt.NDArray[np.datetime64]] = {}
+    text: dict[str, npt.NDArray[np.object_]] = {}
+    present: set[str] = set()
+
+    for header in frame.columns:
+        name = str(header)
+        spec = rules.fields.get(name)
+        if spec is None:
+            issues.append(Issue(IssueCode.UNMAPPED_COLUMN, Severity.WARNING, None, None, name, None, table.sheet))
+            continue
+        present.add(name)
+        raw = frame[header]
+        if spec.unit is Unit.TEXT:
+            text[name] = _text(raw)
+        elif spec.unit is Unit.DATE:
+            dates[name] = _dates(raw, spec, rows, issues, table.sheet)
+        elif spec.unit is Unit.BOOL:
+            columns[name] = _bools(raw, spec, rows, issues, table.sheet)
+        elif spec.unit is Unit.CATEGORY:
+            columns[name] = _categories(raw, spec, rows, issues, table.sheet)
+        else:
+            columns[name] = _numbers(raw, spec, rows, issues, table.sheet)
+
+    _check_keys(text.get("credit_code"), rows, issues, table.sheet)
+    prepared = Prepared(
+        n=n,
+        columns=columns,
+        dates=dates,
+        text=text,
+        present=frozenset(present),
+        issues=issues,
+        rows=rows,
+        sheet=table.sheet,
+    )
+    if strict and any(i.severity is Severity.ERROR for i in issues):
+        raise InputError([i for i in issues if i.severity is Severity.ERROR])
+    return prepared
+
+
+def _strings(raw: pd.Series[Any]) -> pd.Series[str]:
+    as_text = raw.astype("string").str.strip()
+    blank = as_text.isna() | as_text.str.lower().isin(_BLANK)
+    return as_text.mask(blank, pd.NA)
+
+
+def _text(raw: pd.Series[Any]) -> npt.NDArray[np.object_]:
+    values = _strings(raw)
+    return values.astype(object).where(values.notna(), None).to_numpy(dtype=object)
+
+
+def _report(
+    mask: npt.NDArray[np.bool_],
+    raw: pd.Series[Any],
+    code: IssueCode,
+    severity: Severity,
+    spec: FieldSpec,
+    rows: npt.NDArray[np.int64],
+    issues: list[Issue],
+    sheet: str | None,
+) -> None:
+    for position in np.flatnonzero(mask):  # only the bad cells
+        value = raw.iloc[int(position)]
+        issues.append(Issue(code, severity, int(rows[position]), spec.id, spec.id, str(value), sheet))
+
+
+def _numbers(
+    raw: pd.Series[Any],
+    spec: FieldSpec,
+    rows: npt.NDArray[np.int64],
+    issues: list[Issue],
+    sheet: str | None,
+) -> FloatArray:
+    if pd.api.types.is_numeric_dtype(raw.dtype) and not pd.api.types.is_bool_dtype(raw.dtype):
+        values = raw.to_numpy(dtype=np.float64, na_value=np.nan)
+        given = ~np.isnan(values)
+    else:
+        strings = _strings(raw)
+        given = strings.notna().to_numpy()
+        cleaned = strings.str.replace(_NUMBER_NOISE, "", regex=True)
+        percent = cleaned.str.endswith("%") | cleaned.str.endswith("％")
+        cleaned = cleaned.str.rstrip("%％")
+        values = pd.to_numeric(cleaned, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+        percent_mask = percent.fillna(False).to_numpy(dtype=bool)
+        if spec.unit is Unit.FRACTION:
+            values = np.where(percent_mask, values / 100.0, values)
+        else:
+            # "3%" in a field that is not a ratio is not a number of that field.
+            values = np.where(percent_mask, np.nan, values)
+    bad = given & ~np.isfinite(values)
+    _report(bad, raw, IssueCode.NOT_A_NUMBER, Severity.ERROR, spec, rows, issues, sheet)
+    values = np.where(np.isfinite(values), values, np.nan)
+    if spec.min is not None:
+        low = values < spec.min
+        code = IssueCode.NEGATIVE_VALUE if spec.min == 0 else IssueCode.OUT_OF_RANGE
+        _report(low, raw, code, Severity.ERROR, spec, rows, issues, sheet)
+        values = np.where(low, np.nan, values)
+    if spec.max is not None:
+        high = values > spec.max
+        _report(high, raw, IssueCode.OUT_OF_RANGE, Severity.ERROR, spec, rows, issues, sheet)
+        values = np.where(high, np.nan, values)
+    return values.astype(np.float64)
+
+
+def _lookup(raw: pd.Series[Any], table: Mapping[str, float]) -> tuple[FloatArray, npt.NDArray[np.bool_]]:
+    strings = _strings(raw)
+    given = strings.notna().to_numpy()
+    codes = strings.str.casefold().map(table).astype("Float64")
+    values = codes.to_numpy(dtype=np.float64, na_value=np.nan)
+    return values, given
+
+
+def _bools(
+    raw: pd.Series[Any],
+    spec: FieldSpec,
+    rows: npt.NDArray[np.int64],
+    issues: list[Issue],
+    sheet: str | None,
+) -> FloatArray:
+    if pd.api.types.is_bool_dtype(raw.dtype):
+        return raw.to_numpy(dtype=np.float64, na_value=np.nan)
+    table = {k: 1.0 for k in _TRUE} | {k: 0.0 for k in _FALSE}
+    values, given = _lookup(raw, table)
+    _report(given & np.isnan(values), raw, IssueCode.BAD_BOOL, Severity.ERROR, spec, rows, issues, sheet)
+    return values
+
+
+def category_table(spec: FieldSpec) -> dict[str, float]:
+    """Every accepted spelling of a category (id, Chinese and English label, aliases) → its code."""
+    table: dict[str, float] = {}
+    for code, (choice_id, choice) in enumerate((spec.choices or {}).items()):
+        names: Iterable[str] = (choice_id, choice.label_zh, choice.label_en or "", *choice.aliases)
+        for name in names:
+            if name:
+                table.setdefault(name.strip().casefold(), float(code))
+    return table
+
+
+def _categories(
+    raw: pd.Series[Any],
+    spec: FieldSpec,
+    rows: npt.NDArray[np.int64],
+    issues: list[Issue],
+    sheet: str | None,
+) -> FloatArray:
+    values, given = _lookup(raw, category_table(spec))
+    _report(given & np.isnan(values), raw, IssueCode.UNKNOWN_CATEGORY, Severity.ERROR, spec, rows, issues, sheet)
+    return values
+
+
+def _dates(
+    raw: pd.Series[Any],
+    spec: FieldSpec,
+    rows: npt.NDArray[np.int64],
+    issues: list[Issue],
+    sheet: str | None,
+) -> npt.NDArray[np.datetime64]:
+    strings = _strings(raw)
+    given = strings.notna().to_numpy()
+    parsed = pd.to_datetime(strings, errors="coerce", format="mixed")
+    values = parsed.to_numpy(dtype="datetime64[ns]")
+    _report(given & np.isnat(values), raw, IssueCode.BAD_DATE, Severity.ERROR, spec, rows, issues, sheet)
+    return values
+
+
+def _check_keys(
+    codes: npt.NDArray[np.object_] | None,
+    rows: npt.NDArray[np.int64],
+    issues: list[Issue],
+    sheet: str | None,
+) -> None:
+    if codes is None:
+        return
+    series = pd.Series(codes, dtype=object)
+    missing = series.isna().to_numpy()
+    for position in np.flatnonzero(missing):
+        issues.append(Issue(IssueCode.MISSING_KEY, Severity.ERROR, int(rows[position]), "credit_code", "credit_code", None, sheet))
+    duplicated = (series.duplicated(keep=False) & ~series.isna()).to_numpy()
+    for position in np.flatnonzero(duplicated):
+        issues.append(Issue(IssueCode.DUPLICATE_KEY, Severity.ERROR, int(rows[position]), "credit_code", "credit_code", str(codes[position]), sheet))

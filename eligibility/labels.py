@@ -1,0 +1,121 @@
+"""Words for people, Chinese first with English available: the only module with Chinese prose.
+
+Owns the labels of statuses, borderline marks, flags and the message templates of input issues and
+rule-file problems, keyed by their stable codes. Rule-defined labels (tiers, criteria, fields) live in
+the rule files themselves.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from eligibility.errors import Issue, IssueCode, ProblemCode, RuleProblem
+
+__all__ = ["Lang", "issue_message", "problem_message", "text"]
+
+Lang = Literal["zh", "en"]
+
+_TEXT: dict[str, tuple[str, str]] = {
+    # tier statuses
+    "eligible": ("符合", "eligible"),
+    "ineligible": ("不符合", "ineligible"),
+    "incomplete": ("信息不足", "incomplete"),
+    "review": ("待人工复核", "needs review"),
+    # criterion statuses
+    "pass": ("满足", "pass"),
+    "fail": ("不满足", "fail"),
+    "unknown": ("缺少数据", "unknown"),
+    # borderline
+    "thin_pass": ("临界通过", "thin pass"),
+    "near_miss": ("临界未过", "near miss"),
+    # flags
+    "promotion_candidate": ("晋级候选", "promotion candidates"),
+    "at_risk": ("退库风险", "at risk at re-review"),
+    "scale_up_candidate": ("升规候选", "scale-up candidates"),
+    "data_issue": ("数据问题", "rows with data issues"),
+    # terminal summary
+    "summary_title": ("筛查完成：{firms} 家企业，评估日期 {as_of}，用途 {purpose}", "Screened {firms} firms as of {as_of}, purpose {purpose}"),
+    "purpose_apply": ("新申报", "application"),
+    "purpose_review": ("复核", "re-review"),
+    "tier_line": ("{label}（{ruleset}，{regime}）", "{label} ({ruleset}, {regime})"),
+    "counts": ("符合 {eligible}　不符合 {ineligible}　信息不足 {incomplete}　待复核 {review}　临界通过 {thin_pass}　临界未过 {near_miss}",
+               "eligible {eligible}, ineligible {ineligible}, incomplete {incomplete}, review {review}, thin pass {thin_pass}, near miss {near_miss}"),
+    "flags_line": ("标记：", "Flags: "),
+    "skipped": ("未评估（评估日期无生效规则集）：{tiers}", "Not evaluated (no rule set in force): {tiers}"),
+    "issues_line": ("数据问题：错误 {error} 条，提示 {warning} 条", "Input issues: {error} errors, {warning} warnings"),
+    "more_issues": ("……另有 {count} 条，见输出文件", "... {count} more, see the output"),
+    "written": ("结果已写入：{path}", "Written: {path}"),
+    "rules_ok": ("规则检查通过：{count} 个规则集，{fields} 个字段（{directory}）", "Rules OK: {count} rule sets, {fields} fields ({directory})"),
+    "rules_bad": ("规则文件有 {count} 处问题：", "{count} problem(s) in rule files:"),
+    "did_you_mean": ("（是否应为“{suggestion}”？）", " (did you mean '{suggestion}'?)"),
+    "same_file": ("输出文件不能与输入文件相同：{path}", "The output must not be the input file: {path}"),
+    "input_failed": ("输入有 {count} 条错误，按 --strict 要求未进行评估：", "{count} input error(s); --strict stopped before evaluating:"),
+    "regime_error": ("无法评估：{detail}", "Cannot evaluate: {detail}"),
+    "progress": ("正在评估 {firms} 家企业……", "Evaluating {firms} firms..."),
+}
+
+_ISSUES: dict[IssueCode, tuple[str, str]] = {
+    IssueCode.NOT_A_NUMBER: ("第 {row} 行“{header}”应为数字，实际为“{value}”，该项按缺失处理", "row {row}, '{header}': expected a number, found '{value}'; treated as missing"),
+    IssueCode.NEGATIVE_VALUE: ("第 {row} 行“{header}”不能为负数（{value}），该项按缺失处理", "row {row}, '{header}': must not be negative ({value}); treated as missing"),
+    IssueCode.OUT_OF_RANGE: ("第 {row} 行“{header}”超出合理范围（{value}），该项按缺失处理", "row {row}, '{header}': out of range ({value}); treated as missing"),
+    IssueCode.UNKNOWN_CATEGORY: ("第 {row} 行“{header}”的取值“{value}”无法识别，该项按缺失处理", "row {row}, '{header}': unknown value '{value}'; treated as missing"),
+    IssueCode.BAD_BOOL: ("第 {row} 行“{header}”应填“是/否”，实际为“{value}”", "row {row}, '{header}': expected yes/no, found '{value}'"),
+    IssueCode.BAD_DATE: ("第 {row} 行“{header}”不是有效日期：“{value}”", "row {row}, '{header}': not a valid date: '{value}'"),
+    IssueCode.MISSING_KEY: ("第 {row} 行缺少统一社会信用代码", "row {row}: the credit code is missing"),
+    IssueCode.DUPLICATE_KEY: ("第 {row} 行统一社会信用代码“{value}”重复出现", "row {row}: credit code '{value}' appears more than once"),
+    IssueCode.UNMAPPED_COLUMN: ("列“{header}”无法对应到任何字段，已忽略", "column '{header}' matches no field and was not used"),
+    IssueCode.BLANK_EXPIRY: ("第 {row} 行有称号但未填有效期，按有效处理", "row {row}: a title without an expiry date; taken as valid"),
+    IssueCode.UNREADABLE_FILE: ("无法读取输入文件：{value}", "cannot read the input file: {value}"),
+}
+
+_PROBLEMS: dict[ProblemCode, tuple[str, str]] = {
+    ProblemCode.YAML_SYNTAX: ("YAML 语法错误：{detail}", "YAML syntax error: {detail}"),
+    ProblemCode.UNKNOWN_KEY: ("未知的键“{detail}”", "unknown key '{detail}'"),
+    ProblemCode.MISSING_KEY: ("缺少必填项：{detail}", "missing required key: {detail}"),
+    ProblemCode.WRONG_TYPE: ("取值类型不对：{detail}", "wrong type: {detail}"),
+    ProblemCode.DUPLICATE_ID: ("编号重复：{detail}", "duplicate id: {detail}"),
+    ProblemCode.UNKNOWN_FIELD: ("未知字段“{detail}”", "unknown field '{detail}'"),
+    ProblemCode.UNKNOWN_TIER: ("未知梯度“{detail}”", "unknown tier '{detail}'"),
+    ProblemCode.UNKNOWN_GROUP: ("未知得分分组：{detail}", "unknown score group: {detail}"),
+    ProblemCode.UNKNOWN_CATEGORY: ("取值不在字段的可选范围内：{detail}", "value not among the field's choices: {detail}"),
+    ProblemCode.BAD_LITERAL: ("无法识别的数值写法“{detail}”", "cannot read the literal '{detail}'"),
+    ProblemCode.UNIT_MISMATCH: ("单位与字段不符：“{detail}”", "unit does not match the field: '{detail}'"),
+    ProblemCode.NOT_NUMERIC: ("字段不是数值型：{detail}", "field is not numeric: {detail}"),
+    ProblemCode.BAND_OVERLAP: ("分档区间重叠：{detail}", "bands overlap: {detail}"),
+    ProblemCode.BAND_GAP: ("分档区间有空缺：{detail}", "bands leave a gap: {detail}"),
+    ProblemCode.BAND_EMPTY: ("分档区间为空：{detail}", "empty band: {detail}"),
+    ProblemCode.MAX_MISMATCH: ("满分与分项不一致：{detail}", "maximum does not add up: {detail}"),
+    ProblemCode.UNREACHABLE_MARK: ("及格线无法达到：{detail}", "pass mark cannot be reached: {detail}"),
+    ProblemCode.EXPR_SYNTAX: ("表达式语法错误：{detail}", "expression syntax error: {detail}"),
+    ProblemCode.EXPR_FORBIDDEN: ("表达式中不允许使用：{detail}", "not allowed in an expression: {detail}"),
+    ProblemCode.EXPR_ARITY: ("函数参数个数不对：{detail}", "wrong number of arguments: {detail}"),
+    ProblemCode.DEPENDENCY_CYCLE: ("循环依赖：{detail}", "dependency cycle: {detail}"),
+    ProblemCode.BAD_DATES: ("失效日期早于生效日期：{detail}", "effective_to before effective_from: {detail}"),
+    ProblemCode.NO_RULES: ("找不到规则文件：{detail}", "rule files not found: {detail}"),
+}
+
+
+def _pick(pair: tuple[str, str], lang: Lang) -> str:
+    return pair[1] if lang == "en" else pair[0]
+
+
+def text(key: str, lang: Lang = "zh", **params: object) -> str:
+    """A label or message by key, formatted with ``params``."""
+    pair = _TEXT.get(key)
+    if pair is None:
+        return key
+    return _pick(pair, lang).format(**params)
+
+
+def issue_message(issue: Issue, lang: Lang = "zh") -> str:
+    """The sentence for an input issue: where, what was found, what happens."""
+    template = _pick(_ISSUES[issue.code], lang)
+    return template.format(row=issue.row, header=issue.header or issue.field or "", value=issue.value or "")
+
+
+def problem_message(problem: RuleProblem, lang: Lang = "zh") -> str:
+    """``file:line: path: message (did you mean …)`` for a rule-file problem."""
+    message = _pick(_PROBLEMS[problem.code], lang).format(detail=problem.detail)
+    if problem.suggestion:
+        message += text("did_you_mean", lang, suggestion=problem.suggestion)
+    return f"{problem.file}:{problem.line}: {problem.path}: [{problem.code}] {message}"

@@ -1,0 +1,76 @@
+"""Machine-readable outputs (SPEC §7) written atomically: CSV and JSON lines."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import IO, Any
+
+import numpy as np
+import pandas as pd
+
+from eligibility.assessment import Assessment
+
+__all__ = ["atomic_write", "escape_formula", "write_csv", "write_jsonl"]
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def escape_formula(value: object) -> object:
+    """Prefix a text cell that a spreadsheet would read as a formula with ``'``."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
+def atomic_write(path: str | Path, write: Callable[[IO[str]], None]) -> Path:
+    """Write through a temporary file in the target folder, then rename it into place."""
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
+            write(stream)
+        os.replace(temporary, target)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    return target
+
+
+def write_csv(assessment: Assessment, path: str | Path) -> Path:
+    """The wide table of SPEC §7 as UTF-8 CSV (with BOM, so Excel reads the Chinese names)."""
+    frame = assessment.wide()
+    for column in ("credit_code", "name"):
+        frame[column] = frame[column].map(escape_formula)
+    flag_columns = [c for c in frame.columns if c.startswith("flag.")]
+    for column in flag_columns:
+        frame[column] = np.where(frame[column].to_numpy(dtype=bool), "true", "false")
+
+    def write(stream: IO[str]) -> None:
+        stream.write("\ufeff")
+        frame.to_csv(stream, index=False, lineterminator="\n")
+
+    return atomic_write(path, write)
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, pd.Timestamp):
+        return value.isoformat()
+    raise TypeError(type(value).__name__)
+
+
+def write_jsonl(assessment: Assessment, path: str | Path) -> Path:
+    """One JSON object per firm, in input order: results, per-criterion trace, flags and issues."""
+
+    def write(stream: IO[str]) -> None:
+        for record in assessment.iter_firms():
+            stream.write(json.dumps(record, ensure_ascii=False, default=_json_default))
+            stream.write("\n")
+
+    return atomic_write(path, write)

@@ -1,0 +1,438 @@
+"""Walk the selected rule sets over typed columns and produce columnar results.
+
+Every criterion is evaluated for all firms at once, three times over cheap int8 arrays: as written,
+*relaxed* (each threshold moved by its margin in the firm's favour: near misses) and *tight* (moved
+against it: thin passes). Leaves keep one compact array per quantity (value, gap, …); tidy per-firm
+views are built on demand by :mod:`eligibility.assessment`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import numpy as np
+import numpy.typing as npt
+
+from eligibility.ingest import Prepared, category_table
+from eligibility.models import Criterion, RuleSetFile
+from eligibility.ruleset import RuleSet
+from eligibility.scoring.logic import (
+    Status,
+    combine_all,
+    combine_any,
+    interval_status,
+    negate,
+    relaxed_op,
+    tight_op,
+    tolerance,
+)
+from eligibility.scoring.points import PointsResult, score_points
+from eligibility.units import Unit, parse_quantity
+
+__all__ = ["Assumption", "LeafTrace", "TierResult", "derive_columns", "evaluate_tier"]
+
+FloatArray = npt.NDArray[np.float64]
+StatusArray = npt.NDArray[np.int8]
+BoolArray = npt.NDArray[np.bool_]
+Triple = tuple[StatusArray, StatusArray, StatusArray]
+
+
+@dataclass
+class Assumption:
+    """An explicit assumption a rule used in place of a missing input, and for which firms."""
+
+    criterion: str
+    field: str
+    value: float | bool | str
+    note_zh: str
+    note_en: str | None
+    firms: BoolArray
+
+
+@dataclass
+class LeafTrace:
+    """Columnar trace of one leaf criterion: one array per quantity, scalars where constant."""
+
+    id: str
+    kind: str
+    status: StatusArray
+    field: str | None = None
+    op: str | None = None
+    threshold: float | FloatArray | None = None
+    margin: float | FloatArray | None = None
+    value: FloatArray | None = None
+    value_high: FloatArray | None = None
+    within_margin: BoolArray | None = None
+    gap: FloatArray | None = None
+    lever: str | None = None
+    lever_gap: FloatArray | None = None
+
+
+@dataclass
+class TierResult:
+    """Everything computed for one tier under one rule set."""
+
+    tier: str
+    ruleset: RuleSetFile
+    status: StatusArray
+    relaxed: StatusArray
+    tight: StatusArray
+    nodes: dict[str, StatusArray] = field(default_factory=dict)
+    leaves: dict[str, LeafTrace] = field(default_factory=dict)
+    blame: dict[str, BoolArray] = field(default_factory=dict)
+    routes: dict[str, BoolArray] = field(default_factory=dict)
+    points: PointsResult | None = None
+    size_class: npt.NDArray[np.int8] | None = None
+    assumptions: list[Assumption] = field(default_factory=list)
+
+    @property
+    def thin_pass(self) -> BoolArray:
+        """Eligible (or review) now, but not once each threshold is tightened by its margin."""
+        ok = (self.status == Status.PASS) | (self.status == Status.REVIEW)
+        return ok & ((self.tight == Status.FAIL) | (self.tight == Status.UNKNOWN))
+
+    @property
+    def near_miss(self) -> BoolArray:
+        """Ineligible now, but not once every failed threshold is relaxed by its margin."""
+        return (self.status == Status.FAIL) & (self.relaxed != Status.FAIL)
+
+
+def derive_columns(rules: RuleSet, columns: Mapping[str, FloatArray], n: int) -> dict[str, FloatArray]:
+    """Inputs plus every derived field. A derived value given as a column is used as given; where that
+    column is blank the value is computed from its parts (SPEC §3)."""
+    out = dict(columns)
+    missing = np.full(n, np.nan)
+    for name in rules.derived_order:
+        expression = rules.fields[name].expression
+        assert expression is not None
+        computed = expression.evaluate({k: out.get(k, missing) for k in expression.names})
+        computed = np.broadcast_to(computed, (n,)).astype(np.float64)
+        given = columns.get(name)
+        out[name] = computed if given is None else np.where(np.isnan(given), computed, given)
+    return out
+
+
+@dataclass
+class _Context:
+    rules: RuleSet
+    prepared: Prepared
+    columns: dict[str, FloatArray]
+    done: Mapping[str, TierResult]
+    as_of: dt.date
+
+
+def evaluate_tier(
+    ruleset: RuleSetFile,
+    rules: RuleSet,
+    prepared: Prepared,
+    columns: dict[str, FloatArray],
+    done: Mapping[str, TierResult],
+    as_of: dt.date,
+) -> TierResult:
+    """Evaluate one rule set for every firm. ``columns`` must already hold the derived fields."""
+    ctx = _Context(rules, prepared, columns, done, as_of)
+    if ruleset.classification is not None:
+        return _classify(ruleset, ctx)
+    assert ruleset.criteria is not None
+    n = prepared.n
+    points = score_points(ruleset.points, columns, rules, n) if ruleset.points is not None else None
+    result = TierResult(
+        tier=ruleset.ruleset.tier,
+        ruleset=ruleset,
+        status=np.empty(0, np.int8),
+        relaxed=np.empty(0, np.int8),
+        tight=np.empty(0, np.int8),
+        points=points,
+    )
+    normal, relaxed, tight = _node(ruleset.criteria, ctx, result)
+    result.status, result.relaxed, result.tight = normal, relaxed, tight
+    _blame(ruleset.criteria, result, normal == Status.FAIL)
+    eligible = normal == Status.PASS
+    for node_id, mask in list(result.routes.items()):
+        result.routes[node_id] = mask & eligible
+    return result
+
+
+def _node(node: Criterion, ctx: _Context, result: TierResult) -> Triple:
+    if node.all is not None or node.any is not None:
+        parts = [_node(child, ctx, result) for child in node.children]
+        combine = combine_all if node.all is not None else combine_any
+        triple = (
+            combine([p[0] for p in parts]),
+            combine([p[1] for p in parts]),
+            combine([p[2] for p in parts]),
+        )
+    else:
+        triple = _leaf(node, ctx, result)
+    result.nodes[node.id] = triple[0]
+    if node.route is not None:
+        result.routes[node.route] = result.routes.get(node.route, np.zeros(ctx.prepared.n, bool)) | (
+            triple[0] == Status.PASS
+        )
+    return triple
+
+
+def _blame(node: Criterion, result: TierResult, blamed: BoolArray) -> None:
+    """Mark the leaves that made a failing node fail: a failing child of a failing parent."""
+    if node.children:
+        for child in node.children:
+            _blame(child, result, blamed & (result.nodes[child.id] == Status.FAIL))
+    else:
+        result.blame[node.id] = blamed
+
+
+def _with_assumption(node: Criterion, field_id: str, ctx: _Context, result: TierResult) -> FloatArray:
+    n = ctx.prepared.n
+    values = ctx.columns.get(field_id)
+    if values is None:
+        values = np.full(n, np.nan)
+    rule = node.missing
+    if rule is None:
+        return values
+    if rule.when == "column_absent":
+        if field_id in ctx.prepared.present:
+            return values
+        mask = np.ones(n, dtype=bool)
+    else:
+        mask = np.isnan(values)
+    if not mask.any():
+        return values
+    assumed = _assumed_value(ctx.rules, field_id, rule.assume)
+    result.assumptions.append(Assumption(node.id, field_id, rule.assume, rule.note_zh, rule.note_en, mask))
+    return np.where(mask, assumed, values)
+
+
+def _assumed_value(rules: RuleSet, field_id: str, assume: float | bool | str) -> float:
+    spec = rules.fields[field_id]
+    if spec.unit is Unit.BOOL:
+        return 1.0 if assume is True else 0.0
+    if spec.unit is Unit.CATEGORY:
+        return category_table(spec)[str(assume).casefold()]
+    return parse_quantity(assume, spec.unit)
+
+
+def _leaf(node: Criterion, ctx: _Context, result: TierResult) -> Triple:
+    n = ctx.prepared.n
+    if node.compare is not None:
+        return _compare(node, ctx, result)
+    if node.match is not None:
+        spec = ctx.rules.fields[node.match.field]
+        values = _with_assumption(node, spec.id, ctx, result)
+        if spec.unit is Unit.BOOL:
+            allowed = [1.0 if v in (True, "true") else 0.0 for v in node.match.in_]
+        else:
+            table = category_table(spec)
+            allowed = [table[str(v).casefold()] for v in node.match.in_]
+        status = np.where(np.isin(values, allowed), Status.PASS, Status.FAIL).astype(np.int8)
+        status[np.isnan(values)] = Status.UNKNOWN
+        result.leaves[node.id] = LeafTrace(node.id, "match", status, field=spec.id, value=values)
+        return status, status, status
+    if node.review is not None:
+        status = np.full(n, Status.REVIEW, dtype=np.int8)
+        verdict_field = node.review.verdict
+        verdict = ctx.columns.get(verdict_field) if verdict_field else None
+        if verdict is not None:
+            status[verdict == 1.0] = Status.PASS
+            status[verdict == 0.0] = Status.FAIL
+        result.leaves[node.id] = LeafTrace(node.id, "review", status, field=verdict_field, value=verdict)
+        return status, status, status
+    if node.requires is not None:
+        other = ctx.done.get(node.requires.tier)
+        status = other.status if other is not None else np.full(n, Status.UNKNOWN, dtype=np.int8)
+        result.leaves[node.id] = LeafTrace(node.id, "requires", status)
+        return status, status, status
+    if node.score is not None:
+        return _score(node, ctx, result)
+    raise AssertionError(node.kind)  # pragma: no cover
+
+
+def _compare(node: Criterion, ctx: _Context, result: TierResult) -> Triple:
+    cmp = node.compare
+    assert cmp is not None
+    spec = ctx.rules.fields[cmp.field]
+    values = _with_assumption(node, spec.id, ctx, result)
+    threshold = ctx.rules.quantity(spec.id, cmp.value)
+    margin = ctx.rules.margin_of(spec.id, spec.unit, threshold, cmp.margin)
+    tol = tolerance(threshold, spec.unit.relative_tolerance)
+    normal, relaxed, tight = _three(values, values, cmp.op, threshold, margin, tol)
+    failed = normal == Status.FAIL
+    gap = np.where(failed, threshold - values, np.nan)
+    trace = LeafTrace(
+        node.id,
+        "compare",
+        normal,
+        field=spec.id,
+        op=cmp.op,
+        threshold=threshold,
+        margin=margin,
+        value=values,
+        within_margin=(failed & (relaxed != Status.FAIL)) | ((normal == Status.PASS) & (tight != Status.PASS)),
+        gap=gap,
+    )
+    if spec.derived and spec.levers and failed.any():
+        trace.lever = spec.levers[0]
+        trace.lever_gap = _lever_gap(ctx, spec.id, trace.lever, cmp.op, threshold, tol, failed)
+    result.leaves[node.id] = trace
+    return normal, relaxed, tight
+
+
+def _three(
+    low: FloatArray, high: FloatArray, op: str, threshold: float, margin: float, tol: float
+) -> Triple:
+    normal = interval_status(low, high, op, threshold, tol)
+    if margin <= 0:
+        return normal, normal, normal
+    r_op, r_threshold = relaxed_op(op, threshold, margin)
+    t_op, t_threshold = tight_op(op, threshold, margin)
+    return (
+        normal,
+        interval_status(low, high, r_op, r_threshold, tol),
+        interval_status(low, high, t_op, t_threshold, tol),
+    )
+
+
+def _score(node: Criterion, ctx: _Context, result: TierResult) -> Triple:
+    test = node.score
+    assert test is not None and result.points is not None
+    low, high = result.points.groups[test.group]
+    margin = ctx.rules.margin_of(None, Unit.POINTS, test.value, test.margin)
+    tol = tolerance(test.value, relative=False)
+    normal, relaxed, tight = _three(low, high, test.op, test.value, margin, tol)
+    failed = normal == Status.FAIL
+    result.leaves[node.id] = LeafTrace(
+        node.id,
+        "score",
+        normal,
+        field=test.group,
+        op=test.op,
+        threshold=test.value,
+        margin=margin,
+        value=low,
+        value_high=high,
+        within_margin=(failed & (relaxed != Status.FAIL)) | ((normal == Status.PASS) & (tight != Status.PASS)),
+        gap=np.where(failed, test.value - high, np.nan),
+    )
+    return normal, relaxed, tight
+
+
+def _lever_gap(
+    ctx: _Context, field_id: str, lever: str, op: str, threshold: float, tol: float, rows: BoolArray
+) -> FloatArray:
+    """The change of ``lever`` (an input, in its own unit) that brings ``field_id`` to its threshold,
+    all other inputs held. Solved by the secant of the derived expression through the current point,
+    exact for the ratios, sums and means of the catalogue; kept only where the solution is verified."""
+    n = ctx.prepared.n
+    out = np.full(n, np.nan)
+    index = np.flatnonzero(rows)
+    base = ctx.columns.get(lever)
+    if base is None or index.size == 0:
+        return out
+    x0 = base[index]
+    step = np.maximum(np.abs(x0), 1.0)
+
+    def value_at(x: FloatArray) -> FloatArray:
+        subset = {k: v[index] for k, v in ctx.prepared.columns.items()}
+        subset[lever] = x
+        return derive_columns(ctx.rules, subset, index.size)[field_id]
+
+    f0 = value_at(x0)
+    slope = (value_at(x0 + step) - f0) / step
+    with np.errstate(divide="ignore", invalid="ignore"):
+        x_star = x0 + (threshold - f0) / slope
+    check = interval_status(value_at(x_star), value_at(x_star), op, threshold, tol * 10)
+    solved = np.where(np.isfinite(x_star) & (check == Status.PASS), x_star - x0, np.nan)
+    out[index] = solved
+    return out
+
+
+def _classify(ruleset: RuleSetFile, ctx: _Context) -> TierResult:
+    """Size classes (300号): the first class whose every bound is met, per industry table.
+
+    The tier passes for the eligible classes (SMEs). SME status is "not large", so its near miss is a
+    large firm within a margin of the line, and its thin pass an SME within a margin of becoming large.
+    """
+    cls = ruleset.classification
+    assert cls is not None
+    rules, n = ctx.rules, ctx.prepared.n
+    by_spec = rules.fields[cls.by]
+    codes = ctx.columns.get(cls.by, np.full(n, np.nan))
+    table_codes = category_table(by_spec)
+    # Per class: status as written, relaxed and tight, filled table by table.
+    class_status = {c: np.full(n, Status.UNKNOWN, np.int8) for c in cls.classes[:-1]}
+    large_relaxed = np.full(n, Status.UNKNOWN, np.int8)
+    large_tight = np.full(n, Status.UNKNOWN, np.int8)
+    large_id = cls.classes[0]
+    leaves: dict[str, LeafTrace] = {}
+    for table in cls.tables:
+        rows = np.isin(codes, [table_codes[i.casefold()] for i in table.industries])
+        if not rows.any():
+            continue
+        for class_id in cls.classes[:-1]:
+            bounds = table.bounds.get(class_id, {})
+            parts: list[Triple] = []
+            for field_id, literal in bounds.items():
+                spec = rules.fields[field_id]
+                values = ctx.columns.get(field_id, np.full(n, np.nan))
+                threshold = parse_quantity(literal, spec.unit)
+                margin = rules.margin_of(field_id, spec.unit, threshold, None)
+                tol = tolerance(threshold, spec.unit.relative_tolerance)
+                triple = _three(values, values, cls.op, threshold, margin, tol)
+                parts.append(triple)
+                if class_id == large_id:
+                    leaf_id = f"{large_id}_{field_id}"
+                    leaf = leaves.setdefault(
+                        leaf_id,
+                        LeafTrace(
+                            leaf_id,
+                            "compare",
+                            np.full(n, Status.UNKNOWN, np.int8),
+                            field=field_id,
+                            op=cls.op,
+                            threshold=np.full(n, np.nan),
+                            margin=np.full(n, np.nan),
+                            value=values,
+                        ),
+                    )
+                    leaf.status[rows] = triple[0][rows]
+                    assert isinstance(leaf.threshold, np.ndarray) and isinstance(leaf.margin, np.ndarray)
+                    leaf.threshold[rows] = threshold
+                    leaf.margin[rows] = margin
+            if not parts:
+                continue
+            combined = [combine_all([p[k] for p in parts]) for k in range(3)]
+            class_status[class_id][rows] = combined[0][rows]
+            if class_id == large_id:
+                large_relaxed[rows] = combined[1][rows]
+                large_tight[rows] = combined[2][rows]
+    # First class that passes, provided every earlier one fails; otherwise the class is unknown (-1).
+    size_class = np.full(n, -1, dtype=np.int8)
+    undecided = np.ones(n, dtype=bool)
+    blocked = np.zeros(n, dtype=bool)
+    for position, class_id in enumerate(cls.classes[:-1]):
+        status = class_status[class_id]
+        hit = undecided & ~blocked & (status == Status.PASS)
+        size_class[hit] = position
+        undecided &= ~hit
+        blocked |= status == Status.UNKNOWN
+    size_class[undecided & ~blocked] = len(cls.classes) - 1
+    large = class_status[large_id]
+    sme = negate(large)
+    result = TierResult(
+        tier=ruleset.ruleset.tier,
+        ruleset=ruleset,
+        status=sme,
+        relaxed=negate(large_tight),
+        tight=negate(large_relaxed),
+        size_class=size_class,
+    )
+    not_large = f"not_{large_id}"
+    result.nodes[not_large] = sme
+    result.leaves[not_large] = LeafTrace(not_large, "classification", sme, field=cls.by, value=codes)
+    result.blame[not_large] = sme == Status.FAIL
+    for leaf_id, leaf in leaves.items():
+        # The large-firm bounds are traced (value, bound) but never blamed: "failed" names not_large.
+        result.nodes[leaf_id] = leaf.status
+        result.leaves[leaf_id] = leaf
+    return result

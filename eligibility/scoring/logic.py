@@ -1,0 +1,109 @@
+"""Four-valued logic and the one tolerant comparison every threshold goes through (SPEC §3, §6).
+
+Statuses are int8 codes ordered ``FAIL < UNKNOWN < REVIEW < PASS`` so that *all-of* is an element-wise
+minimum. *Any-of* ranks ``FAIL < REVIEW < UNKNOWN < PASS`` (SPEC §6: pass if any pass, else unknown if
+any unknown, else review if any review, else fail).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from enum import IntEnum
+
+import numpy as np
+import numpy.typing as npt
+
+__all__ = [
+    "EPSILON",
+    "Status",
+    "combine_all",
+    "combine_any",
+    "interval_status",
+    "negate",
+    "relaxed_op",
+    "tight_op",
+    "tolerance",
+]
+
+StatusArray = npt.NDArray[np.int8]
+FloatArray = npt.NDArray[np.float64]
+
+EPSILON = 1e-9
+
+
+class Status(IntEnum):
+    """Outcome of a criterion for one firm."""
+
+    FAIL = 0
+    UNKNOWN = 1
+    REVIEW = 2
+    PASS = 3
+
+
+_ANY_RANK = np.array([0, 2, 1, 3], dtype=np.int8)  # code → rank for any-of (self-inverse)
+_NEGATE = np.array([3, 1, 2, 0], dtype=np.int8)
+
+
+def combine_all(parts: Sequence[StatusArray]) -> StatusArray:
+    """All-of: fail if any fails, else unknown, else review, else pass."""
+    result = parts[0].copy()
+    for part in parts[1:]:
+        np.minimum(result, part, out=result)
+    return result
+
+
+def combine_any(parts: Sequence[StatusArray]) -> StatusArray:
+    """Any-of: pass if any passes, else unknown if any unknown, else review, else fail."""
+    ranked = _ANY_RANK[parts[0]]
+    for part in parts[1:]:
+        np.maximum(ranked, _ANY_RANK[part], out=ranked)
+    return _ANY_RANK[ranked]
+
+
+def negate(status: StatusArray) -> StatusArray:
+    """Logical not: pass ↔ fail; unknown and review stay."""
+    return _NEGATE[status]
+
+
+def tolerance(threshold: float, relative: bool) -> float:
+    """Float-noise tolerance of a threshold: absolute for ratios and scores, relative for amounts."""
+    return EPSILON * max(abs(threshold), 1.0) if relative else EPSILON
+
+
+def interval_status(
+    low: FloatArray, high: FloatArray, op: str, threshold: float | FloatArray, tol: float | FloatArray
+) -> StatusArray:
+    """Compare a value known to lie in ``[low, high]`` with a threshold.
+
+    Pass when every value of the interval passes, fail when none does, else unknown. A point value
+    has ``low == high``; NaN (missing) gives unknown because every comparison with NaN is false.
+    Values within ``tol`` of the threshold count as equal to it.
+    """
+    if op == ">=":
+        passed, failed = low >= threshold - tol, high < threshold - tol
+    elif op == ">":
+        passed, failed = low > threshold + tol, high <= threshold + tol
+    elif op == "<=":
+        passed, failed = high <= threshold + tol, low > threshold + tol
+    elif op == "<":
+        passed, failed = high < threshold - tol, low >= threshold - tol
+    else:  # pragma: no cover - the rule-file model only admits the four operators
+        raise ValueError(op)
+    status = np.full(np.shape(passed), Status.UNKNOWN, dtype=np.int8)
+    status[passed] = Status.PASS
+    status[failed] = Status.FAIL
+    return status
+
+
+def relaxed_op(op: str, threshold: float | FloatArray, margin: float | FloatArray) -> tuple[str, float | FloatArray]:
+    """The comparison that passes whatever fails by no more than ``margin`` (near miss)."""
+    if op in (">=", ">"):
+        return ">=", threshold - margin
+    return "<=", threshold + margin
+
+
+def tight_op(op: str, threshold: float | FloatArray, margin: float | FloatArray) -> tuple[str, float | FloatArray]:
+    """The comparison that passes only what passes by more than ``margin`` (not a thin pass)."""
+    if op in (">=", ">"):
+        return ">", threshold + margin
+    return "<", threshold - margin

@@ -1,0 +1,166 @@
+"""Points tables scored as intervals ``[low, high]`` per firm (SPEC §6).
+
+A known input gives a point score (``low == high``). A missing input widens the interval to every score
+that input could still produce, so a table with gaps passes only if its low end passes, and fails only
+if its high end fails. Missing data never counts as zero silently.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from eligibility.models import Indicator, Measure, Points, Range
+from eligibility.ruleset import RuleSet
+from eligibility.scoring.logic import Status, interval_status, tolerance
+
+__all__ = ["PointsResult", "score_points"]
+
+FloatArray = npt.NDArray[np.float64]
+Interval = tuple[FloatArray, FloatArray]
+
+
+@dataclass
+class PointsResult:
+    """Intervals of every indicator, group and the total."""
+
+    indicators: dict[str, Interval]
+    groups: dict[str, Interval]
+
+    @property
+    def total(self) -> Interval:
+        """The total score interval."""
+        return self.groups["total"]
+
+
+def score_points(points: Points, columns: Mapping[str, FloatArray], rules: RuleSet, n: int) -> PointsResult:
+    """Score every indicator of ``points`` for all ``n`` firms at once."""
+    indicators: dict[str, Interval] = {}
+    groups: dict[str, Interval] = {}
+    total_low, total_high = np.zeros(n), np.zeros(n)
+    for group in points.groups:
+        low, high = np.zeros(n), np.zeros(n)
+        for indicator in group.indicators:
+            ind = _indicator(indicator, columns, rules, n)
+            indicators[indicator.id] = ind
+            low += ind[0]
+            high += ind[1]
+        groups[group.id] = (low, high)
+        total_low += low
+        total_high += high
+    groups["total"] = (total_low, total_high)
+    return PointsResult(indicators=indicators, groups=groups)
+
+
+def _indicator(indicator: Indicator, columns: Mapping[str, FloatArray], rules: RuleSet, n: int) -> Interval:
+    intervals = [_measure(m, columns, rules, n) for m in indicator.measures]
+    low, high = intervals[0]
+    for other_low, other_high in intervals[1:]:
+        # "The better of two measures": the best score is at least the best low, at most the best high.
+        low, high = np.maximum(low, other_low), np.maximum(high, other_high)
+    return low, high
+
+
+def _column(columns: Mapping[str, FloatArray], name: str, n: int) -> FloatArray:
+    found = columns.get(name)
+    return found if found is not None else np.full(n, np.nan)
+
+
+def _measure(measure: Measure, columns: Mapping[str, FloatArray], rules: RuleSet, n: int) -> Interval:
+    if measure.bands is not None:
+        field = measure.bands.field
+        return _bands(_column(columns, field, n), measure.bands.ranges, rules, field)
+    if measure.lookup is not None:
+        return _lookup(measure, columns, rules, n)
+    if measure.per is not None:
+        per = measure.per
+        values = _column(columns, per.field, n)
+        step = rules.quantity(per.field, per.step)
+        # One point per *full* step: 3.9999999999 years of float noise is 4 years.
+        steps = np.floor(values / step + 1e-9)
+        score = np.clip(steps * per.points, 0.0, per.max)
+        return _widen_missing(score, values, 0.0, per.max)
+    if measure.count is not None:
+        count = measure.count
+        known_true = np.zeros(n)
+        unknown = np.zeros(n)
+        for name in count.fields:
+            values = _column(columns, name, n)
+            known_true += values == 1.0
+            unknown += np.isnan(values)
+        low = np.minimum(known_true * count.points, count.max)
+        high = np.minimum((known_true + unknown) * count.points, count.max)
+        return low, high
+    if measure.cascade is not None:
+        return _cascade(measure, columns, rules, n)
+    if measure.input is not None:
+        values = _column(columns, measure.input.field, n)
+        score = np.clip(values, 0.0, measure.input.max)
+        return _widen_missing(score, values, 0.0, measure.input.max)
+    raise AssertionError(measure)  # pragma: no cover - the model guarantees one kind
+
+
+def _widen_missing(score: FloatArray, values: FloatArray, low: float, high: float) -> Interval:
+    missing = np.isnan(values)
+    return np.where(missing, low, score), np.where(missing, high, score)
+
+
+def _bounds(band: Range, rules: RuleSet, field: str) -> list[tuple[str, float]]:
+    found: list[tuple[str, float]] = []
+    for key, op in (("gt", ">"), ("ge", ">="), ("lt", "<"), ("le", "<=")):
+        raw = getattr(band, key)
+        if raw is not None:
+            found.append((op, rules.quantity(field, raw)))
+    return found
+
+
+def _bands(values: FloatArray, ranges: list[Range], rules: RuleSet, field: str) -> Interval:
+    relative = rules.fields[field].unit.relative_tolerance
+    conditions = []
+    for band in ranges:
+        inside = np.ones(values.shape, dtype=bool)
+        for op, threshold in _bounds(band, rules, field):
+            status = interval_status(values, values, op, threshold, tolerance(threshold, relative))
+            inside &= status == Status.PASS
+        conditions.append(inside)
+    points = [band.points for band in ranges]
+    score = np.select(conditions, points, default=np.nan)
+    return _widen_missing(score, values, min(points), max(points))
+
+
+def _lookup(measure: Measure, columns: Mapping[str, FloatArray], rules: RuleSet, n: int) -> Interval:
+    lookup = measure.lookup
+    assert lookup is not None
+    spec = rules.fields[lookup.field]
+    keys = ["false", "true"] if spec.choices is None else list(spec.choice_ids)
+    table = np.array([lookup.map.get(k, math.nan) for k in keys], dtype=np.float64)
+    codes = _column(columns, lookup.field, n)
+    known = ~np.isnan(codes)
+    score = np.full(n, np.nan)
+    score[known] = table[codes[known].astype(np.int64)]
+    values = list(lookup.map.values())
+    return _widen_missing(score, codes, min(values), max(values))
+
+
+def _cascade(measure: Measure, columns: Mapping[str, FloatArray], rules: RuleSet, n: int) -> Interval:
+    """First step that holds gives its points. With unknown steps every reachable outcome is possible."""
+    cascade = measure.cascade
+    assert cascade is not None
+    low, high = np.full(n, np.inf), np.full(n, -np.inf)
+    still_open = np.ones(n, dtype=bool)
+    for step in cascade.steps:
+        values = _column(columns, step.field, n)
+        threshold = rules.quantity(step.field, step.value)
+        relative = rules.fields[step.field].unit.relative_tolerance
+        status = interval_status(values, values, step.op, threshold, tolerance(threshold, relative))
+        possible = still_open & (status != Status.FAIL)
+        low = np.where(possible, np.minimum(low, step.points), low)
+        high = np.where(possible, np.maximum(high, step.points), high)
+        still_open &= status != Status.PASS
+    low = np.where(still_open, np.minimum(low, cascade.otherwise), low)
+    high = np.where(still_open, np.maximum(high, cascade.otherwise), high)
+    return low, high
