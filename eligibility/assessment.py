@@ -21,7 +21,7 @@ import pandas as pd
 from eligibility.errors import Issue, RegimeError, Severity
 from eligibility.flags import FLAG_NAMES, Flags, Titles, compute_flags, current_titles
 from eligibility.ingest import InputTable, Prepared, prepare
-from eligibility.models import Criterion, RuleSetFile
+from eligibility.models import Criterion
 from eligibility.ruleset import RuleSet, load_rules, walk_criteria
 from eligibility.scoring.engine import TierResult, derive_columns, evaluate_tier
 from eligibility.scoring.logic import Status
@@ -87,7 +87,9 @@ def evaluate(
     review_results = results
     if purpose == "apply" and titles.expiring.any():
         held = {str(t) for t in titles.tier[titles.expiring]}
-        review_results, _ = _run(rules, prepared, columns, day, "review", regime, _with_dependencies(rules, held))
+        review_results, _ = _run(
+            rules, prepared, columns, day, "review", regime, _with_dependencies(rules, held)
+        )
     issues = sorted([*prepared.issues, *title_issues], key=lambda x: (x.row or 0, x.field or ""))
     issue_rows = np.isin(prepared.rows, [i.row for i in issues if i.row is not None])
     flags = compute_flags(rules, prepared, results, review_results, titles, issue_rows)
@@ -164,7 +166,9 @@ def _run(
     return results, skipped
 
 
-def _join_masks(labels: Sequence[str], masks: Sequence[npt.NDArray[np.bool_]], n: int) -> npt.NDArray[np.object_]:
+def _join_masks(
+    labels: Sequence[str], masks: Sequence[npt.NDArray[np.bool_]], n: int
+) -> npt.NDArray[np.object_]:
     """Per firm, the labels whose mask is set, joined by ``;`` — vectorised through bit keys."""
     out = np.full(n, "", dtype=object)
     if not labels:
@@ -282,34 +286,33 @@ class Assessment:
 
     def trace(self, tiers: Sequence[str] | None = None) -> pd.DataFrame:
         """The tidy per-criterion trace: one row per firm × tier × leaf criterion (built on demand)."""
-        frames = []
         codes = self.prepared.text.get("credit_code", np.full(self.n, None, dtype=object))
-        for tier in tiers or self.tiers:
-            result = self.results[tier]
-            for leaf in result.leaves.values():
-                frames.append(
-                    pd.DataFrame(
-                        {
-                            "row": self.prepared.rows,
-                            "credit_code": codes,
-                            "tier": tier,
-                            "criterion": leaf.id,
-                            "kind": leaf.kind,
-                            "status": CRITERION_STATUS_NAMES[leaf.status],
-                            "field": leaf.field,
-                            "value": _array(leaf.value, self.n),
-                            "value_high": _array(leaf.value_high, self.n),
-                            "op": leaf.op,
-                            "threshold": _array(leaf.threshold, self.n),
-                            "margin": _array(leaf.margin, self.n),
-                            "within_margin": _bools(leaf.within_margin, self.n),
-                            "gap": _array(leaf.gap, self.n),
-                            "lever": leaf.lever,
-                            "lever_gap": _array(leaf.lever_gap, self.n),
-                            "failed": result.blame.get(leaf.id, np.zeros(self.n, bool)),
-                        }
-                    )
-                )
+        frames = [
+            pd.DataFrame(
+                {
+                    "row": self.prepared.rows,
+                    "credit_code": codes,
+                    "tier": tier,
+                    "criterion": leaf.id,
+                    "kind": leaf.kind,
+                    "status": CRITERION_STATUS_NAMES[leaf.status],
+                    "field": leaf.field,
+                    "value": _array(leaf.value, self.n),
+                    "value_high": _array(leaf.value_high, self.n),
+                    "op": leaf.op,
+                    "threshold": _array(leaf.threshold, self.n),
+                    "margin": _array(leaf.margin, self.n),
+                    "within_margin": _bools(leaf.within_margin, self.n),
+                    "gap": _array(leaf.gap, self.n),
+                    "lever": leaf.lever,
+                    "lever_gap": _array(leaf.lever_gap, self.n),
+                    "failed": result.blame.get(leaf.id, np.zeros(self.n, bool)),
+                }
+            )
+            for tier in tiers or self.tiers
+            for result in (self.results[tier],)
+            for leaf in result.leaves.values()
+        ]
         return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
     def firm(self, i: int) -> dict[str, Any]:
@@ -324,7 +327,9 @@ class Assessment:
             "tiers": {tier: self._tier_record(tier, i) for tier in self.tiers},
             "flags": {name: bool(self.flags.get(name)[i]) for name in FLAG_NAMES},
             "flag_reasons": {
-                name: self.flags.reasons[name][i] for name in FLAG_NAMES if self.flags.reasons[name][i] is not None
+                name: self.flags.reasons[name][i]
+                for name in FLAG_NAMES
+                if self.flags.reasons[name][i] is not None
             },
             "issues": [
                 {"code": str(x.code), "severity": str(x.severity), "field": x.field, "value": x.value}
@@ -354,11 +359,15 @@ class Assessment:
             low, high = result.points.total
             record["score"] = _num(low[i]) if low[i] == high[i] else None
             record["score_min"], record["score_max"] = _num(low[i]), _num(high[i])
-            record["indicators"] = {k: [_num(v[0][i]), _num(v[1][i])] for k, v in result.points.indicators.items()}
+            record["indicators"] = {
+                k: [_num(v[0][i]), _num(v[1][i])] for k, v in result.points.indicators.items()
+            }
         if result.size_class is not None:
             size = self.size_class()
             record["class"] = (size[i] or None) if size is not None else None
-        record["criteria"] = [self._leaf_record(result, leaf_id, nodes.get(leaf_id), i) for leaf_id in result.leaves]
+        record["criteria"] = [
+            self._leaf_record(result, leaf_id, nodes.get(leaf_id), i) for leaf_id in result.leaves
+        ]
         record["assumptions"] = [
             {"criterion": a.criterion, "field": a.field, "assumed": a.value, "note_zh": a.note_zh}
             for a in result.assumptions
@@ -384,7 +393,9 @@ class Assessment:
             "gap": _at(leaf.gap, i),
             "lever": leaf.lever,
             "lever_gap": _at(leaf.lever_gap, i),
-            "source": source.document + (f" {source.article}" if source and source.article else "") if source else None,
+            "source": source.document + (f" {source.article}" if source and source.article else "")
+            if source
+            else None,
         }
 
     def iter_firms(self) -> Iterator[dict[str, Any]]:

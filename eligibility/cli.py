@@ -26,7 +26,11 @@ __all__ = ["main"]
 EXIT_OK, EXIT_INPUT, EXIT_USAGE, EXIT_RULES = 0, 1, 2, 3
 
 _lang_option = click.option(
-    "--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True, help="输出语言 / message language"
+    "--lang",
+    type=click.Choice(["zh", "en"]),
+    default="zh",
+    show_default=True,
+    help="输出语言 / message language",
 )
 
 
@@ -119,4 +123,12 @@ def rules() -> None:
 def rules_check(directory: Path | None, lang: Lang) -> None:
     """Validate every rule file of DIRECTORY (default: the bundled rules); exit 3 on problems."""
     loaded = _load(directory, lang)
-    click.echo(text("rules_ok", lang, count=len(loaded.rulesets), fields=len(loaded.fields), directory=loaded.directory))
+    click.echo(
+        text(
+            "rules_ok",
+            lang,
+            count=len(loaded.rulesets),
+            fields=len(loaded.fields),
+            directory=loaded.directory,
+        )
+    )

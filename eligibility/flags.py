@@ -53,6 +53,13 @@ class Flags:
         return value
 
 
+def _labels(mask: BoolArray, label: object) -> ObjectArray:
+    """``label`` (a scalar or an array) where ``mask`` is set, None elsewhere."""
+    out: ObjectArray = np.full(mask.shape, None, dtype=object)
+    out[mask] = label[mask] if isinstance(label, np.ndarray) else label
+    return out
+
+
 def current_titles(
     rules: RuleSet, prepared: Prepared, as_of: dt.date, horizon_months: int
 ) -> tuple[Titles, list[Issue]]:
@@ -71,10 +78,18 @@ def current_titles(
     blank = np.isnat(expires)
     held = titled & (blank | (expires >= as_of64))
     issues = [
-        Issue(IssueCode.BLANK_EXPIRY, Severity.WARNING, int(prepared.rows[i]), "tier_expires_on", "tier_expires_on", None, prepared.sheet)
+        Issue(
+            IssueCode.BLANK_EXPIRY,
+            Severity.WARNING,
+            int(prepared.rows[i]),
+            "tier_expires_on",
+            "tier_expires_on",
+            None,
+            prepared.sheet,
+        )
         for i in np.flatnonzero(titled & blank)
     ]
-    tier = np.where(held, ids[index], None)
+    tier = _labels(held, ids[index])
     rank = np.where(held, ranks[index], 0)
     expiring = held & ~blank & (expires <= horizon)
     return Titles(tier=tier, rank=rank, expires=expires, expiring=expiring), issues
@@ -129,9 +144,8 @@ def compute_flags(
     # Scale-up: an industrial firm below the 规上 line but within its margin.
     scale = results.get("above_scale_industrial")
     scale_up = scale.near_miss.copy() if scale is not None else np.zeros(n, dtype=bool)
-    scale_reason = np.where(scale_up, "above_scale_industrial:near_miss", None)
-
-    data_reason = np.where(issue_rows, "input_issue", None)
+    scale_reason = _labels(scale_up, "above_scale_industrial:near_miss")
+    data_reason = _labels(issue_rows, "input_issue")
     return Flags(
         promotion_candidate=promotion,
         at_risk=at_risk,

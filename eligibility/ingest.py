@@ -67,10 +67,7 @@ def read_input(path: str | Path, *, strict: bool = False) -> InputTable:
     """
     source = Path(path)
     try:
-        if source.suffix.lower() == ".parquet":
-            frame = pd.read_parquet(source)
-        else:
-            frame = _read_csv(source)
+        frame = pd.read_parquet(source) if source.suffix.lower() == ".parquet" else _read_csv(source)
     except (OSError, ValueError, pd.errors.ParserError, UnicodeDecodeError) as exc:
         issue = Issue(IssueCode.UNREADABLE_FILE, Severity.ERROR, None, None, None, str(exc)[:200])
         raise InputError([issue]) from exc
@@ -113,7 +110,9 @@ def prepare(table: InputTable | pd.DataFrame, rules: RuleSet, *, strict: bool = 
         name = str(header)
         spec = rules.fields.get(name)
         if spec is None:
-            issues.append(Issue(IssueCode.UNMAPPED_COLUMN, Severity.WARNING, None, None, name, None, table.sheet))
+            issues.append(
+                Issue(IssueCode.UNMAPPED_COLUMN, Severity.WARNING, None, None, name, None, table.sheet)
+            )
             continue
         present.add(name)
         raw = frame[header]
@@ -212,7 +211,7 @@ def _lookup(raw: pd.Series[Any], table: Mapping[str, float]) -> tuple[FloatArray
     strings = _strings(raw)
     given = strings.notna().to_numpy()
     codes = strings.str.casefold().map(table).astype("Float64")
-    values = codes.to_numpy(dtype=np.float64, na_value=np.nan)
+    values = np.asarray(codes.to_numpy(dtype=np.float64, na_value=np.nan), dtype=np.float64)
     return values, given
 
 
@@ -225,7 +224,7 @@ def _bools(
 ) -> FloatArray:
     if pd.api.types.is_bool_dtype(raw.dtype):
         return raw.to_numpy(dtype=np.float64, na_value=np.nan)
-    table = {k: 1.0 for k in _TRUE} | {k: 0.0 for k in _FALSE}
+    table = dict.fromkeys(_TRUE, 1.0) | dict.fromkeys(_FALSE, 0.0)
     values, given = _lookup(raw, table)
     _report(given & np.isnan(values), raw, IssueCode.BAD_BOOL, Severity.ERROR, spec, rows, issues, sheet)
     return values
@@ -250,7 +249,9 @@ def _categories(
     sheet: str | None,
 ) -> FloatArray:
     values, given = _lookup(raw, category_table(spec))
-    _report(given & np.isnan(values), raw, IssueCode.UNKNOWN_CATEGORY, Severity.ERROR, spec, rows, issues, sheet)
+    _report(
+        given & np.isnan(values), raw, IssueCode.UNKNOWN_CATEGORY, Severity.ERROR, spec, rows, issues, sheet
+    )
     return values
 
 
@@ -279,8 +280,9 @@ def _check_keys(
         return
     series = pd.Series(codes, dtype=object)
     missing = series.isna().to_numpy()
-    for position in np.flatnonzero(missing):
-        issues.append(Issue(IssueCode.MISSING_KEY, Severity.ERROR, int(rows[position]), "credit_code", "credit_code", None, sheet))
     duplicated = (series.duplicated(keep=False) & ~series.isna()).to_numpy()
-    for position in np.flatnonzero(duplicated):
-        issues.append(Issue(IssueCode.DUPLICATE_KEY, Severity.ERROR, int(rows[position]), "credit_code", "credit_code", str(codes[position]), sheet))
+    for code, mask in ((IssueCode.MISSING_KEY, missing), (IssueCode.DUPLICATE_KEY, duplicated)):
+        issues.extend(
+            Issue(code, Severity.ERROR, int(rows[p]), "credit_code", "credit_code", codes[p], sheet)
+            for p in np.flatnonzero(mask)
+        )

@@ -34,37 +34,78 @@ _TEXT: dict[str, tuple[str, str]] = {
     "scale_up_candidate": ("升规候选", "scale-up candidates"),
     "data_issue": ("数据问题", "rows with data issues"),
     # terminal summary
-    "summary_title": ("筛查完成：{firms} 家企业，评估日期 {as_of}，用途 {purpose}", "Screened {firms} firms as of {as_of}, purpose {purpose}"),
+    "summary_title": (
+        "筛查完成：{firms} 家企业，评估日期 {as_of}，用途 {purpose}",
+        "Screened {firms} firms as of {as_of}, purpose {purpose}",
+    ),
     "purpose_apply": ("新申报", "application"),
     "purpose_review": ("复核", "re-review"),
     "tier_line": ("{label}（{ruleset}，{regime}）", "{label} ({ruleset}, {regime})"),
-    "counts": ("符合 {eligible}　不符合 {ineligible}　信息不足 {incomplete}　待复核 {review}　临界通过 {thin_pass}　临界未过 {near_miss}",
-               "eligible {eligible}, ineligible {ineligible}, incomplete {incomplete}, review {review}, thin pass {thin_pass}, near miss {near_miss}"),
+    "counts": (
+        "符合 {eligible}　不符合 {ineligible}　信息不足 {incomplete}　待复核 {review}　临界通过 {thin_pass}　临界未过 {near_miss}",
+        "eligible {eligible}, ineligible {ineligible}, incomplete {incomplete}, review {review}, thin pass {thin_pass}, near miss {near_miss}",
+    ),
     "flags_line": ("标记：", "Flags: "),
     "skipped": ("未评估（评估日期无生效规则集）：{tiers}", "Not evaluated (no rule set in force): {tiers}"),
-    "issues_line": ("数据问题：错误 {error} 条，提示 {warning} 条", "Input issues: {error} errors, {warning} warnings"),
+    "issues_line": (
+        "数据问题：错误 {error} 条，提示 {warning} 条",
+        "Input issues: {error} errors, {warning} warnings",
+    ),
     "more_issues": ("……另有 {count} 条，见输出文件", "... {count} more, see the output"),
     "written": ("结果已写入：{path}", "Written: {path}"),
-    "rules_ok": ("规则检查通过：{count} 个规则集，{fields} 个字段（{directory}）", "Rules OK: {count} rule sets, {fields} fields ({directory})"),
+    "rules_ok": (
+        "规则检查通过：{count} 个规则集，{fields} 个字段（{directory}）",
+        "Rules OK: {count} rule sets, {fields} fields ({directory})",
+    ),
     "rules_bad": ("规则文件有 {count} 处问题：", "{count} problem(s) in rule files:"),
     "did_you_mean": ("（是否应为“{suggestion}”？）", " (did you mean '{suggestion}'?)"),
     "same_file": ("输出文件不能与输入文件相同：{path}", "The output must not be the input file: {path}"),
-    "input_failed": ("输入有 {count} 条错误，按 --strict 要求未进行评估：", "{count} input error(s); --strict stopped before evaluating:"),
+    "input_failed": (
+        "输入有 {count} 条错误，按 --strict 要求未进行评估：",
+        "{count} input error(s); --strict stopped before evaluating:",
+    ),
     "regime_error": ("无法评估：{detail}", "Cannot evaluate: {detail}"),
     "progress": ("正在评估 {firms} 家企业……", "Evaluating {firms} firms..."),
 }
 
 _ISSUES: dict[IssueCode, tuple[str, str]] = {
-    IssueCode.NOT_A_NUMBER: ("第 {row} 行“{header}”应为数字，实际为“{value}”，该项按缺失处理", "row {row}, '{header}': expected a number, found '{value}'; treated as missing"),
-    IssueCode.NEGATIVE_VALUE: ("第 {row} 行“{header}”不能为负数（{value}），该项按缺失处理", "row {row}, '{header}': must not be negative ({value}); treated as missing"),
-    IssueCode.OUT_OF_RANGE: ("第 {row} 行“{header}”超出合理范围（{value}），该项按缺失处理", "row {row}, '{header}': out of range ({value}); treated as missing"),
-    IssueCode.UNKNOWN_CATEGORY: ("第 {row} 行“{header}”的取值“{value}”无法识别，该项按缺失处理", "row {row}, '{header}': unknown value '{value}'; treated as missing"),
-    IssueCode.BAD_BOOL: ("第 {row} 行“{header}”应填“是/否”，实际为“{value}”", "row {row}, '{header}': expected yes/no, found '{value}'"),
-    IssueCode.BAD_DATE: ("第 {row} 行“{header}”不是有效日期：“{value}”", "row {row}, '{header}': not a valid date: '{value}'"),
+    IssueCode.NOT_A_NUMBER: (
+        "第 {row} 行“{header}”应为数字，实际为“{value}”，该项按缺失处理",
+        "row {row}, '{header}': expected a number, found '{value}'; treated as missing",
+    ),
+    IssueCode.NEGATIVE_VALUE: (
+        "第 {row} 行“{header}”不能为负数（{value}），该项按缺失处理",
+        "row {row}, '{header}': must not be negative ({value}); treated as missing",
+    ),
+    IssueCode.OUT_OF_RANGE: (
+        "第 {row} 行“{header}”超出合理范围（{value}），该项按缺失处理",
+        "row {row}, '{header}': out of range ({value}); treated as missing",
+    ),
+    IssueCode.UNKNOWN_CATEGORY: (
+        "第 {row} 行“{header}”的取值“{value}”无法识别，该项按缺失处理",
+        "row {row}, '{header}': unknown value '{value}'; treated as missing",
+    ),
+    IssueCode.BAD_BOOL: (
+        "第 {row} 行“{header}”应填“是/否”，实际为“{value}”",
+        "row {row}, '{header}': expected yes/no, found '{value}'",
+    ),
+    IssueCode.BAD_DATE: (
+        "第 {row} 行“{header}”不是有效日期：“{value}”",
+        "row {row}, '{header}': not a valid date: '{value}'",
+    ),
     IssueCode.MISSING_KEY: ("第 {row} 行缺少统一社会信用代码", "row {row}: the credit code is missing"),
-    IssueCode.DUPLICATE_KEY: ("第 {row} 行统一社会信用代码“{value}”重复出现", "row {row}: credit code '{value}' appears more than once"),
-    IssueCode.UNMAPPED_COLUMN: ("列“{header}”无法对应到任何字段，已忽略", "column '{header}' matches no field and was not used"),
-    IssueCode.BLANK_EXPIRY: ("第 {row} 行有称号但未填有效期，按有效处理", "row {row}: a title without an expiry date; taken as valid"),
+    IssueCode.DUPLICATE_KEY: (
+        "第 {row} 行统一社会信用代码“{value}”重复出现",
+        "row {row}: credit code '{value}' appears more than once",
+    ),
+    IssueCode.UNMAPPED_COLUMN: (
+        "列“{header}”无法对应到任何字段，已忽略",
+        "column '{header}' matches no field and was not used",
+    ),
+    IssueCode.BLANK_EXPIRY: (
+        "第 {row} 行有称号但未填有效期，按有效处理",
+        "row {row}: a title without an expiry date; taken as valid",
+    ),
     IssueCode.UNREADABLE_FILE: ("无法读取输入文件：{value}", "cannot read the input file: {value}"),
 }
 
@@ -77,7 +118,10 @@ _PROBLEMS: dict[ProblemCode, tuple[str, str]] = {
     ProblemCode.UNKNOWN_FIELD: ("未知字段“{detail}”", "unknown field '{detail}'"),
     ProblemCode.UNKNOWN_TIER: ("未知梯度“{detail}”", "unknown tier '{detail}'"),
     ProblemCode.UNKNOWN_GROUP: ("未知得分分组：{detail}", "unknown score group: {detail}"),
-    ProblemCode.UNKNOWN_CATEGORY: ("取值不在字段的可选范围内：{detail}", "value not among the field's choices: {detail}"),
+    ProblemCode.UNKNOWN_CATEGORY: (
+        "取值不在字段的可选范围内：{detail}",
+        "value not among the field's choices: {detail}",
+    ),
     ProblemCode.BAD_LITERAL: ("无法识别的数值写法“{detail}”", "cannot read the literal '{detail}'"),
     ProblemCode.UNIT_MISMATCH: ("单位与字段不符：“{detail}”", "unit does not match the field: '{detail}'"),
     ProblemCode.NOT_NUMERIC: ("字段不是数值型：{detail}", "field is not numeric: {detail}"),

@@ -21,9 +21,9 @@ from eligibility.units import Unit
 __all__ = [
     "Bands",
     "Cascade",
-    "Choice",
     "CascadeStep",
     "Catalogue",
+    "Choice",
     "Classification",
     "ClassificationTable",
     "Compare",

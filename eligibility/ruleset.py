@@ -191,9 +191,9 @@ def _clean_loc(doc: _Doc, loc: Iterable[str | int]) -> Loc:
     node: Any = doc.data
     cleaned: list[str | int] = []
     for step in loc:
-        if isinstance(node, Mapping) and step in node:
-            node = node[step]
-        elif isinstance(node, list) and isinstance(step, int) and 0 <= step < len(node):
+        in_map = isinstance(node, Mapping) and step in node
+        in_list = isinstance(node, list) and isinstance(step, int) and 0 <= step < len(node)
+        if in_map or in_list:
             node = node[step]
         elif isinstance(step, str) and (step in _TYPE_TAGS or "[" in step or step.startswith("function")):
             continue
@@ -324,7 +324,10 @@ class _Loader:
             tiers = {t.id: t for t in tier_cat.tiers}
             for fid, spec in list(fields.items()):
                 if spec.choices_from == "tiers":
-                    choices = {t.id: Choice(label_zh=t.label_zh, label_en=t.label_en, aliases=t.aliases) for t in tier_cat.tiers}
+                    choices = {
+                        t.id: Choice(label_zh=t.label_zh, label_en=t.label_en, aliases=t.aliases)
+                        for t in tier_cat.tiers
+                    }
                     fields[fid] = replace(spec, choices=choices)
 
         rulesets: dict[str, RuleSetFile] = {}
@@ -348,7 +351,7 @@ class _Loader:
             files[rid] = path
 
         if tiers:
-            order, cycle = _topological(tiers, _tier_dependencies(rulesets.values()))
+            _order, cycle = _topological(tiers, _tier_dependencies(rulesets.values()))
             if cycle:
                 first = next(r for r in rulesets.values() if r.ruleset.tier == cycle[0])
                 doc = self.docs[files[first.ruleset.id]]
@@ -365,7 +368,9 @@ class _Loader:
             files=files,
         )
 
-    def check_catalogue(self, doc: _Doc, catalogue: Catalogue) -> tuple[dict[str, FieldSpec], tuple[str, ...]]:
+    def check_catalogue(
+        self, doc: _Doc, catalogue: Catalogue
+    ) -> tuple[dict[str, FieldSpec], tuple[str, ...]]:
         fields: dict[str, FieldSpec] = {}
         for index, fdef in enumerate(catalogue.fields):
             for spec in _expand(fdef):
@@ -431,7 +436,7 @@ class _Loader:
 
 
 def _expand(fdef: FieldDef) -> Iterator[FieldSpec]:
-    years = fdef.years or [None]
+    years: list[str | None] = list(fdef.years) if fdef.years else [None]
     for year in years:
         suffix = f"_{year}" if year else ""
         yield FieldSpec(
@@ -439,7 +444,9 @@ def _expand(fdef: FieldDef) -> Iterator[FieldSpec]:
             base=fdef.id,
             year=year,
             label_zh=f"{fdef.label_zh}（{YEAR_LABELS_ZH[year]}）" if year else fdef.label_zh,
-            label_en=f"{fdef.label_en or fdef.id} ({YEAR_LABELS_EN[year]})" if year else (fdef.label_en or fdef.id),
+            label_en=f"{fdef.label_en or fdef.id} ({YEAR_LABELS_EN[year]})"
+            if year
+            else (fdef.label_en or fdef.id),
             unit=fdef.unit,
             aliases=tuple(fdef.aliases),
             choices=dict(fdef.choices) if fdef.choices else None,
@@ -524,7 +531,9 @@ class _Checker:
         self.ids: set[str] = set()
         self.group_max: dict[str, float] = {}
 
-    def report(self, loc: Loc, code: ProblemCode, detail: object = "", candidates: Iterable[str] = ()) -> None:
+    def report(
+        self, loc: Loc, code: ProblemCode, detail: object = "", candidates: Iterable[str] = ()
+    ) -> None:
         self.loader.report(self.doc, loc, code, detail, candidates)
 
     def run(self) -> None:
@@ -532,7 +541,9 @@ class _Checker:
         if meta.tier not in self.tiers:
             self.report(("ruleset", "tier"), ProblemCode.UNKNOWN_TIER, meta.tier, self.tiers)
         if meta.requires_title is not None and meta.requires_title not in self.tiers:
-            self.report(("ruleset", "requires_title"), ProblemCode.UNKNOWN_TIER, meta.requires_title, self.tiers)
+            self.report(
+                ("ruleset", "requires_title"), ProblemCode.UNKNOWN_TIER, meta.requires_title, self.tiers
+            )
         if meta.effective_to is not None and meta.effective_to < meta.effective_from:
             self.report(("ruleset", "effective_to"), ProblemCode.BAD_DATES, str(meta.effective_to))
         if self.model.points is not None:
@@ -554,7 +565,9 @@ class _Checker:
             self.report(loc, ProblemCode.WRONG_TYPE, f"{name} ({spec.unit}) is not a bool or category")
         return spec
 
-    def literal(self, loc: Loc, spec: FieldSpec | None, value: object, unit: Unit | None = None) -> float | None:
+    def literal(
+        self, loc: Loc, spec: FieldSpec | None, value: object, unit: Unit | None = None
+    ) -> float | None:
         target = unit or (spec.unit if spec else None)
         if target is None:
             return None
@@ -569,7 +582,9 @@ class _Checker:
             self.literal((*loc, "absolute"), None, margin.absolute, unit)
 
     def categories(self, loc: Loc, spec: FieldSpec, values: Iterable[object]) -> None:
-        allowed: set[object] = {True, False, "true", "false"} if spec.unit is Unit.BOOL else set(spec.choice_ids)
+        allowed: set[object] = (
+            {True, False, "true", "false"} if spec.unit is Unit.BOOL else set(spec.choice_ids)
+        )
         for value in values:
             if value not in allowed:
                 self.report(loc, ProblemCode.UNKNOWN_CATEGORY, str(value), [str(a) for a in allowed])
@@ -601,7 +616,9 @@ class _Checker:
                 self.field((*loc, "review", "verdict"), node.review.verdict, numeric=False)
         elif node.requires is not None:
             if node.requires.tier not in self.tiers:
-                self.report((*loc, "requires", "tier"), ProblemCode.UNKNOWN_TIER, node.requires.tier, self.tiers)
+                self.report(
+                    (*loc, "requires", "tier"), ProblemCode.UNKNOWN_TIER, node.requires.tier, self.tiers
+                )
         elif node.score is not None:
             self.check_score(node, loc)
         if node.source is None:
@@ -633,7 +650,9 @@ class _Checker:
         best = self.group_max[test.group]
         reachable = {">=": best >= test.value, ">": best > test.value, "<=": True, "<": True}[test.op]
         if not reachable:
-            self.report((*loc, "score", "value"), ProblemCode.UNREACHABLE_MARK, f"{test.value} > max {best:g}")
+            self.report(
+                (*loc, "score", "value"), ProblemCode.UNREACHABLE_MARK, f"{test.value} > max {best:g}"
+            )
 
     # -- points ------------------------------------------------------------------------------------
     def check_points(self) -> None:
@@ -652,14 +671,26 @@ class _Checker:
                 self.ids.add(indicator.id)
                 best = self.check_indicator(indicator, iloc)
                 if best is not None and not math.isclose(best, indicator.max):
-                    self.report((*iloc, "max"), ProblemCode.MAX_MISMATCH, f"declared {indicator.max:g}, bands give {best:g}")
+                    self.report(
+                        (*iloc, "max"),
+                        ProblemCode.MAX_MISMATCH,
+                        f"declared {indicator.max:g}, bands give {best:g}",
+                    )
                 subtotal += indicator.max
             if not math.isclose(subtotal, group.max):
-                self.report((*gloc, "max"), ProblemCode.MAX_MISMATCH, f"declared {group.max:g}, indicators sum to {subtotal:g}")
+                self.report(
+                    (*gloc, "max"),
+                    ProblemCode.MAX_MISMATCH,
+                    f"declared {group.max:g}, indicators sum to {subtotal:g}",
+                )
             self.group_max[group.id] = group.max
             total += group.max
         if not math.isclose(total, points.max):
-            self.report(("points", "max"), ProblemCode.MAX_MISMATCH, f"declared {points.max:g}, groups sum to {total:g}")
+            self.report(
+                ("points", "max"),
+                ProblemCode.MAX_MISMATCH,
+                f"declared {points.max:g}, groups sum to {total:g}",
+            )
         self.group_max["total"] = points.max
 
     def check_indicator(self, indicator: Indicator, loc: Loc) -> float | None:
@@ -742,9 +773,15 @@ class _Checker:
                 prev_upper, prev_closed, prev_index = previous
                 touches = lower == prev_upper and (prev_closed != (not lower_open))
                 if lower < prev_upper or (lower == prev_upper and prev_closed and not lower_open):
-                    self.report((*loc, "ranges", index), ProblemCode.BAND_OVERLAP, f"with band {prev_index} at {lower:g}")
+                    self.report(
+                        (*loc, "ranges", index),
+                        ProblemCode.BAND_OVERLAP,
+                        f"with band {prev_index} at {lower:g}",
+                    )
                 elif not touches:
-                    self.report((*loc, "ranges", index), ProblemCode.BAND_GAP, f"between {prev_upper:g} and {lower:g}")
+                    self.report(
+                        (*loc, "ranges", index), ProblemCode.BAND_GAP, f"between {prev_upper:g} and {lower:g}"
+                    )
             previous = (upper, upper_closed, index)
         if previous is not None and previous[0] != math.inf:
             self.report((*loc, "ranges", previous[2]), ProblemCode.BAND_GAP, f"nothing above {previous[0]:g}")
@@ -756,7 +793,9 @@ class _Checker:
         spec = self.field(("classification", "by"), cls.by, numeric=False)
         for name in cls.eligible_classes:
             if name not in cls.classes:
-                self.report(("classification", "eligible_classes"), ProblemCode.UNKNOWN_CATEGORY, name, cls.classes)
+                self.report(
+                    ("classification", "eligible_classes"), ProblemCode.UNKNOWN_CATEGORY, name, cls.classes
+                )
         seen: set[str] = set()
         for ti, table in enumerate(cls.tables):
             tloc: Loc = ("classification", "tables", ti)
@@ -768,7 +807,9 @@ class _Checker:
                 seen.add(industry)
             for class_id, bounds in table.bounds.items():
                 if class_id not in cls.classes[:-1]:
-                    self.report((*tloc, "bounds", class_id), ProblemCode.UNKNOWN_CATEGORY, class_id, cls.classes)
+                    self.report(
+                        (*tloc, "bounds", class_id), ProblemCode.UNKNOWN_CATEGORY, class_id, cls.classes
+                    )
                 for field_id, literal in bounds.items():
                     fspec = self.field((*tloc, "bounds", class_id, field_id), field_id, numeric=True)
                     if fspec is not None and fspec.unit.is_numeric:
@@ -776,4 +817,6 @@ class _Checker:
         if spec is not None and spec.choices:
             for choice in spec.choice_ids:
                 if choice not in seen:
-                    self.report(("classification", "tables"), ProblemCode.UNKNOWN_CATEGORY, f"{choice} has no table")
+                    self.report(
+                        ("classification", "tables"), ProblemCode.UNKNOWN_CATEGORY, f"{choice} has no table"
+                    )

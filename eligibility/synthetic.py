@@ -36,7 +36,9 @@ def _codes(rng: np.random.Generator, n: int) -> list[str]:
     return codes
 
 
-def _pick(rng: np.random.Generator, options: list[str], n: int, p: list[float] | None = None) -> npt.NDArray[np.object_]:
+def _pick(
+    rng: np.random.Generator, options: list[str], n: int, p: list[float] | None = None
+) -> npt.NDArray[np.object_]:
     return np.asarray(rng.choice(np.array(options, dtype=object), size=n, p=p), dtype=object)
 
 
@@ -63,13 +65,17 @@ def synthetic_pool(n: int, seed: int = 20261126) -> pd.DataFrame:
     high_value = np.minimum(own, rng.binomial(1, 0.12, n))
     tier = _pick(rng, ["", "创新型", "专精特新", "小巨人"], n, [0.55, 0.25, 0.17, 0.03])
     expiry_year = rng.integers(2026, 2029, n)
-    expiry = np.array([f"{y}-{m:02d}-28" for y, m in zip(expiry_year, rng.integers(1, 13, n), strict=True)], dtype=object)
-    frame = pd.DataFrame(
+    expiry = np.array(
+        [f"{y}-{m:02d}-28" for y, m in zip(expiry_year, rng.integers(1, 13, n), strict=True)], dtype=object
+    )
+    return pd.DataFrame(
         {
             "credit_code": _codes(rng, n),
             "name": [
                 f"{_PREFIXES[a]}{_MIDDLES[b]}{_TRADES[c]}有限公司"
-                for a, b, c in zip(rng.integers(0, 16, n), rng.integers(0, 16, n), rng.integers(0, 8, n), strict=True)
+                for a, b, c in zip(
+                    rng.integers(0, 16, n), rng.integers(0, 16, n), rng.integers(0, 8, n), strict=True
+                )
             ],
             "industry": np.where(rng.random(n) < 0.93, "工业", "软件和信息技术服务业"),
             "province": "山西省",
@@ -103,11 +109,17 @@ def synthetic_pool(n: int, seed: int = 20261126) -> pd.DataFrame:
             "own_brand": _yes_no(rng, 0.5, n),
             "standard_drafting": _yes_no(rng, 0.15, n),
             "local_feature_score": np.round(rng.uniform(0, 15, n)),
-            "rd_institution": _pick(rng, ["none", "below_municipal", "municipal", "provincial", "national"], n, [0.35, 0.2, 0.3, 0.13, 0.02]),
-            "st_award": _pick(rng, ["none", "provincial", "provincial_top3", "national"], n, [0.9, 0.05, 0.04, 0.01]),
+            "rd_institution": _pick(
+                rng,
+                ["none", "below_municipal", "municipal", "provincial", "national"],
+                n,
+                [0.35, 0.2, 0.3, 0.13, 0.02],
+            ),
+            "st_award": _pick(
+                rng, ["none", "provincial", "provincial_top3", "national"], n, [0.9, 0.05, 0.04, 0.01]
+            ),
             "maker_china": _pick(rng, ["none", "top500", "top50"], n, [0.96, 0.035, 0.005]),
             "abnormal_list": _yes_no(rng, 0.01, n),
             "dishonest_list": _yes_no(rng, 0.005, n),
         }
     )
-    return frame

@@ -20,7 +20,7 @@ def main() -> None:
     pool.loc[42, "rd_expense_y1"] = -35
     pool.loc[88, "current_tier"] = "省级小巨人培育"
     pool.loc[123, "credit_code"] = pool.loc[122, "credit_code"]
-    pool.loc[200, "name"] = "=HYPERLINK(\"http://example.invalid\")有限公司"
+    pool.loc[200, "name"] = '=HYPERLINK("http://example.invalid")有限公司'
     pool.loc[250, "rd_institution"] = ""
     pool.to_csv(HERE / "pool.csv", index=False, lineterminator="\n")
     print(f"wrote {HERE / 'pool.csv'} ({len(pool)} firms)")

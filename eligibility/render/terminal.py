@@ -20,11 +20,15 @@ def format_summary(assessment: Assessment, lang: Lang = "zh", max_issues: int = 
     for tier, counts in summary["tiers"].items():
         meta = assessment.rules.tiers[tier]
         label = meta.label_en if lang == "en" and meta.label_en else meta.label_zh
-        lines.append("  " + text("tier_line", lang, label=label, ruleset=counts["ruleset"], regime=counts["regime"]))
+        lines.append(
+            "  " + text("tier_line", lang, label=label, ruleset=counts["ruleset"], regime=counts["regime"])
+        )
         lines.append("    " + text("counts", lang, **counts))
     if summary["skipped"]:
         names = [_tier_label(assessment, t, lang) for t in summary["skipped"]]
-        lines.append("  " + text("skipped", lang, tiers="、".join(names) if lang == "zh" else ", ".join(names)))
+        lines.append(
+            "  " + text("skipped", lang, tiers="、".join(names) if lang == "zh" else ", ".join(names))
+        )
     flags = [f"{text(name, lang)} {summary['flags'][name]}" for name in FLAG_NAMES]
     lines.append("  " + text("flags_line", lang) + ("　".join(flags) if lang == "zh" else ", ".join(flags)))
     lines.append("  " + text("issues_line", lang, **summary["issues"]))

@@ -91,12 +91,14 @@ class TierResult:
     def thin_pass(self) -> BoolArray:
         """Eligible (or review) now, but not once each threshold is tightened by its margin."""
         ok = (self.status == Status.PASS) | (self.status == Status.REVIEW)
-        return ok & ((self.tight == Status.FAIL) | (self.tight == Status.UNKNOWN))
+        thin: BoolArray = ok & ((self.tight == Status.FAIL) | (self.tight == Status.UNKNOWN))
+        return thin
 
     @property
     def near_miss(self) -> BoolArray:
         """Ineligible now, but not once every failed threshold is relaxed by its margin."""
-        return (self.status == Status.FAIL) & (self.relaxed != Status.FAIL)
+        near: BoolArray = (self.status == Status.FAIL) & (self.relaxed != Status.FAIL)
+        return near
 
 
 def derive_columns(rules: RuleSet, columns: Mapping[str, FloatArray], n: int) -> dict[str, FloatArray]:
@@ -268,7 +270,8 @@ def _compare(node: Criterion, ctx: _Context, result: TierResult) -> Triple:
         threshold=threshold,
         margin=margin,
         value=values,
-        within_margin=(failed & (relaxed != Status.FAIL)) | ((normal == Status.PASS) & (tight != Status.PASS)),
+        within_margin=(failed & (relaxed != Status.FAIL))
+        | ((normal == Status.PASS) & (tight != Status.PASS)),
         gap=gap,
     )
     if spec.derived and spec.levers and failed.any():
@@ -278,9 +281,7 @@ def _compare(node: Criterion, ctx: _Context, result: TierResult) -> Triple:
     return normal, relaxed, tight
 
 
-def _three(
-    low: FloatArray, high: FloatArray, op: str, threshold: float, margin: float, tol: float
-) -> Triple:
+def _three(low: FloatArray, high: FloatArray, op: str, threshold: float, margin: float, tol: float) -> Triple:
     normal = interval_status(low, high, op, threshold, tol)
     if margin <= 0:
         return normal, normal, normal
@@ -295,7 +296,8 @@ def _three(
 
 def _score(node: Criterion, ctx: _Context, result: TierResult) -> Triple:
     test = node.score
-    assert test is not None and result.points is not None
+    assert test is not None
+    assert result.points is not None
     low, high = result.points.groups[test.group]
     margin = ctx.rules.margin_of(None, Unit.POINTS, test.value, test.margin)
     tol = tolerance(test.value, relative=False)
@@ -311,7 +313,8 @@ def _score(node: Criterion, ctx: _Context, result: TierResult) -> Triple:
         margin=margin,
         value=low,
         value_high=high,
-        within_margin=(failed & (relaxed != Status.FAIL)) | ((normal == Status.PASS) & (tight != Status.PASS)),
+        within_margin=(failed & (relaxed != Status.FAIL))
+        | ((normal == Status.PASS) & (tight != Status.PASS)),
         gap=np.where(failed, test.value - high, np.nan),
     )
     return normal, relaxed, tight
@@ -396,7 +399,8 @@ def _classify(ruleset: RuleSetFile, ctx: _Context) -> TierResult:
                         ),
                     )
                     leaf.status[rows] = triple[0][rows]
-                    assert isinstance(leaf.threshold, np.ndarray) and isinstance(leaf.margin, np.ndarray)
+                    assert isinstance(leaf.threshold, np.ndarray)
+                    assert isinstance(leaf.margin, np.ndarray)
                     leaf.threshold[rows] = threshold
                     leaf.margin[rows] = margin
             if not parts:

@@ -95,14 +95,18 @@ def interval_status(
     return status
 
 
-def relaxed_op(op: str, threshold: float | FloatArray, margin: float | FloatArray) -> tuple[str, float | FloatArray]:
+def relaxed_op(
+    op: str, threshold: float | FloatArray, margin: float | FloatArray
+) -> tuple[str, float | FloatArray]:
     """The comparison that passes whatever fails by no more than ``margin`` (near miss)."""
     if op in (">=", ">"):
         return ">=", threshold - margin
     return "<=", threshold + margin
 
 
-def tight_op(op: str, threshold: float | FloatArray, margin: float | FloatArray) -> tuple[str, float | FloatArray]:
+def tight_op(
+    op: str, threshold: float | FloatArray, margin: float | FloatArray
+) -> tuple[str, float | FloatArray]:
     """The comparison that passes only what passes by more than ``margin`` (not a thin pass)."""
     if op in (">=", ">"):
         return ">", threshold + margin
