@@ -171,10 +171,8 @@ class _Doc:
             elif isinstance(node, CommentedSeq) and isinstance(step, int) and 0 <= step < len(node):
                 line = node.lc.item(step)[0] + 1
                 node = node[step]
-            elif isinstance(node, CommentedMap | CommentedSeq) and hasattr(node, "lc"):
-                line = max(line, node.lc.line + 1)
-                break
             else:
+                # A missing key is reported at the key of the mapping that should hold it.
                 break
         return line
 
@@ -774,7 +772,7 @@ class _Checker:
                 touches = lower == prev_upper and (prev_closed != (not lower_open))
                 if lower < prev_upper or (lower == prev_upper and prev_closed and not lower_open):
                     self.report(
-                        (*loc, "ranges", index),
+                        (*loc, "ranges", max(index, prev_index)),
                         ProblemCode.BAND_OVERLAP,
                         f"with band {prev_index} at {lower:g}",
                     )
