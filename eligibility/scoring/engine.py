@@ -274,7 +274,7 @@ def _compare(node: Criterion, ctx: _Context, result: TierResult) -> Triple:
         | ((normal == Status.PASS) & (tight != Status.PASS)),
         gap=gap,
     )
-    if spec.derived and spec.levers and failed.any():
+    if spec.derived and spec.levers:
         trace.lever = spec.levers[0]
         trace.lever_gap = _lever_gap(ctx, spec.id, trace.lever, cmp.op, threshold, tol, failed)
     result.leaves[node.id] = trace
@@ -367,7 +367,23 @@ def _classify(ruleset: RuleSetFile, ctx: _Context) -> TierResult:
     large_relaxed = np.full(n, Status.UNKNOWN, np.int8)
     large_tight = np.full(n, Status.UNKNOWN, np.int8)
     large_id = cls.classes[0]
+    # One traced leaf per field bounding the large class in any table, whichever rows are present,
+    # so that a firm's trace never depends on the other firms of the batch.
     leaves: dict[str, LeafTrace] = {}
+    for table in cls.tables:
+        for field_id in table.bounds.get(large_id, {}):
+            leaf_id = f"{large_id}_{field_id}"
+            if leaf_id not in leaves:
+                leaves[leaf_id] = LeafTrace(
+                    leaf_id,
+                    "compare",
+                    np.full(n, Status.UNKNOWN, np.int8),
+                    field=field_id,
+                    op=cls.op,
+                    threshold=np.full(n, np.nan),
+                    margin=np.full(n, np.nan),
+                    value=ctx.columns.get(field_id, np.full(n, np.nan)),
+                )
     for table in cls.tables:
         rows = np.isin(codes, [table_codes[i.casefold()] for i in table.industries])
         if not rows.any():
@@ -384,20 +400,7 @@ def _classify(ruleset: RuleSetFile, ctx: _Context) -> TierResult:
                 triple = _three(values, values, cls.op, threshold, margin, tol)
                 parts.append(triple)
                 if class_id == large_id:
-                    leaf_id = f"{large_id}_{field_id}"
-                    leaf = leaves.setdefault(
-                        leaf_id,
-                        LeafTrace(
-                            leaf_id,
-                            "compare",
-                            np.full(n, Status.UNKNOWN, np.int8),
-                            field=field_id,
-                            op=cls.op,
-                            threshold=np.full(n, np.nan),
-                            margin=np.full(n, np.nan),
-                            value=values,
-                        ),
-                    )
+                    leaf = leaves[f"{large_id}_{field_id}"]
                     leaf.status[rows] = triple[0][rows]
                     assert isinstance(leaf.threshold, np.ndarray)
                     assert isinstance(leaf.margin, np.ndarray)
