@@ -19,10 +19,12 @@ def rules() -> RuleSet:
 def base_firm() -> dict[str, Any]:
     """An industrial small firm that scores exactly 78 under 63号 annex 2.
 
-    专业化 22 = share 90% (5) + mean growth (12.5% + 11.11%) / 2 = 11.8% (10) + niche 5 years (2) + key_link (5)
+    专业化 22 = share 90% (5) + mean growth (12.5% + 11.11%) / 2 = 11.8% (10) + niche 5 years (2)
+             + key_link (5)
     精细化 23 = digital level 3 (5) + two quality items (6, capped 5) + margin 8% (8) + debt 50% (5)
     特色化 10 = provincial score 10
-    创新能力 23 = own Ⅰ类 IP (8) + R&D 120万 = 4% (amount 2, ratio 4 → 4) + R&D staff 16.7% (3) + provincial (8)
+    创新能力 23 = own Ⅰ类 IP (8) + R&D 120万 = 4% (amount 2, ratio 4 → 4) + R&D staff 16.7% (3)
+               + provincial (8)
     """
     return {
         "credit_code": "91140500MA0L2XXX0X",
@@ -62,7 +64,9 @@ def base_firm() -> dict[str, Any]:
     }
 
 
-def assess(rules: RuleSet, overrides: dict[str, Any], as_of: str = AS_OF_2022, **kwargs: Any) -> dict[str, Any]:
+def assess(
+    rules: RuleSet, overrides: dict[str, Any], as_of: str = AS_OF_2022, **kwargs: Any
+) -> dict[str, Any]:
     firm = base_firm()
     firm.update(overrides)
     return assess_one(firm, rules, as_of=as_of, **kwargs)

@@ -42,7 +42,9 @@ FIELDS: dict[str, st.SearchStrategy[Any]] = {
     "own_brand": YES_NO,
     "standard_drafting": YES_NO,
     "local_feature_score": amount(0, 15, (0, 15)),
-    "rd_institution": st.sampled_from(["national", "provincial", "municipal", "below_municipal", "none", None]),
+    "rd_institution": st.sampled_from(
+        ["national", "provincial", "municipal", "below_municipal", "none", None]
+    ),
     "st_award": st.sampled_from(["none", "provincial", "provincial_top3", "national_top5", None]),
     "maker_china": st.sampled_from(["none", "top500", "top50", None]),
     "abnormal_list": st.sampled_from(["否", "否", "是", None]),

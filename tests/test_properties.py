@@ -32,7 +32,16 @@ def _comparable(record: dict[str, Any]) -> dict[str, Any]:
 @SETTINGS
 @given(
     firm=firms(),
-    lever=st.sampled_from(["rd_expense_y1", "main_revenue_y1", "ip_class1_high_value", "ip_class1_own", "ip_class1", "ip_class2"]),
+    lever=st.sampled_from(
+        [
+            "rd_expense_y1",
+            "main_revenue_y1",
+            "ip_class1_high_value",
+            "ip_class1_own",
+            "ip_class1",
+            "ip_class2",
+        ]
+    ),
     increase=st.floats(0.01, 5000, allow_nan=False),
 )
 def test_more_is_never_worse(firm: dict[str, Any], lever: str, increase: float) -> None:
@@ -60,13 +69,17 @@ def test_batch_equals_single(pool: list[dict[str, Any]]) -> None:
 def test_row_order_does_not_matter(pool: list[dict[str, Any]], seed: int) -> None:
     order = np.random.default_rng(seed).permutation(len(pool))
     straight = evaluate(pd.DataFrame(pool), rules, as_of=AS_OF).wide().set_index("credit_code")
-    shuffled = evaluate(pd.DataFrame([pool[i] for i in order]), rules, as_of=AS_OF).wide().set_index("credit_code")
+    shuffled = (
+        evaluate(pd.DataFrame([pool[i] for i in order]), rules, as_of=AS_OF).wide().set_index("credit_code")
+    )
     pd.testing.assert_frame_equal(straight.sort_index(), shuffled.sort_index())
 
 
 @SETTINGS
 @given(firm=firms(), data=st.data())
-def test_a_verdict_under_missing_data_survives_every_completion(firm: dict[str, Any], data: st.DataObject) -> None:
+def test_a_verdict_under_missing_data_survives_every_completion(
+    firm: dict[str, Any], data: st.DataObject
+) -> None:
     """Eligible or ineligible with blanks means the same for any values the blanks could take; in
     particular a missing input never yields eligible unless the score's low end already passes."""
     verdict = _srdi(evaluate(pd.DataFrame([firm]), rules, as_of=AS_OF), 0)

@@ -134,8 +134,12 @@ criteria:
 
 def test_dependency_cycle(tmp_path: Path) -> None:
     directory = rules_dir_with(tmp_path)
-    (directory / "a.yaml").write_text(LOOP.format(id="a", tier="tech_sme", requires="srdi_sme"), encoding="utf-8")
-    (directory / "b.yaml").write_text(LOOP.format(id="b", tier="srdi_sme", requires="tech_sme"), encoding="utf-8")
+    (directory / "a.yaml").write_text(
+        LOOP.format(id="a", tier="tech_sme", requires="srdi_sme"), encoding="utf-8"
+    )
+    (directory / "b.yaml").write_text(
+        LOOP.format(id="b", tier="srdi_sme", requires="tech_sme"), encoding="utf-8"
+    )
     with pytest.raises(RuleSetError) as caught:
         load_rules(directory)
     assert [p.code for p in caught.value.problems] == [ProblemCode.DEPENDENCY_CYCLE]

@@ -62,8 +62,22 @@ CASES: list[tuple[str, dict[str, Any], str, float | None, list[str], str | None]
     ("ratio_2.9997pct", revenue(3500, 104.99), "ineligible", 76, ["rd_ratio_min"], "near_miss"),
     # M3 revenue ≥ 1000万 or equity ≥ 2000万. R&D 100 of 1000 = 10% → ratio band 10 (+6).
     ("revenue_at_1000", revenue(1000, 100), "eligible", 84, [], "thin_pass"),
-    ("revenue_999.9", revenue(999.9, 100), "ineligible", 84, ["revenue_min", "equity_financing_min"], "near_miss"),
-    ("revenue_999.9_equity_2000", {**revenue(999.9, 100), "equity_financing_2y": 2000}, "eligible", 84, [], "thin_pass"),
+    (
+        "revenue_999.9",
+        revenue(999.9, 100),
+        "ineligible",
+        84,
+        ["revenue_min", "equity_financing_min"],
+        "near_miss",
+    ),
+    (
+        "revenue_999.9_equity_2000",
+        {**revenue(999.9, 100), "equity_financing_2y": 2000},
+        "eligible",
+        84,
+        [],
+        "thin_pass",
+    ),
     (
         "revenue_999.9_equity_1999",
         {**revenue(999.9, 100), "equity_financing_2y": 1999},
@@ -81,7 +95,14 @@ CASES: list[tuple[str, dict[str, Any], str, float | None, list[str], str | None]
     # Z2 mean R&D ≥ 1000万. No IP (−8) and R&D 1000 (amount band 10, +6): 59 − 8 + 6 = 57.
     (
         "direct_rd_mean_1000",
-        {**LOW, "ip_class1_own": 0, "ip_class1": 0, "ip_class2": 0, "rd_expense_y1": 1000, "rd_expense_y2": 1000},
+        {
+            **LOW,
+            "ip_class1_own": 0,
+            "ip_class1": 0,
+            "ip_class2": 0,
+            "rd_expense_y1": 1000,
+            "rd_expense_y2": 1000,
+        },
         "eligible",
         57,
         [],
@@ -89,7 +110,14 @@ CASES: list[tuple[str, dict[str, Any], str, float | None, list[str], str | None]
     ),
     (
         "direct_rd_mean_999.99",
-        {**LOW, "ip_class1_own": 0, "ip_class1": 0, "ip_class2": 0, "rd_expense_y1": 1000, "rd_expense_y2": 999.98},
+        {
+            **LOW,
+            "ip_class1_own": 0,
+            "ip_class1": 0,
+            "ip_class2": 0,
+            "rd_expense_y1": 1000,
+            "rd_expense_y2": 999.98,
+        },
         "ineligible",
         57,
         DIRECTS,
@@ -168,8 +196,19 @@ CASES: list[tuple[str, dict[str, Any], str, float | None, list[str], str | None]
 ]
 
 
-@pytest.mark.parametrize(("overrides", "status", "score", "failed", "borderline"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])
-def test_hand_worked(rules: Any, overrides: dict[str, Any], status: str, score: float, failed: list[str], borderline: str | None) -> None:
+@pytest.mark.parametrize(
+    ("overrides", "status", "score", "failed", "borderline"),
+    [c[1:] for c in CASES],
+    ids=[c[0] for c in CASES],
+)
+def test_hand_worked(
+    rules: Any,
+    overrides: dict[str, Any],
+    status: str,
+    score: float,
+    failed: list[str],
+    borderline: str | None,
+) -> None:
     result = assess(rules, overrides)["tiers"]["srdi_sme"]
     assert result["status"] == status
     assert result["score"] == score
@@ -200,7 +239,12 @@ def test_large_firm_fails_the_size_prerequisite(rules: Any) -> None:
 def test_missing_input_gives_a_score_interval(rules: Any) -> None:
     # R&D institution unknown: 0..10 points instead of 8 → [70, 80]; the low end still passes.
     result = assess(rules, {"rd_institution": None})["tiers"]["srdi_sme"]
-    assert (result["status"], result["score"], result["score_min"], result["score_max"]) == ("eligible", None, 70, 80)
+    assert (result["status"], result["score"], result["score_min"], result["score_max"]) == (
+        "eligible",
+        None,
+        70,
+        80,
+    )
     # Near the mark: the provincial slot unknown gives [59, 74], which straddles 60 → incomplete.
     near = assess(rules, {**LOW, "local_feature_score": None})["tiers"]["srdi_sme"]
     assert (near["status"], near["score_min"], near["score_max"]) == ("incomplete", 59, 74)

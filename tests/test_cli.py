@@ -1,0 +1,174 @@
+"""The command line: exit codes, the SPEC §7 contract, golden runs on the bundled sample."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from eligibility.cli import main
+from tests.conftest import base_firm
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLE = ROOT / "samples" / "pool.csv"
+GOLDEN = Path(__file__).parent / "data" / "golden"
+
+TIER_COLUMNS = ["status", "score", "score_min", "score_max", "borderline", "failed", "route"]
+
+
+def run(*args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(main, list(args))
+    return result.exit_code, result.output
+
+
+@pytest.fixture
+def clean_csv(tmp_path: Path) -> Path:
+    path = tmp_path / "clean.csv"
+    firms = [dict(base_firm(), credit_code=f"C{i}") for i in range(3)]
+    firms[1]["name"] = "=1+1 公司"
+    firms[2]["rd_expense_y1"] = 60
+    pd.DataFrame(firms).to_csv(path, index=False)
+    return path
+
+
+def test_screen_csv_meets_the_output_contract(tmp_path: Path, clean_csv: Path) -> None:
+    out = tmp_path / "result.csv"
+    code, output = run("screen", str(clean_csv), "--as-of", "2026-03-31", "-o", str(out))
+    assert code == 0, output
+    frame = pd.read_csv(out, dtype=str, keep_default_na=False)
+    expected = ["credit_code", "name"]
+    for tier in ("sme_size", "srdi_sme", "above_scale_industrial"):
+        expected += [f"{tier}.{c}" for c in TIER_COLUMNS]
+        if tier == "sme_size":
+            expected.append("sme_size.class")
+    expected += ["flag.promotion_candidate", "flag.at_risk", "flag.scale_up_candidate", "flag.data_issue"]
+    assert list(frame.columns) == expected
+    assert frame["srdi_sme.status"].tolist() == ["eligible", "eligible", "ineligible"]
+    assert frame["srdi_sme.score"].tolist() == ["78.0", "78.0", "74.0"]
+    assert frame["srdi_sme.failed"].tolist() == ["", "", "rd_amount_min;rd_ratio_min"]
+    assert frame["srdi_sme.route"].tolist() == ["score", "score", ""]
+    assert frame["sme_size.class"].tolist() == ["small"] * 3
+    assert frame["flag.data_issue"].tolist() == ["false"] * 3
+    # A name that would start a formula is written as text.
+    assert frame["name"][1] == "'=1+1 公司"
+    assert "筛查完成：3 家企业" in output
+
+
+def test_screen_jsonl_carries_the_trace(tmp_path: Path, clean_csv: Path) -> None:
+    out = tmp_path / "result.jsonl"
+    code, _ = run(
+        "screen", str(clean_csv), "--as-of", "2026-03-31", "--format", "jsonl", "-o", str(out), "-q"
+    )
+    assert code == 0
+    records = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert [r["credit_code"] for r in records] == ["C0", "C1", "C2"]
+    srdi = records[2]["tiers"]["srdi_sme"]
+    assert srdi["ruleset"] == {
+        "id": "srdi_sme_2022",
+        "version": "2022.1",
+        "regime": "63号",
+        "source": srdi["ruleset"]["source"],
+    }
+    ratio = next(c for c in srdi["criteria"] if c["id"] == "rd_ratio_min")
+    assert (ratio["status"], ratio["lever"], ratio["lever_gap"]) == (
+        "fail",
+        "rd_expense_y1",
+        pytest.approx(30.0),
+    )
+    assert ratio["source"].startswith("63号附件2")
+
+
+def test_english_and_quiet(tmp_path: Path, clean_csv: Path) -> None:
+    code, output = run(
+        "screen", str(clean_csv), "--as-of", "2026-03-31", "-o", str(tmp_path / "r.csv"), "--lang", "en"
+    )
+    assert code == 0
+    assert "Screened 3 firms as of 2026-03-31" in output
+    code, output = run(
+        "screen", str(clean_csv), "--as-of", "2026-03-31", "-o", str(tmp_path / "r.csv"), "--quiet"
+    )
+    assert (code, output) == (0, "")
+
+
+def test_exit_codes(tmp_path: Path, clean_csv: Path) -> None:
+    original = clean_csv.read_bytes()
+    code, output = run("screen", str(clean_csv), "--as-of", "2026-03-31", "-o", str(clean_csv))
+    assert code == 2
+    assert "不能与输入文件相同" in output
+    assert clean_csv.read_bytes() == original
+    code, output = run("screen", str(clean_csv), "--as-of", "31/03/2026", "-o", str(tmp_path / "r.csv"))
+    assert code == 2
+    code, _ = run(
+        "screen", str(clean_csv), "--as-of", "2026-03-31", "--purpose", "renew", "-o", str(tmp_path / "r.csv")
+    )
+    assert code == 2
+    code, _ = run(
+        "screen", str(tmp_path / "missing.csv"), "--as-of", "2026-03-31", "-o", str(tmp_path / "r.csv")
+    )
+    assert code == 2
+
+
+def test_dirty_sample_exits_1_and_strict_stops(tmp_path: Path) -> None:
+    out = tmp_path / "r.csv"
+    code, output = run("screen", str(SAMPLE), "--as-of", "2026-03-31", "-o", str(out))
+    assert code == 1
+    assert "第 19 行“revenue_y1”应为数字" in output
+    assert len(pd.read_csv(out)) == 300
+    strict_out = tmp_path / "strict.csv"
+    code, output = run("screen", str(SAMPLE), "--as-of", "2026-03-31", "-o", str(strict_out), "--strict")
+    assert code == 1
+    assert "--strict" in output
+    assert not strict_out.exists()
+
+
+def test_regime_is_chosen_by_date_and_can_be_replayed(tmp_path: Path, clean_csv: Path) -> None:
+    before, after, replay = (tmp_path / n for n in ("before.jsonl", "after.jsonl", "replay.jsonl"))
+    run("screen", str(clean_csv), "--as-of", "2026-03-31", "--format", "jsonl", "-o", str(before), "-q")
+    run("screen", str(clean_csv), "--as-of", "2026-04-01", "--format", "jsonl", "-o", str(after), "-q")
+    run(
+        "screen",
+        str(clean_csv),
+        "--as-of",
+        "2026-04-01",
+        "--regime",
+        "63号",
+        "--format",
+        "jsonl",
+        "-o",
+        str(replay),
+        "-q",
+    )
+    first = json.loads(before.read_text(encoding="utf-8").splitlines()[0])
+    second = json.loads(after.read_text(encoding="utf-8").splitlines()[0])
+    third = json.loads(replay.read_text(encoding="utf-8").splitlines()[0])
+    assert first["tiers"]["srdi_sme"]["ruleset"]["regime"] == "63号"
+    assert "srdi_sme" not in second["tiers"]  # no 2号 rule set is encoded yet
+    assert third["tiers"]["srdi_sme"]["ruleset"]["regime"] == "63号"
+
+
+def test_golden_run_on_the_sample(tmp_path: Path) -> None:
+    """The bundled sample's result is committed; set UPDATE_GOLDEN=1 to accept a deliberate change."""
+    out = tmp_path / "pool.csv"
+    run("screen", str(SAMPLE), "--as-of", "2026-03-31", "-o", str(out), "-q")
+    golden = GOLDEN / "pool_2026-03-31.csv"
+    if os.environ.get("UPDATE_GOLDEN"):
+        golden.write_bytes(out.read_bytes())
+    assert out.read_text(encoding="utf-8") == golden.read_text(encoding="utf-8")
+
+
+def test_python_dash_m(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    result = subprocess.run(
+        [sys.executable, "-m", "eligibility", "rules", "check", "--lang", "en"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0
+    assert result.stdout.startswith("Rules OK")
