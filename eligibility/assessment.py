@@ -21,7 +21,7 @@ import pandas as pd
 from eligibility.errors import Issue, RegimeError, Severity
 from eligibility.flags import FLAG_NAMES, Flags, Titles, compute_flags, current_titles
 from eligibility.ingest import InputTable, Prepared, prepare
-from eligibility.models import Criterion
+from eligibility.models import Criterion, RuleSetFile
 from eligibility.ruleset import RuleSet, load_rules, walk_criteria
 from eligibility.scoring.engine import TierResult, derive_columns, evaluate_tier
 from eligibility.scoring.logic import Status
@@ -87,8 +87,9 @@ def evaluate(
     review_results = results
     if purpose == "apply" and titles.expiring.any():
         held = {str(t) for t in titles.tier[titles.expiring]}
+        wanted_review = _with_dependencies(rules, held)
         review_results, _ = _run(
-            rules, prepared, columns, day, "review", regime, _with_dependencies(rules, held)
+            rules, prepared, columns, day, "review", regime, wanted_review, reuse=results
         )
     issues = sorted([*prepared.issues, *title_issues], key=lambda x: (x.row or 0, x.field or ""))
     issue_rows = np.isin(prepared.rows, [i.row for i in issues if i.row is not None])
@@ -153,6 +154,7 @@ def _run(
     purpose: str,
     regime: str | None,
     tiers: Sequence[str],
+    reuse: Mapping[str, TierResult] | None = None,
 ) -> tuple[dict[str, TierResult], dict[str, str]]:
     results: dict[str, TierResult] = {}
     skipped: dict[str, str] = {}
@@ -162,8 +164,23 @@ def _run(
         if chosen is None:
             skipped[tier] = "no_ruleset_in_force" if rules.for_tier(tier) else "no_ruleset"
             continue
+        previous = (reuse or {}).get(tier)
+        if previous is not None and previous.ruleset is chosen and _same_inputs(chosen, results, reuse or {}):
+            # One rule set serves both purposes: the review results are the apply results.
+            results[tier] = previous
+            continue
         results[tier] = evaluate_tier(chosen, rules, prepared, columns, results, as_of)
     return results, skipped
+
+
+def _same_inputs(
+    ruleset: RuleSetFile, results: Mapping[str, TierResult], reuse: Mapping[str, TierResult]
+) -> bool:
+    """Whether every tier ``ruleset`` requires resolved to the very result it had in ``reuse``."""
+    if ruleset.criteria is None:
+        return True
+    required = {n.requires.tier for n in walk_criteria(ruleset.criteria) if n.requires is not None}
+    return all(results.get(t) is reuse.get(t) for t in required)
 
 
 def _join_masks(
@@ -182,7 +199,11 @@ def _join_masks(
         keys |= mask.astype(np.int64) << (position % 62)
     chunks.append(keys)
     stacked = np.stack(chunks, axis=1)
-    unique, inverse = np.unique(stacked, axis=0, return_inverse=True)
+    if len(chunks) == 1:  # the usual case: a 1-D unique is far faster than unique over rows
+        flat, inverse = np.unique(keys, return_inverse=True)
+        unique = flat.reshape(-1, 1)
+    else:
+        unique, inverse = np.unique(stacked, axis=0, return_inverse=True)
     texts = []
     for row in unique:  # one iteration per distinct combination, not per firm
         chosen = [labels[i] for i in range(len(labels)) if (int(row[i // 62]) >> (i % 62)) & 1]

@@ -9,7 +9,7 @@ views are built on demand by :mod:`eligibility.assessment`.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -31,7 +31,7 @@ from eligibility.scoring.logic import (
 from eligibility.scoring.points import PointsResult, score_points
 from eligibility.units import Unit, parse_quantity
 
-__all__ = ["Assumption", "LeafTrace", "TierResult", "derive_columns", "evaluate_tier"]
+__all__ = ["Assumption", "LeafTrace", "TierResult", "dependencies", "derive_columns", "evaluate_tier"]
 
 FloatArray = npt.NDArray[np.float64]
 StatusArray = npt.NDArray[np.int8]
@@ -101,12 +101,17 @@ class TierResult:
         return near
 
 
-def derive_columns(rules: RuleSet, columns: Mapping[str, FloatArray], n: int) -> dict[str, FloatArray]:
-    """Inputs plus every derived field. A derived value given as a column is used as given; where that
-    column is blank the value is computed from its parts (SPEC §3)."""
+def derive_columns(
+    rules: RuleSet, columns: Mapping[str, FloatArray], n: int, only: Collection[str] | None = None
+) -> dict[str, FloatArray]:
+    """Inputs plus every derived field (or only those named in ``only``, in catalogue order).
+
+    A derived value given as a column is used as given; where that column is blank the value is
+    computed from its parts (SPEC §3).
+    """
     out = dict(columns)
     missing = np.full(n, np.nan)
-    for name in rules.derived_order:
+    for name in rules.derived_order if only is None else [d for d in rules.derived_order if d in only]:
         expression = rules.fields[name].expression
         assert expression is not None
         computed = expression.evaluate({k: out.get(k, missing) for k in expression.names})
@@ -114,6 +119,22 @@ def derive_columns(rules: RuleSet, columns: Mapping[str, FloatArray], n: int) ->
         given = columns.get(name)
         out[name] = computed if given is None else np.where(np.isnan(given), computed, given)
     return out
+
+
+def dependencies(rules: RuleSet, field_id: str) -> tuple[set[str], set[str]]:
+    """The input fields and the derived fields that ``field_id`` is computed from (transitively)."""
+    inputs: set[str] = set()
+    derived: set[str] = set()
+    stack = [field_id]
+    while stack:
+        name = stack.pop()
+        spec = rules.fields.get(name)
+        if spec is None or spec.expression is None:
+            inputs.add(name)
+        elif name not in derived:
+            derived.add(name)
+            stack.extend(spec.expression.names)
+    return inputs, derived
 
 
 @dataclass
@@ -332,21 +353,22 @@ def _lever_gap(
     base = ctx.columns.get(lever)
     if base is None or index.size == 0:
         return out
+    inputs, chain = dependencies(ctx.rules, field_id)
+    # Only the failing rows, and only the columns and derived fields on the path to field_id.
+    subset = {k: ctx.prepared.columns[k][index] for k in inputs if k in ctx.prepared.columns}
     x0 = base[index]
     step = np.maximum(np.abs(x0), 1.0)
 
     def value_at(x: FloatArray) -> FloatArray:
-        subset = {k: v[index] for k, v in ctx.prepared.columns.items()}
-        subset[lever] = x
-        return derive_columns(ctx.rules, subset, index.size)[field_id]
+        return derive_columns(ctx.rules, {**subset, lever: x}, index.size, only=chain)[field_id]
 
     f0 = value_at(x0)
     slope = (value_at(x0 + step) - f0) / step
     with np.errstate(divide="ignore", invalid="ignore"):
         x_star = x0 + (threshold - f0) / slope
-    check = interval_status(value_at(x_star), value_at(x_star), op, threshold, tol * 10)
-    solved = np.where(np.isfinite(x_star) & (check == Status.PASS), x_star - x0, np.nan)
-    out[index] = solved
+    reached = value_at(x_star)
+    check = interval_status(reached, reached, op, threshold, tol * 10)
+    out[index] = np.where(np.isfinite(x_star) & (check == Status.PASS), x_star - x0, np.nan)
     return out
 
 

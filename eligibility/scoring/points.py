@@ -119,17 +119,24 @@ def _bounds(band: Range, rules: RuleSet, field: str) -> list[tuple[str, float]]:
 
 
 def _bands(values: FloatArray, ranges: list[Range], rules: RuleSet, field: str) -> Interval:
+    """The loader proved the bands tile the number line, so a value lies in the band with the
+    highest lower bound that it meets: one comparison per band, not two."""
     relative = rules.fields[field].unit.relative_tolerance
-    conditions = []
+    ordered: list[tuple[float, bool, float, Range]] = []
     for band in ranges:
-        inside = np.ones(values.shape, dtype=bool)
-        for op, threshold in _bounds(band, rules, field):
-            status = interval_status(values, values, op, threshold, tolerance(threshold, relative))
-            inside &= status == Status.PASS
-        conditions.append(inside)
-    points = [band.points for band in ranges]
-    score = np.select(conditions, points, default=np.nan)
-    return _widen_missing(score, values, min(points), max(points))
+        lower = [(op, t) for op, t in _bounds(band, rules, field) if op in (">", ">=")]
+        op, threshold = lower[0] if lower else (">=", -np.inf)
+        # At equal lower bounds an open bound (">") starts just above a closed one.
+        ordered.append((threshold, op == ">", band.points, band))
+    ordered.sort(key=lambda item: (item[0], item[1]))
+    score = np.full(values.shape, ordered[0][2])
+    for threshold, strict, points, _ in ordered[1:]:
+        meets = interval_status(
+            values, values, ">" if strict else ">=", threshold, tolerance(threshold, relative)
+        )
+        score[meets == Status.PASS] = points
+    all_points = [band.points for band in ranges]
+    return _widen_missing(score, values, min(all_points), max(all_points))
 
 
 def _lookup(measure: Measure, columns: Mapping[str, FloatArray], rules: RuleSet, n: int) -> Interval:
