@@ -46,7 +46,14 @@ _TEXT: dict[str, tuple[str, str]] = {
         "eligible {eligible}, ineligible {ineligible}, incomplete {incomplete}, review {review}, thin pass {thin_pass}, near miss {near_miss}",
     ),
     "flags_line": ("标记：", "Flags: "),
-    "skipped": ("未评估（评估日期无生效规则集）：{tiers}", "Not evaluated (no rule set in force): {tiers}"),
+    "skipped_no_ruleset_in_force": (
+        "未评估（评估日期无生效规则集，可用 --regime 回放）：{tiers}",
+        "Not evaluated (no rule set in force on that date; see --regime): {tiers}",
+    ),
+    "skipped_no_ruleset": (
+        "未评估（尚未编入规则集）：{tiers}",
+        "Not evaluated (no rule set encoded yet): {tiers}",
+    ),
     "issues_line": (
         "数据问题：错误 {error} 条，提示 {warning} 条",
         "Input issues: {error} errors, {warning} warnings",

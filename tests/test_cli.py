@@ -172,3 +172,18 @@ def test_python_dash_m(tmp_path: Path) -> None:
     )
     assert result.returncode == 0
     assert result.stdout.startswith("Rules OK")
+
+
+def test_output_permissions_follow_the_umask(tmp_path: Path, clean_csv: Path) -> None:
+    out = tmp_path / "r.csv"
+    run("screen", str(clean_csv), "--as-of", "2026-03-31", "-o", str(out), "-q")
+    current = os.umask(0o022)
+    os.umask(current)
+    assert out.stat().st_mode & 0o777 == 0o666 & ~current
+    assert not list(tmp_path.glob(".r.csv.*"))  # no temporary file left behind
+
+
+def test_summary_says_why_a_tier_was_not_evaluated(tmp_path: Path, clean_csv: Path) -> None:
+    _, output = run("screen", str(clean_csv), "--as-of", "2026-04-01", "-o", str(tmp_path / "r.csv"))
+    assert "未评估（评估日期无生效规则集，可用 --regime 回放）：专精特新中小企业" in output
+    assert "未评估（尚未编入规则集）：科技型中小企业" in output

@@ -26,6 +26,12 @@ def escape_formula(value: object) -> object:
     return value
 
 
+def _umask() -> int:
+    current = os.umask(0o022)
+    os.umask(current)
+    return current
+
+
 def atomic_write(path: str | Path, write: Callable[[IO[str]], None]) -> Path:
     """Write through a temporary file in the target folder, then rename it into place."""
     target = Path(path)
@@ -34,6 +40,7 @@ def atomic_write(path: str | Path, write: Callable[[IO[str]], None]) -> Path:
     try:
         with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
             write(stream)
+        os.chmod(temporary, 0o666 & ~_umask())  # mkstemp makes 0600; give the usual permissions
         os.replace(temporary, target)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
