@@ -24,11 +24,11 @@ def format_summary(assessment: Assessment, lang: Lang = "zh", max_issues: int = 
             "  " + text("tier_line", lang, label=label, ruleset=counts["ruleset"], regime=counts["regime"])
         )
         lines.append("    " + text("counts", lang, **counts))
-    if summary["skipped"]:
-        names = [_tier_label(assessment, t, lang) for t in summary["skipped"]]
-        lines.append(
-            "  " + text("skipped", lang, tiers="、".join(names) if lang == "zh" else ", ".join(names))
-        )
+    for reason in ("no_ruleset_in_force", "no_ruleset"):
+        names = [_tier_label(assessment, t, lang) for t, why in summary["skipped"].items() if why == reason]
+        if names:
+            joined = "、".join(names) if lang == "zh" else ", ".join(names)
+            lines.append("  " + text(f"skipped_{reason}", lang, tiers=joined))
     flags = [f"{text(name, lang)} {summary['flags'][name]}" for name in FLAG_NAMES]
     lines.append("  " + text("flags_line", lang) + ("　".join(flags) if lang == "zh" else ", ".join(flags)))
     lines.append("  " + text("issues_line", lang, **summary["issues"]))
