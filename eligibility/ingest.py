@@ -106,6 +106,7 @@ def prepare(table: InputTable | pd.DataFrame, rules: RuleSet, *, strict: bool = 
     text: dict[str, npt.NDArray[np.object_]] = {}
     present: set[str] = set()
 
+    sink = _Sink(rows, issues, table.sheet)
     for header in frame.columns:
         name = str(header)
         spec = rules.fields.get(name)
@@ -115,17 +116,17 @@ def prepare(table: InputTable | pd.DataFrame, rules: RuleSet, *, strict: bool = 
             )
             continue
         present.add(name)
-        raw = frame[header]
+        cells = _Cells(frame[header], spec, sink)
         if spec.unit is Unit.TEXT:
-            text[name] = _text(raw)
+            text[name] = _text(cells.raw)
         elif spec.unit is Unit.DATE:
-            dates[name] = _dates(raw, spec, rows, issues, table.sheet)
+            dates[name] = _dates(cells)
         elif spec.unit is Unit.BOOL:
-            columns[name] = _bools(raw, spec, rows, issues, table.sheet)
+            columns[name] = _bools(cells)
         elif spec.unit is Unit.CATEGORY:
-            columns[name] = _categories(raw, spec, rows, issues, table.sheet)
+            columns[name] = _categories(cells)
         else:
-            columns[name] = _numbers(raw, spec, rows, issues, table.sheet)
+            columns[name] = _numbers(cells)
 
     _check_keys(text.get("credit_code"), rows, issues, table.sheet)
     prepared = Prepared(
@@ -143,6 +144,40 @@ def prepare(table: InputTable | pd.DataFrame, rules: RuleSet, *, strict: bool = 
     return prepared
 
 
+@dataclass
+class _Sink:
+    """Where issues go, and the spreadsheet row of every position."""
+
+    rows: npt.NDArray[np.int64]
+    issues: list[Issue]
+    sheet: str | None
+
+
+@dataclass
+class _Cells:
+    """One input column on its way to a typed array."""
+
+    raw: pd.Series[Any]
+    spec: FieldSpec
+    sink: _Sink
+
+    def report(self, mask: npt.NDArray[np.bool_], code: IssueCode) -> None:
+        """An error issue for every cell under ``mask`` (only the bad cells are visited)."""
+        rows, spec = self.sink.rows, self.spec
+        self.sink.issues.extend(
+            Issue(
+                code,
+                Severity.ERROR,
+                int(rows[p]),
+                spec.id,
+                spec.id,
+                str(self.raw.iloc[int(p)]),
+                self.sink.sheet,
+            )
+            for p in np.flatnonzero(mask)
+        )
+
+
 def _strings(raw: pd.Series[Any]) -> pd.Series[str]:
     as_text = raw.astype("string").str.strip()
     blank = as_text.isna() | as_text.str.lower().isin(_BLANK)
@@ -154,28 +189,8 @@ def _text(raw: pd.Series[Any]) -> npt.NDArray[np.object_]:
     return values.astype(object).where(values.notna(), None).to_numpy(dtype=object)
 
 
-def _report(
-    mask: npt.NDArray[np.bool_],
-    raw: pd.Series[Any],
-    code: IssueCode,
-    severity: Severity,
-    spec: FieldSpec,
-    rows: npt.NDArray[np.int64],
-    issues: list[Issue],
-    sheet: str | None,
-) -> None:
-    for position in np.flatnonzero(mask):  # only the bad cells
-        value = raw.iloc[int(position)]
-        issues.append(Issue(code, severity, int(rows[position]), spec.id, spec.id, str(value), sheet))
-
-
-def _numbers(
-    raw: pd.Series[Any],
-    spec: FieldSpec,
-    rows: npt.NDArray[np.int64],
-    issues: list[Issue],
-    sheet: str | None,
-) -> FloatArray:
+def _numbers(cells: _Cells) -> FloatArray:
+    raw, spec = cells.raw, cells.spec
     if pd.api.types.is_numeric_dtype(raw.dtype) and not pd.api.types.is_bool_dtype(raw.dtype):
         values = raw.to_numpy(dtype=np.float64, na_value=np.nan)
         given = ~np.isnan(values)
@@ -192,17 +207,15 @@ def _numbers(
         else:
             # "3%" in a field that is not a ratio is not a number of that field.
             values = np.where(percent_mask, np.nan, values)
-    bad = given & ~np.isfinite(values)
-    _report(bad, raw, IssueCode.NOT_A_NUMBER, Severity.ERROR, spec, rows, issues, sheet)
+    cells.report(given & ~np.isfinite(values), IssueCode.NOT_A_NUMBER)
     values = np.where(np.isfinite(values), values, np.nan)
     if spec.min is not None:
         low = values < spec.min
-        code = IssueCode.NEGATIVE_VALUE if spec.min == 0 else IssueCode.OUT_OF_RANGE
-        _report(low, raw, code, Severity.ERROR, spec, rows, issues, sheet)
+        cells.report(low, IssueCode.NEGATIVE_VALUE if spec.min == 0 else IssueCode.OUT_OF_RANGE)
         values = np.where(low, np.nan, values)
     if spec.max is not None:
         high = values > spec.max
-        _report(high, raw, IssueCode.OUT_OF_RANGE, Severity.ERROR, spec, rows, issues, sheet)
+        cells.report(high, IssueCode.OUT_OF_RANGE)
         values = np.where(high, np.nan, values)
     return values.astype(np.float64)
 
@@ -215,18 +228,11 @@ def _lookup(raw: pd.Series[Any], table: Mapping[str, float]) -> tuple[FloatArray
     return values, given
 
 
-def _bools(
-    raw: pd.Series[Any],
-    spec: FieldSpec,
-    rows: npt.NDArray[np.int64],
-    issues: list[Issue],
-    sheet: str | None,
-) -> FloatArray:
-    if pd.api.types.is_bool_dtype(raw.dtype):
-        return raw.to_numpy(dtype=np.float64, na_value=np.nan)
-    table = dict.fromkeys(_TRUE, 1.0) | dict.fromkeys(_FALSE, 0.0)
-    values, given = _lookup(raw, table)
-    _report(given & np.isnan(values), raw, IssueCode.BAD_BOOL, Severity.ERROR, spec, rows, issues, sheet)
+def _bools(cells: _Cells) -> FloatArray:
+    if pd.api.types.is_bool_dtype(cells.raw.dtype):
+        return cells.raw.to_numpy(dtype=np.float64, na_value=np.nan)
+    values, given = _lookup(cells.raw, dict.fromkeys(_TRUE, 1.0) | dict.fromkeys(_FALSE, 0.0))
+    cells.report(given & np.isnan(values), IssueCode.BAD_BOOL)
     return values
 
 
@@ -241,32 +247,17 @@ def category_table(spec: FieldSpec) -> dict[str, float]:
     return table
 
 
-def _categories(
-    raw: pd.Series[Any],
-    spec: FieldSpec,
-    rows: npt.NDArray[np.int64],
-    issues: list[Issue],
-    sheet: str | None,
-) -> FloatArray:
-    values, given = _lookup(raw, category_table(spec))
-    _report(
-        given & np.isnan(values), raw, IssueCode.UNKNOWN_CATEGORY, Severity.ERROR, spec, rows, issues, sheet
-    )
+def _categories(cells: _Cells) -> FloatArray:
+    values, given = _lookup(cells.raw, category_table(cells.spec))
+    cells.report(given & np.isnan(values), IssueCode.UNKNOWN_CATEGORY)
     return values
 
 
-def _dates(
-    raw: pd.Series[Any],
-    spec: FieldSpec,
-    rows: npt.NDArray[np.int64],
-    issues: list[Issue],
-    sheet: str | None,
-) -> npt.NDArray[np.datetime64]:
-    strings = _strings(raw)
+def _dates(cells: _Cells) -> npt.NDArray[np.datetime64]:
+    strings = _strings(cells.raw)
     given = strings.notna().to_numpy()
-    parsed = pd.to_datetime(strings, errors="coerce", format="mixed")
-    values = parsed.to_numpy(dtype="datetime64[ns]")
-    _report(given & np.isnat(values), raw, IssueCode.BAD_DATE, Severity.ERROR, spec, rows, issues, sheet)
+    values = pd.to_datetime(strings, errors="coerce", format="mixed").to_numpy(dtype="datetime64[ns]")
+    cells.report(given & np.isnat(values), IssueCode.BAD_DATE)
     return values
 
 

@@ -297,17 +297,25 @@ class InputScore(Frozen):
     max: float
 
 
-class Measure(Frozen):
-    """One way of scoring an indicator; ``best_of`` takes the better of several."""
+class _Scored(Frozen):
+    """The ways of scoring an indicator, shared by indicators and by the measures of ``best_of``."""
 
-    id: str | None = None
-    label_zh: str | None = None
     bands: Bands | None = None
     lookup: Lookup | None = None
     per: Per | None = None
     count: Count | None = None
     cascade: Cascade | None = None
     input: InputScore | None = None
+
+
+MEASURE_KINDS = ("bands", "lookup", "per", "count", "cascade", "input")
+
+
+class Measure(_Scored):
+    """One way of scoring an indicator; ``best_of`` takes the better of several."""
+
+    id: str | None = None
+    label_zh: str | None = None
 
     @model_validator(mode="after")
     def _one_kind(self) -> Measure:
@@ -320,23 +328,14 @@ class Measure(Frozen):
         return next(k for k in MEASURE_KINDS if getattr(self, k) is not None)
 
 
-MEASURE_KINDS = ("bands", "lookup", "per", "count", "cascade", "input")
-
-
-class Indicator(Frozen):
-    """A scored indicator with its declared maximum."""
+class Indicator(_Scored):
+    """A scored indicator with its declared maximum: one way of scoring, or ``best_of`` several."""
 
     id: str
     label_zh: str
     label_en: str | None = None
     source: Source | None = None
     max: float
-    bands: Bands | None = None
-    lookup: Lookup | None = None
-    per: Per | None = None
-    count: Count | None = None
-    cascade: Cascade | None = None
-    input: InputScore | None = None
     best_of: list[Measure] | None = None
 
     @model_validator(mode="after")

@@ -291,8 +291,7 @@ def _compare(node: Criterion, ctx: _Context, result: TierResult) -> Triple:
         threshold=threshold,
         margin=margin,
         value=values,
-        within_margin=(failed & (relaxed != Status.FAIL))
-        | ((normal == Status.PASS) & (tight != Status.PASS)),
+        within_margin=_within_margin(normal, relaxed, tight),
         gap=gap,
     )
     if spec.derived and spec.levers:
@@ -315,6 +314,13 @@ def _three(low: FloatArray, high: FloatArray, op: str, threshold: float, margin:
     )
 
 
+def _within_margin(normal: StatusArray, relaxed: StatusArray, tight: StatusArray) -> BoolArray:
+    """Failed by no more than the margin, or passed by no more than it."""
+    near: BoolArray = (normal == Status.FAIL) & (relaxed != Status.FAIL)
+    thin: BoolArray = (normal == Status.PASS) & (tight != Status.PASS)
+    return near | thin
+
+
 def _score(node: Criterion, ctx: _Context, result: TierResult) -> Triple:
     test = node.score
     assert test is not None
@@ -334,8 +340,7 @@ def _score(node: Criterion, ctx: _Context, result: TierResult) -> Triple:
         margin=margin,
         value=low,
         value_high=high,
-        within_margin=(failed & (relaxed != Status.FAIL))
-        | ((normal == Status.PASS) & (tight != Status.PASS)),
+        within_margin=_within_margin(normal, relaxed, tight),
         gap=np.where(failed, test.value - high, np.nan),
     )
     return normal, relaxed, tight
