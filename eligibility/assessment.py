@@ -12,6 +12,7 @@ import datetime as dt
 import math
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, Literal
 
 import numpy as np
@@ -264,6 +265,22 @@ class Assessment:
         result = self.results[tier]
         return _join_masks(list(result.routes), list(result.routes.values()), self.n)
 
+    @cached_property
+    def _size_class(self) -> npt.NDArray[np.object_] | None:
+        return self.size_class()
+
+    @cached_property
+    def _nodes(self) -> dict[str, dict[str, Criterion]]:
+        return {tier: self.criteria(tier) for tier in self.results}
+
+    @cached_property
+    def _issues_by_row(self) -> dict[int, list[Issue]]:
+        by_row: dict[int, list[Issue]] = {}
+        for issue in self.issues:
+            if issue.row is not None:
+                by_row.setdefault(issue.row, []).append(issue)
+        return by_row
+
     def size_class(self) -> npt.NDArray[np.object_] | None:
         """``medium``/``small``/``micro``/``large`` per firm, or empty where undetermined."""
         result = self.results.get("sme_size")
@@ -354,8 +371,7 @@ class Assessment:
             },
             "issues": [
                 {"code": str(x.code), "severity": str(x.severity), "field": x.field, "value": x.value}
-                for x in self.issues
-                if x.row == int(self.prepared.rows[i])
+                for x in self._issues_by_row.get(int(self.prepared.rows[i]), [])
             ],
         }
         return record
@@ -363,10 +379,12 @@ class Assessment:
     def _tier_record(self, tier: str, i: int) -> dict[str, Any]:
         result = self.results[tier]
         meta = result.ruleset.ruleset
-        nodes = self.criteria(tier)
+        nodes = self._nodes[tier]
         record: dict[str, Any] = {
             "status": _STATUS_OF_CODE[int(result.status[i])],
-            "borderline": self.borderline(tier)[i] or None,
+            "borderline": "thin_pass"
+            if result.thin_pass[i]
+            else ("near_miss" if result.near_miss[i] else None),
             "failed": [k for k, mask in result.blame.items() if mask[i]],
             "route": [k for k, mask in result.routes.items() if mask[i]],
             "ruleset": {
@@ -384,7 +402,7 @@ class Assessment:
                 k: [_num(v[0][i]), _num(v[1][i])] for k, v in result.points.indicators.items()
             }
         if result.size_class is not None:
-            size = self.size_class()
+            size = self._size_class
             record["class"] = (size[i] or None) if size is not None else None
         record["criteria"] = [
             self._leaf_record(result, leaf_id, nodes.get(leaf_id), i) for leaf_id in result.leaves

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 import numpy.typing as npt
@@ -87,14 +88,14 @@ class TierResult:
     size_class: npt.NDArray[np.int8] | None = None
     assumptions: list[Assumption] = field(default_factory=list)
 
-    @property
+    @cached_property
     def thin_pass(self) -> BoolArray:
         """Eligible (or review) now, but not once each threshold is tightened by its margin."""
         ok = (self.status == Status.PASS) | (self.status == Status.REVIEW)
         thin: BoolArray = ok & ((self.tight == Status.FAIL) | (self.tight == Status.UNKNOWN))
         return thin
 
-    @property
+    @cached_property
     def near_miss(self) -> BoolArray:
         """Ineligible now, but not once every failed threshold is relaxed by its margin."""
         near: BoolArray = (self.status == Status.FAIL) & (self.relaxed != Status.FAIL)
