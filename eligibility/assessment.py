@@ -20,12 +20,13 @@ import numpy.typing as npt
 import pandas as pd
 
 from eligibility.errors import Issue, RegimeError, Severity
-from eligibility.flags import FLAG_NAMES, Flags, Titles, compute_flags, current_titles
+from eligibility.flags import FLAG_NAMES, Flags, compute_flags
 from eligibility.ingest import InputTable, Prepared, prepare
 from eligibility.models import Criterion, RuleSetFile
 from eligibility.ruleset import RuleSet, load_rules, walk_criteria
 from eligibility.scoring.engine import TierResult, derive_columns, evaluate_tier
 from eligibility.scoring.logic import Status
+from eligibility.titles import Titles, current_titles
 
 __all__ = ["CRITERION_STATUS_NAMES", "STATUS_NAMES", "Assessment", "assess_one", "evaluate"]
 
@@ -81,16 +82,16 @@ def evaluate(
     prepared = data if isinstance(data, Prepared) else prepare(data, rules, strict=strict)
     columns = derive_columns(rules, prepared.columns, prepared.n)
     wanted = _with_dependencies(rules, tiers)
-    results, skipped = _run(rules, prepared, columns, day, purpose, regime, wanted)
+    titles, title_issues = current_titles(rules, prepared, day, horizon_months)
+    results, skipped = _run(rules, prepared, columns, titles, day, purpose, regime, wanted)
     if not results:
         raise RegimeError(f"no rule set in force at {day} for purpose {purpose} (regime {regime})")
-    titles, title_issues = current_titles(rules, prepared, day, horizon_months)
     review_results = results
     if purpose == "apply" and titles.expiring.any():
         held = {str(t) for t in titles.tier[titles.expiring]}
         wanted_review = _with_dependencies(rules, held)
         review_results, _ = _run(
-            rules, prepared, columns, day, "review", regime, wanted_review, reuse=results
+            rules, prepared, columns, titles, day, "review", regime, wanted_review, reuse=results
         )
     issues = sorted([*prepared.issues, *title_issues], key=lambda x: (x.row or 0, x.field or ""))
     issue_rows = np.isin(prepared.rows, [i.row for i in issues if i.row is not None])
@@ -151,6 +152,7 @@ def _run(
     rules: RuleSet,
     prepared: Prepared,
     columns: dict[str, npt.NDArray[np.float64]],
+    titles: Titles,
     as_of: dt.date,
     purpose: str,
     regime: str | None,
@@ -170,7 +172,7 @@ def _run(
             # One rule set serves both purposes: the review results are the apply results.
             results[tier] = previous
             continue
-        results[tier] = evaluate_tier(chosen, rules, prepared, columns, results, as_of)
+        results[tier] = evaluate_tier(chosen, rules, prepared, columns, results, titles)
     return results, skipped
 
 

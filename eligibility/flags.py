@@ -1,40 +1,28 @@
 """Flags from results and current titles (SPEC §6): promotion, at risk, scale-up, data issue.
 
-Owns who holds which title (SPEC §4 "Holding a title") and the four headline flags, each with a reason
-code per firm. Works on arrays only; no text for people.
+Owns the four headline flags, each with a reason code per firm. Works on arrays only; no text for
+people. Who holds which title is :mod:`eligibility.titles`.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
-import pandas as pd
 
-from eligibility.errors import Issue, IssueCode, Severity
 from eligibility.ingest import Prepared
 from eligibility.ruleset import RuleSet
 from eligibility.scoring.engine import TierResult
 from eligibility.scoring.logic import Status
+from eligibility.titles import Titles
 
-__all__ = ["FLAG_NAMES", "Flags", "Titles", "compute_flags", "current_titles"]
+__all__ = ["FLAG_NAMES", "Flags", "compute_flags"]
 
 BoolArray = npt.NDArray[np.bool_]
 ObjectArray = npt.NDArray[np.object_]
 FLAG_NAMES = ("promotion_candidate", "at_risk", "scale_up_candidate", "data_issue")
-
-
-@dataclass
-class Titles:
-    """The ladder title each firm holds at ``as_of`` (None where none), its rank and expiry."""
-
-    tier: ObjectArray
-    rank: npt.NDArray[np.int64]
-    expires: npt.NDArray[np.datetime64]
-    expiring: BoolArray
 
 
 @dataclass
@@ -58,41 +46,6 @@ def _labels(mask: BoolArray, label: object) -> ObjectArray:
     out: ObjectArray = np.full(mask.shape, None, dtype=object)
     out[mask] = label[mask] if isinstance(label, np.ndarray) else label
     return out
-
-
-def current_titles(
-    rules: RuleSet, prepared: Prepared, as_of: dt.date, horizon_months: int
-) -> tuple[Titles, list[Issue]]:
-    """Who holds which ladder title: ``current_tier`` is held while ``tier_expires_on`` is blank or
-    not before ``as_of`` (a blank expiry is accepted with a warning issue)."""
-    n = prepared.n
-    spec = rules.fields["current_tier"]
-    ids = np.array([*spec.choice_ids, None], dtype=object)
-    ranks = np.array([rules.tiers[t].rank or 0 for t in spec.choice_ids] + [0], dtype=np.int64)
-    codes = prepared.columns.get("current_tier", np.full(n, np.nan))
-    index = np.where(np.isnan(codes), len(ids) - 1, np.nan_to_num(codes, nan=0)).astype(np.int64)
-    expires = prepared.dates.get("tier_expires_on", np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]"))
-    as_of64 = np.datetime64(as_of, "ns")
-    horizon = np.datetime64(pd.Timestamp(as_of) + pd.DateOffset(months=horizon_months), "ns")
-    titled = ranks[index] > 0
-    blank = np.isnat(expires)
-    held = titled & (blank | (expires >= as_of64))
-    issues = [
-        Issue(
-            IssueCode.BLANK_EXPIRY,
-            Severity.WARNING,
-            int(prepared.rows[i]),
-            "tier_expires_on",
-            "tier_expires_on",
-            None,
-            prepared.sheet,
-        )
-        for i in np.flatnonzero(titled & blank)
-    ]
-    tier = _labels(held, ids[index])
-    rank = np.where(held, ranks[index], 0)
-    expiring = held & ~blank & (expires <= horizon)
-    return Titles(tier=tier, rank=rank, expires=expires, expiring=expiring), issues
 
 
 def compute_flags(

@@ -133,6 +133,7 @@ class TierDef(Frozen):
     label_zh: str
     label_en: str | None = None
     rank: int | None = None
+    satisfied_by: list[str] = Field(default_factory=list)
     aliases: list[str] = Field(default_factory=list)
 
 

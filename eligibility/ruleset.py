@@ -318,8 +318,14 @@ class _Loader:
         if catalogue is not None and cat_doc is not None:
             fields, derived_order = self.check_catalogue(cat_doc, catalogue)
         tiers: dict[str, TierDef] = {}
-        if tier_cat is not None:
+        if tier_cat is not None and tier_doc is not None:
             tiers = {t.id: t for t in tier_cat.tiers}
+            for index, tier in enumerate(tier_cat.tiers):
+                for other in tier.satisfied_by:
+                    if other not in tiers:
+                        self.report(
+                            tier_doc, ("tiers", index, "satisfied_by"), ProblemCode.UNKNOWN_TIER, other, tiers
+                        )
             for fid, spec in list(fields.items()):
                 if spec.choices_from == "tiers":
                     choices = {
@@ -538,6 +544,10 @@ class _Checker:
         meta = self.model.ruleset
         if meta.tier not in self.tiers:
             self.report(("ruleset", "tier"), ProblemCode.UNKNOWN_TIER, meta.tier, self.tiers)
+        ids = {n.id for n in _walk(self.model.criteria)} if self.model.criteria else set()
+        if meta.requires_title is not None and "requires_title" in ids:
+            # The engine adds a leaf of that id for the required title.
+            self.report(("ruleset", "requires_title"), ProblemCode.DUPLICATE_ID, "requires_title")
         if meta.requires_title is not None and meta.requires_title not in self.tiers:
             self.report(
                 ("ruleset", "requires_title"), ProblemCode.UNKNOWN_TIER, meta.requires_title, self.tiers

@@ -7,7 +7,7 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from eligibility import InputError, IssueCode, RuleSet, Severity, evaluate
+from eligibility import InputError, IssueCode, RuleSet, RuleSetError, Severity, evaluate
 from eligibility.ingest import prepare
 from tests.conftest import AS_OF_2022, base_firm
 
@@ -151,3 +151,57 @@ def test_scale_up_candidate(rules: RuleSet) -> None:
         "ineligible",
         "eligible",
     ]
+
+
+def test_a_rule_set_requiring_a_title(rules: RuleSet, tmp_path: Any) -> None:
+    """``requires_title`` adds a traced, blamed prerequisite: a valid title of that tier, one that
+    satisfies it (科技型 / 创新型 for 科技和创新型) or one above it on the ladder."""
+    import shutil
+
+    from eligibility import load_rules
+    from eligibility.ruleset import bundled_rules_dir
+
+    directory = tmp_path / "rules"
+    shutil.copytree(bundled_rules_dir(), directory)
+    path = directory / "srdi_sme_2022.yaml"
+    text = path.read_text(encoding="utf-8").replace(
+        "  validity_years: 3\n", "  validity_years: 3\n  requires_title: tech_innovative_sme\n"
+    )
+    path.write_text(text, encoding="utf-8")
+    with_title = load_rules(directory)
+    data = frame(
+        {"current_tier": "科技型", "tier_expires_on": "2026-12-31"},
+        {"current_tier": "创新型", "tier_expires_on": "2026-12-31"},
+        {"current_tier": "专精特新", "tier_expires_on": "2026-12-31"},
+        {"current_tier": "创新型", "tier_expires_on": "2025-12-31"},  # expired
+        {},
+        {"rd_expense_y1": 50},  # fails on its own criteria too
+    )
+    assessment = evaluate(data, with_title, as_of=AS_OF_2022)
+    assert assessment.status("srdi_sme").tolist() == [
+        "eligible",
+        "eligible",
+        "eligible",
+        "ineligible",
+        "ineligible",
+        "ineligible",
+    ]
+    assert assessment.failed("srdi_sme").tolist() == [
+        "",
+        "",
+        "",
+        "requires_title",
+        "requires_title",
+        "requires_title;rd_amount_min;rd_ratio_min",
+    ]
+    shutil.copy(bundled_rules_dir() / "srdi_sme_2022.yaml", path)
+    (directory / "srdi_sme_2022.yaml").write_text(
+        text.replace(
+            "  id: srdi_sme\n  label_zh: 专精特新中小企业认定条件",
+            "  id: requires_title\n  label_zh: 专精特新中小企业认定条件",
+        ),
+        encoding="utf-8",
+    )
+    with pytest.raises(RuleSetError) as caught:
+        load_rules(directory)
+    assert [str(p.code) for p in caught.value.problems] == ["duplicate_id"]

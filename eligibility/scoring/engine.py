@@ -8,7 +8,6 @@ views are built on demand by :mod:`eligibility.assessment`.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -30,9 +29,18 @@ from eligibility.scoring.logic import (
     tolerance,
 )
 from eligibility.scoring.points import PointsResult, score_points
+from eligibility.titles import Titles, holds_title
 from eligibility.units import Unit, parse_quantity
 
-__all__ = ["Assumption", "LeafTrace", "TierResult", "dependencies", "derive_columns", "evaluate_tier"]
+__all__ = [
+    "REQUIRES_TITLE",
+    "Assumption",
+    "LeafTrace",
+    "TierResult",
+    "dependencies",
+    "derive_columns",
+    "evaluate_tier",
+]
 
 FloatArray = npt.NDArray[np.float64]
 StatusArray = npt.NDArray[np.int8]
@@ -144,7 +152,10 @@ class _Context:
     prepared: Prepared
     columns: dict[str, FloatArray]
     done: Mapping[str, TierResult]
-    as_of: dt.date
+    titles: Titles
+
+
+REQUIRES_TITLE = "requires_title"
 
 
 def evaluate_tier(
@@ -153,10 +164,10 @@ def evaluate_tier(
     prepared: Prepared,
     columns: dict[str, FloatArray],
     done: Mapping[str, TierResult],
-    as_of: dt.date,
+    titles: Titles,
 ) -> TierResult:
     """Evaluate one rule set for every firm. ``columns`` must already hold the derived fields."""
-    ctx = _Context(rules, prepared, columns, done, as_of)
+    ctx = _Context(rules, prepared, columns, done, titles)
     if ruleset.classification is not None:
         return _classify(ruleset, ctx)
     assert ruleset.criteria is not None
@@ -171,8 +182,19 @@ def evaluate_tier(
         points=points,
     )
     normal, relaxed, tight = _node(ruleset.criteria, ctx, result)
+    tree_status = normal
+    required = ruleset.ruleset.requires_title
+    if required is not None:
+        # The title the rule set requires (2号: 专精特新 needs a valid bottom-tier title) is a
+        # prerequisite of the whole tree, traced and blamed like any other leaf.
+        held = holds_title(rules, titles, required)
+        holds = np.where(held, Status.PASS, Status.FAIL).astype(np.int8)
+        result.nodes[REQUIRES_TITLE] = holds
+        result.leaves[REQUIRES_TITLE] = LeafTrace(REQUIRES_TITLE, "holds", holds, field="current_tier")
+        normal, relaxed, tight = (combine_all([holds, part]) for part in (normal, relaxed, tight))
+        result.blame[REQUIRES_TITLE] = holds == Status.FAIL
     result.status, result.relaxed, result.tight = normal, relaxed, tight
-    _blame(ruleset.criteria, result, normal == Status.FAIL)
+    _blame(ruleset.criteria, result, tree_status == Status.FAIL)
     eligible = normal == Status.PASS
     for node_id, mask in list(result.routes.items()):
         result.routes[node_id] = mask & eligible

@@ -1,0 +1,78 @@
+"""Who holds which title at ``as_of`` (SPEC §4 "Holding a title").
+
+A firm holds title T when ``current_tier`` is T, a tier that satisfies T (``satisfied_by`` in
+``tiers.yaml``: 科技型 or 创新型 satisfy 科技和创新型), or a tier above T on the ladder, and its
+``tier_expires_on`` is blank or not before ``as_of``. Arrays only.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from eligibility.errors import Issue, IssueCode, Severity
+from eligibility.ingest import Prepared
+from eligibility.ruleset import RuleSet
+
+__all__ = ["Titles", "current_titles", "holds_title"]
+
+BoolArray = npt.NDArray[np.bool_]
+ObjectArray = npt.NDArray[np.object_]
+
+
+@dataclass
+class Titles:
+    """The ladder title each firm holds at ``as_of`` (None where none), its rank and expiry."""
+
+    tier: ObjectArray
+    rank: npt.NDArray[np.int64]
+    expires: npt.NDArray[np.datetime64]
+    expiring: BoolArray
+
+
+def holds_title(rules: RuleSet, titles: Titles, tier: str) -> BoolArray:
+    """Which firms hold ``tier``: that tier, one that satisfies it, or one ranked above it."""
+    accepted = {tier, *rules.tiers[tier].satisfied_by}
+    held: BoolArray = np.zeros(titles.rank.shape, dtype=bool)
+    for name in accepted:
+        held |= titles.tier == name
+    return held | (titles.rank > (rules.tiers[tier].rank or 0))
+
+
+def current_titles(
+    rules: RuleSet, prepared: Prepared, as_of: dt.date, horizon_months: int
+) -> tuple[Titles, list[Issue]]:
+    """Who holds which ladder title: ``current_tier`` is held while ``tier_expires_on`` is blank or
+    not before ``as_of`` (a blank expiry is accepted with a warning issue)."""
+    n = prepared.n
+    spec = rules.fields["current_tier"]
+    ids = np.array([*spec.choice_ids, None], dtype=object)
+    ranks = np.array([rules.tiers[t].rank or 0 for t in spec.choice_ids] + [0], dtype=np.int64)
+    codes = prepared.columns.get("current_tier", np.full(n, np.nan))
+    index = np.where(np.isnan(codes), len(ids) - 1, np.nan_to_num(codes, nan=0)).astype(np.int64)
+    expires = prepared.dates.get("tier_expires_on", np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]"))
+    as_of64 = np.datetime64(as_of, "ns")
+    horizon = np.datetime64(pd.Timestamp(as_of) + pd.DateOffset(months=horizon_months), "ns")
+    titled = ranks[index] > 0
+    blank = np.isnat(expires)
+    held = titled & (blank | (expires >= as_of64))
+    issues = [
+        Issue(
+            IssueCode.BLANK_EXPIRY,
+            Severity.WARNING,
+            int(prepared.rows[i]),
+            "tier_expires_on",
+            "tier_expires_on",
+            None,
+            prepared.sheet,
+        )
+        for i in np.flatnonzero(titled & blank)
+    ]
+    tier: ObjectArray = ids[np.where(held, index, len(ids) - 1)]  # the last id is None: no title
+    rank = np.where(held, ranks[index], 0)
+    expiring = held & ~blank & (expires <= horizon)
+    return Titles(tier=tier, rank=rank, expires=expires, expiring=expiring), issues
