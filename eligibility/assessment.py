@@ -24,7 +24,7 @@ from eligibility.flags import FLAG_NAMES, Flags, compute_flags
 from eligibility.ingest import InputTable, Prepared, prepare
 from eligibility.models import Criterion, RuleSetFile
 from eligibility.ruleset import RuleSet, load_rules, walk_criteria
-from eligibility.scoring.engine import TierResult, derive_columns, evaluate_tier
+from eligibility.scoring.engine import TierResult, derive_columns, evaluate_tier, input_columns
 from eligibility.scoring.logic import Status
 from eligibility.titles import Titles, current_titles
 
@@ -80,7 +80,7 @@ def evaluate(
     if purpose not in ("apply", "review"):
         raise RegimeError(f"purpose must be apply or review, got {purpose!r}")
     prepared = data if isinstance(data, Prepared) else prepare(data, rules, strict=strict)
-    columns = derive_columns(rules, prepared.columns, prepared.n)
+    columns = derive_columns(rules, input_columns(prepared, day), prepared.n)
     wanted = _with_dependencies(rules, tiers)
     titles, title_issues = current_titles(rules, prepared, day, horizon_months)
     results, skipped = _run(rules, prepared, columns, titles, day, purpose, regime, wanted)
@@ -168,12 +168,22 @@ def _run(
             skipped[tier] = "no_ruleset_in_force" if rules.for_tier(tier) else "no_ruleset"
             continue
         previous = (reuse or {}).get(tier)
-        if previous is not None and previous.ruleset is chosen and _same_inputs(chosen, results, reuse or {}):
+        if (
+            previous is not None
+            and previous.ruleset is chosen
+            and not _purpose_specific(chosen)
+            and _same_inputs(chosen, results, reuse or {})
+        ):
             # One rule set serves both purposes: the review results are the apply results.
             results[tier] = previous
             continue
-        results[tier] = evaluate_tier(chosen, rules, prepared, columns, results, titles)
+        results[tier] = evaluate_tier(chosen, rules, prepared, columns, results, titles, purpose)
     return results, skipped
+
+
+def _purpose_specific(ruleset: RuleSetFile) -> bool:
+    """Whether some criterion of ``ruleset`` applies to one purpose only."""
+    return ruleset.criteria is not None and any(n.purposes for n in walk_criteria(ruleset.criteria))
 
 
 def _same_inputs(

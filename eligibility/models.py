@@ -31,6 +31,7 @@ __all__ = [
     "Criterion",
     "FieldDef",
     "Group",
+    "Holds",
     "Indicator",
     "InputScore",
     "Lookup",
@@ -40,6 +41,7 @@ __all__ = [
     "Missing",
     "Per",
     "Points",
+    "PurposeDates",
     "Range",
     "Requires",
     "Review",
@@ -171,6 +173,12 @@ class Requires(Frozen):
     tier: str
 
 
+class Holds(Frozen):
+    """The firm holds a valid title of ``tier`` (or one that satisfies it, or one above it)."""
+
+    tier: str
+
+
 class ScoreTest(Frozen):
     """The points total (or a group subtotal) compared with a mark."""
 
@@ -198,6 +206,7 @@ class Criterion(Frozen):
     source: Source | None = None
     route: str | None = None
     note: str | None = None
+    purposes: list[Purpose] | None = None
     missing: Missing | None = None
     all: list[Criterion] | None = None
     any: list[Criterion] | None = None
@@ -205,6 +214,7 @@ class Criterion(Frozen):
     match: Match | None = None
     review: Review | None = None
     requires: Requires | None = None
+    holds: Holds | None = None
     score: ScoreTest | None = None
 
     @model_validator(mode="after")
@@ -222,8 +232,12 @@ class Criterion(Frozen):
         """Sub-criteria of an ``all``/``any`` node, else empty."""
         return self.all or self.any or []
 
+    def applies_to(self, purpose: str) -> bool:
+        """Whether this node is part of the rules for ``purpose`` (all purposes unless restricted)."""
+        return self.purposes is None or purpose in self.purposes
 
-KINDS = ("all", "any", "compare", "match", "review", "requires", "score")
+
+KINDS = ("all", "any", "compare", "match", "review", "requires", "holds", "score")
 
 
 class Range(Frozen):
@@ -389,6 +403,13 @@ class Classification(Frozen):
     tables: list[ClassificationTable] = Field(min_length=1)
 
 
+class PurposeDates(Frozen):
+    """Effective dates that differ for one purpose (e.g. a re-review round still judged by old rules)."""
+
+    effective_from: dt.date | None = None
+    effective_to: dt.date | None = None
+
+
 class RuleSetMeta(Frozen):
     """Tier metadata of a rule set."""
 
@@ -402,9 +423,17 @@ class RuleSetMeta(Frozen):
     effective_from: dt.date
     effective_to: dt.date | None = None
     purposes: list[Purpose] = Field(min_length=1)
+    dates_by_purpose: dict[Purpose, PurposeDates] = Field(default_factory=dict)
     validity_years: int | None = None
     requires_title: str | None = None
     note: str | None = None
+
+    def effective(self, purpose: str) -> tuple[dt.date, dt.date | None]:
+        """The first and last day (inclusive; None = open) this rule set is in force for ``purpose``."""
+        dates = self.dates_by_purpose.get(purpose)  # type: ignore[call-overload]
+        start = dates.effective_from if dates and dates.effective_from else self.effective_from
+        end = dates.effective_to if dates and dates.effective_to else self.effective_to
+        return start, end
 
 
 class RuleSetFile(Frozen):

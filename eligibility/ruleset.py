@@ -38,9 +38,10 @@ from eligibility.models import (
 )
 from eligibility.units import QuantityError, Unit, parse_quantity
 
-__all__ = ["RuleSet", "bundled_rules_dir", "load_rules"]
+__all__ = ["AS_OF", "RuleSet", "bundled_rules_dir", "load_rules", "walk_criteria"]
 
 Loc = tuple[str | int, ...]
+AS_OF = "as_of"  # in expressions: the assessment date, in days since 1970-01-01 like date fields
 YEAR_LABELS_ZH = {"y1": "上年度", "y2": "前年度", "y3": "大前年度"}
 YEAR_LABELS_EN = {"y1": "last year", "y2": "year before last", "y3": "three years ago"}
 M = TypeVar("M", bound=BaseModel)
@@ -128,13 +129,12 @@ class RuleSet:
         if regime is not None:
             chosen = [r for r in candidates if r.ruleset.regime == regime]
             return chosen[-1] if chosen else None
-        in_force = [
-            r
-            for r in candidates
-            if r.ruleset.effective_from <= as_of
-            and (r.ruleset.effective_to is None or as_of <= r.ruleset.effective_to)
-        ]
-        return in_force[-1] if in_force else None
+        in_force = []
+        for candidate in candidates:
+            start, end = candidate.ruleset.effective(purpose)
+            if start <= as_of and (end is None or as_of <= end):
+                in_force.append((start, candidate))
+        return max(in_force, key=lambda item: item[0])[1] if in_force else None
 
     def tier_order(self) -> list[str]:
         """Tier ids ordered so that every ``requires`` dependency comes first."""
@@ -395,7 +395,7 @@ class _Loader:
                 self.report(doc, ("derived", index, "id"), ProblemCode.DUPLICATE_ID, fdef.id)
                 continue
             pending[fdef.id] = (index, fdef, expression)
-        known = set(fields) | set(pending)
+        known = set(fields) | set(pending) | {AS_OF}
         for fid, (index, fdef, expression) in pending.items():
             for name in sorted(expression.names - known):
                 self.report(doc, ("derived", index, "expr"), ProblemCode.UNKNOWN_FIELD, name, known)
@@ -602,10 +602,18 @@ class _Checker:
         if node.id in self.ids:
             self.report((*loc, "id"), ProblemCode.DUPLICATE_ID, node.id)
         self.ids.add(node.id)
+        for purpose in node.purposes or []:
+            if purpose not in self.model.ruleset.purposes:
+                self.report(
+                    (*loc, "purposes"), ProblemCode.UNKNOWN_CATEGORY, purpose, self.model.ruleset.purposes
+                )
         if node.all is not None or node.any is not None:
             key = "all" if node.all is not None else "any"
             for index, child in enumerate(node.children):
                 self.check_criterion(child, (*loc, key, index))
+            for purpose in self.model.ruleset.purposes:
+                if node.applies_to(purpose) and not any(c.applies_to(purpose) for c in node.children):
+                    self.report((*loc, key), ProblemCode.MISSING_KEY, f"no criterion left for {purpose}")
             return
         if node.compare is not None:
             cmp = node.compare
@@ -622,6 +630,9 @@ class _Checker:
         elif node.review is not None:
             if node.review.verdict is not None:
                 self.field((*loc, "review", "verdict"), node.review.verdict, numeric=False)
+        elif node.holds is not None:
+            if node.holds.tier not in self.tiers:
+                self.report((*loc, "holds", "tier"), ProblemCode.UNKNOWN_TIER, node.holds.tier, self.tiers)
         elif node.requires is not None:
             if node.requires.tier not in self.tiers:
                 self.report(

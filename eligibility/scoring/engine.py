@@ -8,6 +8,7 @@ views are built on demand by :mod:`eligibility.assessment`.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -17,7 +18,7 @@ import numpy.typing as npt
 
 from eligibility.ingest import Prepared, category_table
 from eligibility.models import Criterion, RuleSetFile
-from eligibility.ruleset import RuleSet
+from eligibility.ruleset import AS_OF, RuleSet
 from eligibility.scoring.logic import (
     Status,
     combine_all,
@@ -110,6 +111,21 @@ class TierResult:
         return near
 
 
+def day_numbers(dates: npt.NDArray[np.datetime64]) -> FloatArray:
+    """Dates as days since 1970-01-01 (NaN for a missing date), the unit of ``as_of`` in expressions."""
+    days = dates.astype("datetime64[D]")
+    return np.where(np.isnat(days), np.nan, days.astype(np.int64).astype(np.float64))
+
+
+def input_columns(prepared: Prepared, as_of: dt.date) -> dict[str, FloatArray]:
+    """The numeric columns expressions see: inputs, dates as day numbers, and ``as_of``."""
+    columns = dict(prepared.columns)
+    for name, dates in prepared.dates.items():
+        columns[name] = day_numbers(dates)
+    columns[AS_OF] = np.full(prepared.n, float((as_of - dt.date(1970, 1, 1)).days))
+    return columns
+
+
 def derive_columns(
     rules: RuleSet, columns: Mapping[str, FloatArray], n: int, only: Collection[str] | None = None
 ) -> dict[str, FloatArray]:
@@ -153,6 +169,7 @@ class _Context:
     columns: dict[str, FloatArray]
     done: Mapping[str, TierResult]
     titles: Titles
+    purpose: str
 
 
 REQUIRES_TITLE = "requires_title"
@@ -165,9 +182,11 @@ def evaluate_tier(
     columns: dict[str, FloatArray],
     done: Mapping[str, TierResult],
     titles: Titles,
+    purpose: str = "apply",
 ) -> TierResult:
-    """Evaluate one rule set for every firm. ``columns`` must already hold the derived fields."""
-    ctx = _Context(rules, prepared, columns, done, titles)
+    """Evaluate one rule set for every firm, for ``purpose`` (criteria restricted to the other purpose
+    are left out). ``columns`` must already hold the derived fields."""
+    ctx = _Context(rules, prepared, columns, done, titles, purpose)
     if ruleset.classification is not None:
         return _classify(ruleset, ctx)
     assert ruleset.criteria is not None
@@ -194,7 +213,7 @@ def evaluate_tier(
         normal, relaxed, tight = (combine_all([holds, part]) for part in (normal, relaxed, tight))
         result.blame[REQUIRES_TITLE] = holds == Status.FAIL
     result.status, result.relaxed, result.tight = normal, relaxed, tight
-    _blame(ruleset.criteria, result, tree_status == Status.FAIL)
+    _blame(ruleset.criteria, result, tree_status == Status.FAIL, purpose)
     eligible = normal == Status.PASS
     for node_id, mask in list(result.routes.items()):
         result.routes[node_id] = mask & eligible
@@ -203,7 +222,7 @@ def evaluate_tier(
 
 def _node(node: Criterion, ctx: _Context, result: TierResult) -> Triple:
     if node.all is not None or node.any is not None:
-        parts = [_node(child, ctx, result) for child in node.children]
+        parts = [_node(child, ctx, result) for child in node.children if child.applies_to(ctx.purpose)]
         combine = combine_all if node.all is not None else combine_any
         triple = (
             combine([p[0] for p in parts]),
@@ -220,11 +239,12 @@ def _node(node: Criterion, ctx: _Context, result: TierResult) -> Triple:
     return triple
 
 
-def _blame(node: Criterion, result: TierResult, blamed: BoolArray) -> None:
+def _blame(node: Criterion, result: TierResult, blamed: BoolArray, purpose: str) -> None:
     """Mark the leaves that made a failing node fail: a failing child of a failing parent."""
     if node.children:
         for child in node.children:
-            _blame(child, result, blamed & (result.nodes[child.id] == Status.FAIL))
+            if child.applies_to(purpose):
+                _blame(child, result, blamed & (result.nodes[child.id] == Status.FAIL), purpose)
     else:
         result.blame[node.id] = blamed
 
@@ -288,6 +308,11 @@ def _leaf(node: Criterion, ctx: _Context, result: TierResult) -> Triple:
         other = ctx.done.get(node.requires.tier)
         status = other.status if other is not None else np.full(n, Status.UNKNOWN, dtype=np.int8)
         result.leaves[node.id] = LeafTrace(node.id, "requires", status)
+        return status, status, status
+    if node.holds is not None:
+        held = holds_title(ctx.rules, ctx.titles, node.holds.tier)
+        status = np.where(held, Status.PASS, Status.FAIL).astype(np.int8)
+        result.leaves[node.id] = LeafTrace(node.id, "holds", status, field="current_tier")
         return status, status, status
     if node.score is not None:
         return _score(node, ctx, result)
@@ -383,7 +408,7 @@ def _lever_gap(
         return out
     inputs, chain = dependencies(ctx.rules, field_id)
     # Only the failing rows, and only the columns and derived fields on the path to field_id.
-    subset = {k: ctx.prepared.columns[k][index] for k in inputs if k in ctx.prepared.columns}
+    subset = {k: ctx.columns[k][index] for k in inputs if k in ctx.columns}
     x0 = base[index]
     step = np.maximum(np.abs(x0), 1.0)
 
