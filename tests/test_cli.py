@@ -41,7 +41,16 @@ def test_screen_csv_meets_the_output_contract(tmp_path: Path, clean_csv: Path) -
     assert code == 0, output
     frame = pd.read_csv(out, dtype=str, keep_default_na=False)
     expected = ["credit_code", "name"]
-    for tier in ("sme_size", "srdi_sme", "above_scale_industrial"):
+    tiers = (
+        "sme_size",
+        "tech_sme",
+        "innovative_sme",
+        "srdi_sme",
+        "little_giant",
+        "hnte",
+        "above_scale_industrial",
+    )
+    for tier in tiers:
         expected += [f"{tier}.{c}" for c in TIER_COLUMNS]
         if tier == "sme_size":
             expected.append("sme_size.class")
@@ -146,7 +155,9 @@ def test_regime_is_chosen_by_date_and_can_be_replayed(tmp_path: Path, clean_csv:
     second = json.loads(after.read_text(encoding="utf-8").splitlines()[0])
     third = json.loads(replay.read_text(encoding="utf-8").splitlines()[0])
     assert first["tiers"]["srdi_sme"]["ruleset"]["regime"] == "63号"
-    assert "srdi_sme" not in second["tiers"]  # no 2号 rule set is encoded yet
+    assert second["tiers"]["srdi_sme"]["ruleset"]["regime"] == "2号"
+    assert second["tiers"]["tech_innovative_sme"]["ruleset"]["id"] == "tech_innovative_sme_2026"
+    assert "tech_innovative_sme" not in first["tiers"]
     assert third["tiers"]["srdi_sme"]["ruleset"]["regime"] == "63号"
 
 
@@ -184,6 +195,22 @@ def test_output_permissions_follow_the_umask(tmp_path: Path, clean_csv: Path) ->
 
 
 def test_summary_says_why_a_tier_was_not_evaluated(tmp_path: Path, clean_csv: Path) -> None:
-    _, output = run("screen", str(clean_csv), "--as-of", "2026-04-01", "-o", str(tmp_path / "r.csv"))
-    assert "未评估（评估日期无生效规则集，可用 --regime 回放）：专精特新中小企业" in output
-    assert "未评估（尚未编入规则集）：科技型中小企业" in output
+    import shutil
+
+    from eligibility.ruleset import bundled_rules_dir
+
+    rules = tmp_path / "rules"
+    shutil.copytree(bundled_rules_dir(), rules)
+    (rules / "hnte_2016.yaml").unlink()
+    _, output = run(
+        "screen",
+        str(clean_csv),
+        "--as-of",
+        "2017-01-01",
+        "-o",
+        str(tmp_path / "r.csv"),
+        "--rules",
+        str(rules),
+    )
+    assert "未评估（评估日期无生效规则集，可用 --regime 回放）：科技型中小企业、创新型中小企业" in output
+    assert "未评估（尚未编入规则集）：高新技术企业" in output

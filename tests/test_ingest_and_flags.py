@@ -93,8 +93,10 @@ def test_promotion_candidate(rules: RuleSet) -> None:
         {},
     )
     assessment = evaluate(data, rules, as_of=AS_OF_2022)
-    assert assessment.flags.promotion_candidate.tolist() == [True, True, False, False, False]
-    assert assessment.firm(0)["flag_reasons"] == {"promotion_candidate": "srdi_sme"}
+    # Firms without a valid title are candidates for the bottom tier they now qualify for.
+    assert assessment.flags.promotion_candidate.tolist() == [True, True, False, True, True]
+    reasons = assessment.flags.reasons["promotion_candidate"].tolist()
+    assert reasons == ["srdi_sme", "srdi_sme", None, "tech_sme", "tech_sme"]
 
 
 def test_at_risk(rules: RuleSet) -> None:

@@ -333,10 +333,9 @@ def test_score_gap_is_points_to_the_mark(rules: Any) -> None:
     assert criteria["score_pass"]["gap"] == 4
 
 
-def test_not_in_force_after_2026_04_01(rules: Any) -> None:
+def test_replaced_by_2hao_on_2026_04_01(rules: Any) -> None:
     result = assess(rules, {}, as_of="2026-04-01")
-    assert "srdi_sme" not in result["tiers"]
-    assert result["tiers"]["sme_size"]["status"] == "eligible"
+    assert result["tiers"]["srdi_sme"]["ruleset"]["id"] == "srdi_sme_2026"
     replay = assess(rules, {}, as_of="2026-11-26", regime="63号")
     assert replay["tiers"]["srdi_sme"]["status"] == "eligible"
     assert replay["tiers"]["srdi_sme"]["ruleset"]["id"] == "srdi_sme_2022"
