@@ -92,6 +92,9 @@ def srdi_2022(
         software & ((c["employees_y1"] < 300) | (rev < 10000))
     )
     clean = (c["abnormal_list"] == 0) & (c["dishonest_list"] == 0)
+    for name in ("major_incident_3y", "prohibited_product"):  # absent columns are assumed "no"
+        if name in c:
+            clean &= c[name] == 0
     mandatory = (
         (c["niche_years"] >= 2 - EPS)
         & (c["rd_expense_y1"] >= 100 * (1 - EPS))

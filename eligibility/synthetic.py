@@ -68,6 +68,9 @@ def synthetic_pool(n: int, seed: int = 20261126) -> pd.DataFrame:
     expiry = np.array(
         [f"{y}-{m:02d}-28" for y, m in zip(expiry_year, rng.integers(1, 13, n), strict=True)], dtype=object
     )
+    established = pd.Timestamp("2026-01-01") - pd.to_timedelta(rng.integers(200, 9000, n), unit="D")
+    tech_staff = np.round(employees * rng.beta(2, 7, n))
+    quality_y1 = np.round(rng.normal(52, 12, n).clip(0, 100), 1)
     return pd.DataFrame(
         {
             "credit_code": _codes(rng, n),
@@ -121,5 +124,27 @@ def synthetic_pool(n: int, seed: int = 20261126) -> pd.DataFrame:
             "maker_china": _pick(rng, ["none", "top500", "top50"], n, [0.96, 0.035, 0.005]),
             "abnormal_list": _yes_no(rng, 0.01, n),
             "dishonest_list": _yes_no(rng, 0.005, n),
+            "major_incident_3y": _yes_no(rng, 0.01, n),
+            "prohibited_product": _yes_no(rng, 0.003, n),
+            "established_on": established.strftime("%Y-%m-%d"),
+            "rd_expense_y3": np.round(revenue_y3 * rd_ratio * rng.uniform(0.7, 1.1, n), 1),
+            "total_cost_y1": np.round(revenue_y1 * (1 - margin) * rng.uniform(0.9, 1.0, n), 1),
+            "tech_staff_y1": tech_staff,
+            "high_tech_revenue_y1": np.round(revenue_y1 * rng.beta(3, 2, n), 1),
+            "equity_financing_3y": np.where(rng.random(n) < 0.08, np.round(rng.uniform(300, 9000, n)), 0.0),
+            "strategic_emerging": _yes_no(rng, 0.45, n),
+            "standard_lead_5y": _yes_no(rng, 0.06, n),
+            "hnte_valid": _yes_no(rng, 0.3, n),
+            "tech_demo": _yes_no(rng, 0.01, n),
+            "ip_advantage": _yes_no(rng, 0.03, n),
+            "info_system": _yes_no(rng, 0.7, n),
+            "mgmt_cert": _yes_no(rng, 0.6, n),
+            "market_share": np.round(rng.beta(1.2, 14, n), 4),
+            "market_rank_cn": rng.integers(1, 40, n),
+            "quality_score_y1": quality_y1,
+            "quality_score_y2": np.round((quality_y1 + rng.normal(0, 6, n)).clip(0, 100), 1),
+            # Judged items are mostly not yet judged in a pool sheet: blank means "needs review".
+            "chain_key_link": np.where(rng.random(n) < 0.8, "", _yes_no(rng, 0.5, n)),
+            "market_leading": np.where(rng.random(n) < 0.7, "", _yes_no(rng, 0.6, n)),
         }
     )
