@@ -1,7 +1,7 @@
 """The ``eligibility`` command: click glue over the public API, nothing more.
 
-Exit codes: 0 finished; 1 finished with error-severity input issues (or ``--strict`` stopped);
-2 usage; 3 invalid rules.
+Exit codes: 0 finished; 1 finished with error-severity input issues (or ``--strict`` stopped, or a
+scenario failed); 2 usage; 3 invalid rules.
 """
 
 from __future__ import annotations
@@ -18,8 +18,9 @@ from eligibility.errors import InputError, RegimeError, RuleSetError
 from eligibility.ingest import read_input
 from eligibility.labels import Lang, text
 from eligibility.render.files import write_csv, write_jsonl
-from eligibility.render.terminal import format_issues, format_problems, format_summary
+from eligibility.render.terminal import format_issues, format_problems, format_suite, format_summary
 from eligibility.ruleset import RuleSet, load_rules
+from eligibility.scenarios import run_rule_tests
 
 __all__ = ["main"]
 
@@ -132,3 +133,17 @@ def rules_check(directory: Path | None, lang: Lang) -> None:
             directory=loaded.directory,
         )
     )
+
+
+@rules.command("test")
+@click.argument("directory", required=False, type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--verbose", "-v", is_flag=True, help="list every case / 列出每个用例")
+@_lang_option
+def rules_test(directory: Path | None, verbose: bool, lang: Lang) -> None:
+    """Run the scenarios of DIRECTORY/scenarios and the boundary cases generated from the rules."""
+    loaded = _load(directory, lang)
+    suite = run_rule_tests(loaded, directory)
+    for error in suite.errors:
+        click.echo(format_problems(error.problems, lang))
+    click.echo(format_suite(suite, lang, verbose))
+    sys.exit(EXIT_OK if suite.ok else EXIT_INPUT)

@@ -72,6 +72,17 @@ _TEXT: dict[str, tuple[str, str]] = {
         "{count} input error(s); --strict stopped before evaluating:",
     ),
     "regime_error": ("无法评估：{detail}", "Cannot evaluate: {detail}"),
+    "suite_header": (
+        "规则测试（场景用例 / 自动生成的临界值用例）：",
+        "Rule tests (scenarios / generated boundary cases):",
+    ),
+    "suite_line": (
+        "{ruleset}：场景 {scenario} 个，临界值 {boundary} 个，失败 {failed} 个",
+        "{ruleset}: {scenario} scenarios, {boundary} boundary cases, {failed} failed",
+    ),
+    "suite_total": ("{passed} passed, {failed} failed", "{passed} passed, {failed} failed"),
+    "scenario": ("场景", "scenario"),
+    "boundary": ("临界值", "boundary"),
     "progress": ("正在评估 {firms} 家企业……", "Evaluating {firms} firms..."),
 }
 

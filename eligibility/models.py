@@ -29,6 +29,7 @@ __all__ = [
     "Compare",
     "Count",
     "Criterion",
+    "Expected",
     "FieldDef",
     "Group",
     "Holds",
@@ -47,6 +48,8 @@ __all__ = [
     "Review",
     "RuleSetFile",
     "RuleSetMeta",
+    "Scenario",
+    "ScenarioFile",
     "ScoreTest",
     "Source",
     "TierCatalogue",
@@ -449,3 +452,39 @@ class RuleSetFile(Frozen):
         if self.criteria is None and self.classification is None:
             raise ValueError("a rule set needs criteria or a classification")
         return self
+
+
+class Expected(Frozen):
+    """What a scenario expects of one tier; only the keys given are checked."""
+
+    status: Literal["eligible", "ineligible", "incomplete", "review"]
+    score: float | None = None
+    score_min: float | None = None
+    score_max: float | None = None
+    failed: list[str] | None = None
+    borderline: Literal["thin_pass", "near_miss", "none"] | None = None
+    route: list[str] | None = None
+    size_class: Literal["large", "medium", "small", "micro"] | None = Field(default=None, alias="class")
+    criteria: dict[str, Literal["pass", "fail", "unknown", "review"]] = Field(default_factory=dict)
+    gaps: dict[str, float] = Field(default_factory=dict)
+    lever_gaps: dict[str, float] = Field(default_factory=dict)
+
+
+class Scenario(Frozen):
+    """One firm (``input`` over the file's ``base``) and what the rule set must make of it."""
+
+    name: str
+    input: dict[str, object] = Field(default_factory=dict)
+    as_of: dt.date | None = None
+    purpose: Purpose | None = None
+    expected: Expected
+
+
+class ScenarioFile(Frozen):
+    """``rules/scenarios/<ruleset id>.yaml``: worked cases a user re-runs after editing a rule file."""
+
+    ruleset: str
+    as_of: dt.date
+    purpose: Purpose = "apply"
+    base: dict[str, object] = Field(default_factory=dict)
+    scenarios: list[Scenario] = Field(min_length=1)

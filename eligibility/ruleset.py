@@ -33,12 +33,13 @@ from eligibility.models import (
     Measure,
     Range,
     RuleSetFile,
+    ScenarioFile,
     TierCatalogue,
     TierDef,
 )
 from eligibility.units import QuantityError, Unit, parse_quantity
 
-__all__ = ["AS_OF", "RuleSet", "bundled_rules_dir", "load_rules", "walk_criteria"]
+__all__ = ["AS_OF", "RuleSet", "bundled_rules_dir", "load_rules", "read_scenarios", "walk_criteria"]
 
 Loc = tuple[str | int, ...]
 AS_OF = "as_of"  # in expressions: the assessment date, in days since 1970-01-01 like date fields
@@ -139,6 +140,20 @@ class RuleSet:
     def tier_order(self) -> list[str]:
         """Tier ids ordered so that every ``requires`` dependency comes first."""
         return _topological(self.tiers, _tier_dependencies(self.rulesets.values()))[0]
+
+
+def read_scenarios(path: Path) -> ScenarioFile:
+    """Read and validate one scenario file.
+
+    Raises:
+        RuleSetError: with the problems found (syntax, unknown keys, wrong types), each with its line.
+    """
+    loader = _Loader(path.parent)
+    doc = loader.read(path)
+    model = loader.validate(doc, ScenarioFile) if doc is not None else None
+    if model is None or loader.problems:
+        raise RuleSetError(loader.problems)
+    return model
 
 
 def load_rules(directory: str | Path | None = None) -> RuleSet:

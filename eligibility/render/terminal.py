@@ -8,8 +8,9 @@ from eligibility.assessment import Assessment
 from eligibility.errors import Issue, RuleProblem
 from eligibility.flags import FLAG_NAMES
 from eligibility.labels import Lang, issue_message, problem_message, text
+from eligibility.scenarios import SuiteResult
 
-__all__ = ["format_issues", "format_problems", "format_summary"]
+__all__ = ["format_issues", "format_problems", "format_suite", "format_summary"]
 
 
 def format_summary(assessment: Assessment, lang: Lang = "zh", max_issues: int = 10) -> str:
@@ -53,4 +54,20 @@ def format_problems(problems: Sequence[RuleProblem], lang: Lang = "zh") -> str:
     """Every rule-file problem on its own line, with file, line, path and suggestion."""
     lines = [text("rules_bad", lang, count=len(problems))]
     lines.extend("  " + problem_message(problem, lang) for problem in problems)
+    return "\n".join(lines)
+
+
+def format_suite(suite: SuiteResult, lang: Lang = "zh", verbose: bool = False) -> str:
+    """Scenario and boundary-case counts per rule set, then every failed case (every case if verbose)."""
+    lines = [text("suite_header", lang)]
+    for ruleset, row in sorted(suite.counts().items()):
+        lines.append("  " + text("suite_line", lang, ruleset=ruleset, **row))
+    for case in suite.cases:
+        if verbose or not case.ok:
+            mark = "✓" if case.ok else "✗"
+            lines.append(f"  {mark} [{case.ruleset}] {text(case.kind, lang)} {case.name}")
+            lines.extend(f"      {problem}" for problem in case.problems)
+    total = len(suite.cases)
+    failed = sum(not c.ok for c in suite.cases)
+    lines.append(text("suite_total", lang, total=total, failed=failed, passed=total - failed))
     return "\n".join(lines)

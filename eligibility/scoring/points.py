@@ -18,7 +18,7 @@ from eligibility.models import Indicator, Measure, Points, Range
 from eligibility.ruleset import RuleSet
 from eligibility.scoring.logic import Status, interval_status, tolerance
 
-__all__ = ["PointsResult", "score_points"]
+__all__ = ["PointsResult", "score_measure", "score_points"]
 
 FloatArray = npt.NDArray[np.float64]
 Interval = tuple[FloatArray, FloatArray]
@@ -57,7 +57,7 @@ def score_points(points: Points, columns: Mapping[str, FloatArray], rules: RuleS
 
 
 def _indicator(indicator: Indicator, columns: Mapping[str, FloatArray], rules: RuleSet, n: int) -> Interval:
-    intervals = [_measure(m, columns, rules, n) for m in indicator.measures]
+    intervals = [score_measure(m, columns, rules, n) for m in indicator.measures]
     low, high = intervals[0]
     for other_low, other_high in intervals[1:]:
         # "The better of two measures": the best score is at least the best low, at most the best high.
@@ -70,7 +70,8 @@ def _column(columns: Mapping[str, FloatArray], name: str, n: int) -> FloatArray:
     return found if found is not None else np.full(n, np.nan)
 
 
-def _measure(measure: Measure, columns: Mapping[str, FloatArray], rules: RuleSet, n: int) -> Interval:
+def score_measure(measure: Measure, columns: Mapping[str, FloatArray], rules: RuleSet, n: int) -> Interval:
+    """The score interval of one measure for every firm."""
     if measure.bands is not None:
         field = measure.bands.field
         return _bands(_column(columns, field, n), measure.bands.ranges, rules, field)
