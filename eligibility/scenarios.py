@@ -167,8 +167,10 @@ def _compare(
     if expected.size_class is not None:
         check("class", record.get("class"), expected.size_class)
     criteria = {c["id"]: c for c in record["criteria"]}
+    nodes = assessment.results[tier].nodes  # every node, groups included
     for criterion, status in expected.criteria.items():
-        check(f"criteria.{criterion}", criteria.get(criterion, {}).get("status"), status)
+        actual = _STATUS[int(nodes[criterion][i])] if criterion in nodes else None
+        check(f"criteria.{criterion}", actual, status)
     for criterion, gap in expected.gaps.items():
         check(f"gaps.{criterion}", criteria.get(criterion, {}).get("gap"), float(gap))
     for criterion, gap in expected.lever_gaps.items():
