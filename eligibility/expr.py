@@ -2,8 +2,10 @@
 
 Owns parsing (``ast`` with a whitelist) and compiling expressions such as
 ``rd_expense_y1 / revenue_y1`` or ``(main_revenue_y1 / main_revenue_y3) ** 0.5 - 1`` to functions over
-numpy arrays. Nothing is ever passed to ``eval`` or ``exec``. A division by zero, an infinite or a
-complex result gives NaN ("unknown"), never ``inf``.
+numpy arrays. Functions: ``min``, ``max``, ``abs`` and ``years(start, end)`` (calendar years between
+two dates given as day numbers, such as a date field and ``as_of``). Nothing is ever passed to
+``eval`` or ``exec``. A division by zero, an infinite or a complex result gives NaN ("unknown"),
+never ``inf``.
 """
 
 from __future__ import annotations
@@ -15,12 +17,39 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["Expression", "ExpressionError", "parse_expression"]
+__all__ = ["Expression", "ExpressionError", "calendar_years", "parse_expression"]
 
 FloatArray = npt.NDArray[np.float64]
 Compiled = Callable[[Mapping[str, FloatArray]], FloatArray]
 
-_FUNCTIONS = frozenset({"min", "max", "abs"})
+_FUNCTIONS = frozenset({"min", "max", "abs", "years"})
+
+
+def calendar_years(start: FloatArray, end: FloatArray) -> FloatArray:
+    """Elapsed calendar years from day number ``start`` to ``end`` (days since 1970-01-01).
+
+    Full years count at the anniversary itself (registered 2024-06-30 is one year old on 2025-06-30);
+    the part of the current year is the share of days to the next anniversary. A 29 February start has
+    its anniversary on 1 March in other years.
+    """
+    known = ~(np.isnan(start) | np.isnan(end))
+    a = np.where(known, start, 0).astype("int64").astype("datetime64[D]")
+    b = np.where(known, end, 0).astype("int64").astype("datetime64[D]")
+    a_year = a.astype("datetime64[Y]")
+    a_month = a.astype("datetime64[M]")
+    month_offset = a_month - a_year.astype("datetime64[M]")
+    day_offset = a - a_month.astype("datetime64[D]")
+
+    def anniversary(years: npt.NDArray[np.int64]) -> npt.NDArray[np.datetime64]:
+        month = (a_year + years).astype("datetime64[M]") + month_offset
+        day: npt.NDArray[np.datetime64] = month.astype("datetime64[D]") + day_offset
+        return day
+
+    full = b.astype("datetime64[Y]").astype(np.int64) - a_year.astype(np.int64)
+    full = np.where(anniversary(full) > b, full - 1, full)
+    last, following = anniversary(full), anniversary(full + 1)
+    fraction = (b - last).astype(np.float64) / (following - last).astype(np.float64)
+    return np.where(known, full + fraction, np.nan)
 
 
 class ExpressionError(ValueError):
@@ -97,6 +126,11 @@ def _compile(node: ast.expr, names: set[str]) -> Compiled:
         if not isinstance(node.func, ast.Name) or node.func.id not in _FUNCTIONS or node.keywords:
             raise ExpressionError("expr_forbidden", ast.dump(node.func), node.col_offset)
         args = [_compile(arg, names) for arg in node.args]
+        if node.func.id == "years":
+            if len(args) != 2:
+                raise ExpressionError("expr_arity", "years takes a start and an end date", node.col_offset)
+            first, second = args
+            return lambda cols: calendar_years(first(cols), second(cols))
         if node.func.id == "abs":
             if len(args) != 1:
                 raise ExpressionError("expr_arity", "abs takes one argument", node.col_offset)

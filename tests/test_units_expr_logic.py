@@ -125,3 +125,21 @@ def test_growth_computed_in_two_steps_lands_on_the_written_side() -> None:
     two = np.array([0.19 * 1.0])
     for value in (one, two):
         assert interval_status(value, value, ">=", 0.19, tolerance(0.19, False)).tolist() == [P]
+
+
+def test_calendar_years() -> None:
+    from eligibility.expr import calendar_years
+
+    def day(text: str) -> float:
+        return float(np.datetime64(text, "D").astype(np.int64))
+
+    starts = np.array([day("2024-06-30"), day("2024-07-01"), day("2020-02-29"), day("2023-01-01"), np.nan])
+    end = np.full(5, day("2025-06-30"))
+    years = calendar_years(starts, end)
+    assert years[0] == 1.0  # the anniversary itself is a full year
+    assert years[1] == pytest.approx(1 - 1 / 365)  # one day short
+    assert years[2] == pytest.approx(5 + 121 / 365)  # 29 Feb: anniversary 1 March 2025
+    assert years[3] == pytest.approx(2 + 180 / 365)
+    assert np.isnan(years[4])
+    expression = parse_expression("years(start, end)")
+    assert expression.evaluate({"start": starts[:1], "end": end[:1]}).tolist() == [1.0]
