@@ -17,6 +17,7 @@ from eligibility.assessment import evaluate
 from eligibility.errors import InputError, RegimeError, RuleSetError
 from eligibility.ingest import read_input
 from eligibility.labels import Lang, text
+from eligibility.render.docs import render_rule_docs, write_rule_docs
 from eligibility.render.files import write_csv, write_jsonl
 from eligibility.render.terminal import format_issues, format_problems, format_suite, format_summary
 from eligibility.ruleset import RuleSet, load_rules
@@ -147,3 +148,32 @@ def rules_test(directory: Path | None, verbose: bool, lang: Lang) -> None:
         click.echo(format_problems(error.problems, lang))
     click.echo(format_suite(suite, lang, verbose))
     sys.exit(EXIT_OK if suite.ok else EXIT_INPUT)
+
+
+@rules.command("docs")
+@click.argument("directory", required=False, type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("docs/rules"),
+    show_default=True,
+)
+@click.option("--check", is_flag=True, help="只检查文档是否最新 / only check that the pages are fresh")
+@_lang_option
+def rules_docs(directory: Path | None, output: Path, check: bool, lang: Lang) -> None:
+    """Render every rule set of DIRECTORY as a readable document (Markdown) in OUTPUT."""
+    loaded = _load(directory, lang)
+    if check:
+        pages = render_rule_docs(loaded, lang)
+        stale = [
+            name
+            for name, page in pages.items()
+            if not (output / name).is_file() or (output / name).read_text(encoding="utf-8") != page
+        ]
+        extra = sorted(p.name for p in output.glob("*.md") if p.name not in pages) if output.is_dir() else []
+        if stale or extra:
+            _fail(text("doc_stale", lang, directory=output) + "\n  " + "\n  ".join(stale + extra), EXIT_INPUT)
+        return
+    written = write_rule_docs(loaded, output, lang)
+    click.echo(text("doc_docs_written", lang, count=len(written), directory=output))

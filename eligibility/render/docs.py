@@ -1,0 +1,352 @@
+"""Rule sets rendered as readable documents (Markdown): criteria, bands, margins, sources, dates.
+
+``eligibility rules docs [DIR] -o docs/rules/`` writes one page per rule set and an index. The pages
+are committed, and a test regenerates them to prove they are fresh. Literals appear as the rule file
+writes them ("100万元", "3%"), so a reader can hold the page against the policy text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO
+
+from eligibility.labels import Lang, text
+from eligibility.models import Criterion, Margin, Measure, Range, RuleSetFile, Source
+from eligibility.render.files import atomic_write
+from eligibility.ruleset import FieldSpec, RuleSet
+from eligibility.units import Unit
+
+__all__ = ["render_rule_docs", "write_rule_docs"]
+
+_OPS = {">=": "≥", ">": ">", "<=": "≤", "<": "<"}
+_WITH_UNIT = (Unit.WAN_YUAN, Unit.PERSONS, Unit.COUNT, Unit.YEARS, Unit.POINTS, Unit.LEVEL)
+
+
+def render_rule_docs(rules: RuleSet, lang: Lang = "zh") -> dict[str, str]:
+    """Every page by file name: ``README.md`` (the index) and ``<ruleset id>.md``."""
+    pages = {f"{rid}.md": _Page(rules, rs, lang).render() for rid, rs in sorted(rules.rulesets.items())}
+    pages["README.md"] = _index(rules, lang)
+    return pages
+
+
+def write_rule_docs(rules: RuleSet, directory: Path, lang: Lang = "zh") -> list[Path]:
+    """Write the pages into ``directory`` (created if needed), each atomically."""
+    written = []
+    for name, content in render_rule_docs(rules, lang).items():
+
+        def write(stream: IO[str], page: str = content) -> None:
+            stream.write(page)
+
+        written.append(atomic_write(directory / name, write))
+    return written
+
+
+def _label(rules: RuleSet, tier: str, lang: Lang) -> str:
+    meta = rules.tiers[tier]
+    return meta.label_en if lang == "en" and meta.label_en else meta.label_zh
+
+
+def _purposes(purposes: list[str], lang: Lang) -> str:
+    return ("、" if lang == "zh" else ", ").join(text(f"purpose_{p}", lang) for p in purposes)
+
+
+def _index(rules: RuleSet, lang: Lang) -> str:
+    lines = [
+        f"# {text('doc_index_title', lang)}",
+        "",
+        text("doc_index_intro", lang),
+        "",
+        text("doc_index_head", lang),
+    ]
+    lines.append("|---|---|---|---|---|")
+    order = {tier: i for i, tier in enumerate(rules.tier_order())}
+    for rid, rs in sorted(
+        rules.rulesets.items(), key=lambda item: (order[item[1].ruleset.tier], item[1].ruleset.effective_from)
+    ):
+        meta = rs.ruleset
+        lines.append(
+            f"| {_label(rules, meta.tier, lang)} | [{rid}]({rid}.md) | {meta.regime} | "
+            f"{_effective(rs, lang)} | {_purposes(list(meta.purposes), lang)} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def _effective(ruleset: RuleSetFile, lang: Lang) -> str:
+    """When the rule set is in force, per purpose where the dates differ."""
+    meta = ruleset.ruleset
+    spans = {p: meta.effective(p) for p in meta.purposes}
+    parts = []
+    for purpose, (start, end) in spans.items():
+        shown = text(
+            "doc_effective_for",
+            lang,
+            purpose=text(f"purpose_{purpose}", lang),
+            start=start.isoformat(),
+            end=end.isoformat() if end else text("doc_open_end", lang),
+        )
+        parts.append(shown)
+    if len(set(spans.values())) == 1:
+        start, end = next(iter(spans.values()))
+        return f"{start.isoformat()} — {end.isoformat() if end else text('doc_open_end', lang)}"
+    return ("；" if lang == "zh" else "; ").join(parts)
+
+
+class _Page:
+    def __init__(self, rules: RuleSet, ruleset: RuleSetFile, lang: Lang) -> None:
+        self.rules, self.ruleset, self.lang = rules, ruleset, lang
+
+    def t(self, key: str, **params: object) -> str:
+        return text(key, self.lang, **params)
+
+    def field(self, field_id: str) -> str:
+        spec = self.rules.fields[field_id]
+        return spec.label_en if self.lang == "en" else spec.label_zh
+
+    def source(self, source: Source | None) -> str:
+        if source is None:
+            return ""
+        parts = [source.document + (f" {source.article}" if source.article else "")]
+        if source.confidence:
+            parts.append(f"{self.t('doc_confidence')} {self.t('doc_conf_' + source.confidence)}")
+        if source.note:
+            parts.append(source.note)
+        return "；".join(parts) if self.lang == "zh" else "; ".join(parts)
+
+    def literal(self, spec: FieldSpec, value: object) -> str:
+        """A threshold as the rule file writes it; bare numbers get their unit."""
+        if not isinstance(value, str) and spec.unit in _WITH_UNIT:
+            return self.t(f"unit_{spec.unit.value}", value=f"{float(str(value)):g}")
+        return str(value)
+
+    def margin(self, spec: FieldSpec | None, unit: Unit, threshold: float, margin: Margin | None) -> str:
+        value = self.rules.margin_of(spec.id if spec else None, unit, threshold, margin)
+        if value <= 0:
+            return ""
+        chosen = margin or (spec.margin if spec else None) or self.rules.margins.get(unit)
+        amount = value * 100 if unit is Unit.FRACTION else value
+        shown = self.t(f"unit_{unit.value}", value=f"{amount:g}")
+        if chosen is not None and chosen.relative is not None:
+            shown = self.t("doc_margin_relative", pct=f"{chosen.relative * 100:g}%", value=shown)
+        return self.t("doc_margin", margin=shown)
+
+    # -- the page ----------------------------------------------------------------------------------
+    def render(self) -> str:
+        meta = self.ruleset.ruleset
+        lines = [
+            f"# {meta.label_zh if self.lang == 'zh' else (meta.label_en or meta.label_zh)}（{meta.regime}）",
+            "",
+        ]
+        lines.append(f"- {self.t('doc_ruleset')}：`{meta.id}`，{self.t('doc_version')} {meta.version}")
+        lines.append(f"- {self.t('doc_source')}：{self.source(meta.source)}")
+        lines.append(f"- {self.t('doc_effective')}：{_effective(self.ruleset, self.lang)}")
+        lines.append(f"- {self.t('doc_purposes')}：{_purposes(list(meta.purposes), self.lang)}")
+        if meta.validity_years:
+            lines.append(f"- {self.t('doc_validity')}：{self.t('doc_years', n=meta.validity_years)}")
+        if meta.requires_title:
+            lines.append(
+                f"- {self.t('doc_requires_title')}：{_label(self.rules, meta.requires_title, self.lang)}"
+            )
+        if meta.note:
+            lines.append(f"- {self.t('doc_note')}：{meta.note}")
+        if self.ruleset.criteria is not None:
+            lines += ["", f"## {self.t('doc_criteria')}", ""]
+            lines += list(self.criterion(self.ruleset.criteria, 0))
+        if self.ruleset.points is not None:
+            lines += ["", *self.points()]
+        if self.ruleset.classification is not None:
+            lines += ["", *self.classification()]
+        return "\n".join(lines) + "\n"
+
+    def criterion(self, node: Criterion, depth: int) -> Iterator[str]:
+        indent = "  " * depth
+        label = node.label_zh if self.lang == "zh" else (node.label_en or node.label_zh)
+        tags = []
+        if node.purposes:
+            tags.append(self.t("doc_only", purposes=_purposes(list(node.purposes), self.lang)))
+        if node.route:
+            tags.append(self.t("doc_route", route=node.route))
+        tag = f"【{'，'.join(tags)}】" if tags else ""
+        if node.children:
+            kind = self.t("doc_all" if node.all is not None else "doc_any")
+            yield f"{indent}- {tag}**{label}**（{kind}）`{node.id}`"
+            for child in node.children:
+                yield from self.criterion(child, depth + 1)
+            return
+        detail = self.leaf(node)
+        source = self.source(node.source)
+        yield (
+            f"{indent}- {tag}{label} `{node.id}`"
+            + (f"：{detail}" if detail else "")
+            + (f"〔{source}〕" if source else "")
+        )
+
+    def leaf(self, node: Criterion) -> str:
+        if node.compare is not None:
+            spec = self.rules.fields[node.compare.field]
+            threshold = self.rules.quantity(spec.id, node.compare.value)
+            parts = [
+                f"{self.field(spec.id)} {_OPS[node.compare.op]} {self.literal(spec, node.compare.value)}"
+            ]
+            margin = self.margin(spec, spec.unit, threshold, node.compare.margin)
+            if margin:
+                parts.append(margin)
+            if node.missing is not None:
+                parts.append(
+                    self.t(
+                        "doc_missing",
+                        note=node.missing.note_zh
+                        if self.lang == "zh"
+                        else (node.missing.note_en or node.missing.note_zh),
+                    )
+                )
+            return "，".join(parts) if self.lang == "zh" else ", ".join(parts)
+        if node.match is not None:
+            spec = self.rules.fields[node.match.field]
+            values = "/".join(self.choice(spec, v) for v in node.match.in_)
+            shown = self.t("doc_match", field=self.field(spec.id), values=values)
+            if node.missing is not None:
+                note = (
+                    node.missing.note_zh
+                    if self.lang == "zh"
+                    else (node.missing.note_en or node.missing.note_zh)
+                )
+                shown += ("，" if self.lang == "zh" else ", ") + self.t("doc_missing", note=note)
+            return shown
+        if node.review is not None:
+            verdict = node.review.verdict
+            return (
+                self.t("doc_review_verdict", field=self.field(verdict)) if verdict else self.t("doc_review")
+            )
+        if node.requires is not None:
+            return self.t("doc_requires", tier=_label(self.rules, node.requires.tier, self.lang))
+        if node.holds is not None:
+            return self.t("doc_holds", tier=_label(self.rules, node.holds.tier, self.lang))
+        if node.score is not None:
+            test = node.score
+            group = self.t("doc_total") if test.group == "total" else self.group_label(test.group)
+            shown = self.t("doc_score", group=group, op=_OPS[test.op], value=f"{test.value:g}")
+            margin = self.margin(None, Unit.POINTS, test.value, test.margin)
+            return shown + ("，" + margin if margin else "")
+        return ""
+
+    def choice(self, spec: FieldSpec, value: object) -> str:
+        if spec.unit is Unit.BOOL:
+            return self.t("doc_yes" if value in (True, "true") else "doc_no")
+        choice = (spec.choices or {}).get(str(value))
+        if choice is None:
+            return str(value)
+        return str(choice.label_en if self.lang == "en" and choice.label_en else choice.label_zh)
+
+    def group_label(self, group_id: str) -> str:
+        points = self.ruleset.points
+        assert points is not None
+        group = next(g for g in points.groups if g.id == group_id)
+        return group.label_zh if self.lang == "zh" else (group.label_en or group.label_zh)
+
+    # -- points tables -----------------------------------------------------------------------------
+    def points(self) -> Iterator[str]:
+        points = self.ruleset.points
+        assert points is not None
+        yield f"## {self.t('doc_points', max=f'{points.max:g}')}"
+        for group in points.groups:
+            yield ""
+            yield f"### {self.t('doc_group', label=self.group_label(group.id), max=f'{group.max:g}')}"
+            yield ""
+            yield self.t("doc_points_head")
+            yield "|---|---|---|---|"
+            for indicator in group.indicators:
+                label = (
+                    indicator.label_zh if self.lang == "zh" else (indicator.label_en or indicator.label_zh)
+                )
+                if indicator.best_of is not None:
+                    rule = (
+                        self.t("doc_best_of")
+                        + "："
+                        + "；".join(
+                            f"({k + 1}) {m.label_zh or ''} {self.measure(m)}"
+                            for k, m in enumerate(indicator.best_of)
+                        )
+                    )
+                else:
+                    rule = self.measure(indicator.measures[0])
+                source = self.source(indicator.source)
+                yield f"| {label} `{indicator.id}` | {indicator.max:g} | {rule} | {source} |"
+
+    def measure(self, measure: Measure) -> str:
+        separator = "；" if self.lang == "zh" else "; "
+        if measure.bands is not None:
+            spec = self.rules.fields[measure.bands.field]
+            bands = [
+                self.t("doc_band_points", range=self.range(spec, r), points=f"{r.points:g}")
+                for r in measure.bands.ranges
+            ]
+            return f"{self.field(spec.id)}：" + separator.join(bands)
+        if measure.lookup is not None:
+            spec = self.rules.fields[measure.lookup.field]
+            items = [
+                self.t("doc_lookup_value", label=self.choice(spec, k), points=f"{v:g}")
+                for k, v in measure.lookup.map.items()
+            ]
+            return f"{self.field(spec.id)}：" + separator.join(items)
+        if measure.per is not None:
+            spec = self.rules.fields[measure.per.field]
+            return self.t(
+                "doc_per",
+                field=self.field(spec.id),
+                step=self.literal(spec, measure.per.step),
+                points=f"{measure.per.points:g}",
+                max=f"{measure.per.max:g}",
+            )
+        if measure.count is not None:
+            fields = "、".join(self.field(f) for f in measure.count.fields)
+            return self.t(
+                "doc_count", points=f"{measure.count.points:g}", max=f"{measure.count.max:g}", fields=fields
+            )
+        if measure.cascade is not None:
+            steps = []
+            for step in measure.cascade.steps:
+                threshold = self.literal(self.rules.fields[step.field], step.value)
+                condition = f"{self.field(step.field)} {_OPS[step.op]} {threshold}"
+                steps.append(self.t("doc_band_points", range=condition, points=f"{step.points:g}"))
+            steps.append(self.t("doc_cascade_otherwise", points=f"{measure.cascade.otherwise:g}"))
+            return separator.join(steps)
+        if measure.input is not None:
+            return self.t("doc_input", field=self.field(measure.input.field), max=f"{measure.input.max:g}")
+        raise AssertionError(measure)  # pragma: no cover - the model guarantees one kind
+
+    def range(self, spec: FieldSpec, band: Range) -> str:
+        parts = []
+        for key, op in (("gt", ">"), ("ge", "≥"), ("lt", "<"), ("le", "≤")):
+            raw = getattr(band, key)
+            if raw is not None:
+                parts.append(f"{op}{self.literal(spec, raw)}")
+        return self.t("doc_and").join(parts) if parts else self.t("doc_any_value")
+
+    # -- size classes ------------------------------------------------------------------------------
+    def classification(self) -> Iterator[str]:
+        cls = self.ruleset.classification
+        assert cls is not None
+        names = [cls.class_labels_zh.get(c, c) if self.lang == "zh" else c for c in cls.classes]
+        eligible = "、".join(
+            cls.class_labels_zh.get(c, c) if self.lang == "zh" else c for c in cls.eligible_classes
+        )
+        by = self.rules.fields[cls.by]
+        yield f"## {self.t('doc_classes', by=self.field(by.id))}"
+        yield ""
+        yield self.t("doc_classes_intro", order=" → ".join(names[:-1]), last=names[-1], eligible=eligible)
+        yield ""
+        yield self.t("doc_classes_head", classes=" | ".join(names[:-1]))
+        yield "|---|" + "---|" * (len(names) - 1) + "---|"
+        for table in cls.tables:
+            industries = "、".join(self.choice(by, i) for i in table.industries)
+            cells = []
+            for class_id in cls.classes[:-1]:
+                bounds = table.bounds.get(class_id, {})
+                cells.append(
+                    self.t("doc_and").join(
+                        f"{self.field(f)}{_OPS[cls.op]}{self.literal(self.rules.fields[f], v)}"
+                        for f, v in bounds.items()
+                    )
+                )
+            yield f"| {industries} | " + " | ".join(cells) + f" | {self.source(table.source)} |"

@@ -1,0 +1,45 @@
+"""The generated rule documents are committed and must be fresh."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from eligibility import RuleSet
+from eligibility.cli import main
+from eligibility.render.docs import render_rule_docs
+
+DOCS = Path(__file__).resolve().parent.parent / "docs" / "rules"
+
+
+def test_committed_rule_docs_are_fresh(rules: RuleSet) -> None:
+    pages = render_rule_docs(rules)
+    committed = {path.name for path in DOCS.glob("*.md")}
+    assert committed == set(pages), "run: eligibility rules docs -o docs/rules"
+    for name, page in pages.items():
+        assert (DOCS / name).read_text(encoding="utf-8") == page, (
+            f"{name} is stale: run eligibility rules docs -o docs/rules"
+        )
+
+
+def test_docs_show_thresholds_sources_margins_and_dates(rules: RuleSet) -> None:
+    page = render_rule_docs(rules)["srdi_sme_2026.md"]
+    assert (
+        "主营业务收入占营业收入比重（上年度） ≥ 80%，临界幅度 0.5个百分点〔2号附件1 认定条件N2；置信度 中〕"
+        in page
+    )
+    assert "生效日期：2026-04-01 — 今" in page
+    assert "【仅复核】" in page
+    english = render_rule_docs(rules, "en")["srdi_sme_2026.md"]
+    assert "borderline margin 0.5 percentage points" in english
+
+
+def test_cli_check_reports_stale_pages(tmp_path: Path) -> None:
+    out = tmp_path / "rules-docs"
+    assert CliRunner().invoke(main, ["rules", "docs", "-o", str(out)]).exit_code == 0
+    assert CliRunner().invoke(main, ["rules", "docs", "-o", str(out), "--check"]).exit_code == 0
+    (out / "hnte_2016.md").write_text("edited by hand\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["rules", "docs", "-o", str(out), "--check"])
+    assert result.exit_code == 1
+    assert "hnte_2016.md" in result.output
