@@ -413,6 +413,7 @@ class Assessment:
             record["indicators"] = {
                 k: [_num(v[0][i]), _num(v[1][i])] for k, v in result.points.indicators.items()
             }
+            record["overlays"] = [k for k, mask in result.points.overlays.items() if mask[i]]
         if result.size_class is not None:
             size = self._size_class
             record["class"] = (size[i] or None) if size is not None else None

@@ -51,6 +51,8 @@ class ProblemCode(StrEnum):
     UNKNOWN_FIELD = "unknown_field"
     UNKNOWN_TIER = "unknown_tier"
     UNKNOWN_GROUP = "unknown_group"
+    UNKNOWN_RULESET = "unknown_ruleset"
+    UNKNOWN_INDICATOR = "unknown_indicator"
     UNKNOWN_CATEGORY = "unknown_category"
     BAD_LITERAL = "bad_literal"
     UNIT_MISMATCH = "unit_mismatch"

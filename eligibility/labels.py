@@ -150,6 +150,10 @@ _TEXT: dict[str, tuple[str, str]] = {
         "Per industry, a firm is of the first class whose every lower bound it meets, in the order {order}; otherwise {last}. {eligible} are SMEs.",
     ),
     "doc_classes_head": ("| 行业 | {classes} | 依据 |", "| Industry | {classes} | Source |"),
+    "doc_overlay_intro": (
+        "省级特色化指标：对所属省份为 {provinces} 的企业，以下指标之和替代评分指标 `{indicator}`（其他企业仍取输入列）。依据：{source}",
+        "Provincial indicators: for firms of {provinces}, these indicators replace `{indicator}` (other firms keep the input column). Source: {source}",
+    ),
     "doc_yes": ("是", "yes"),
     "doc_no": ("否", "no"),
     "unit_fraction": ("{value}个百分点", "{value} percentage points"),
@@ -223,6 +227,11 @@ _PROBLEMS: dict[ProblemCode, tuple[str, str]] = {
     ProblemCode.UNKNOWN_FIELD: ("未知字段“{detail}”", "unknown field '{detail}'"),
     ProblemCode.UNKNOWN_TIER: ("未知梯度“{detail}”", "unknown tier '{detail}'"),
     ProblemCode.UNKNOWN_GROUP: ("未知得分分组：{detail}", "unknown score group: {detail}"),
+    ProblemCode.UNKNOWN_RULESET: ("未知规则集“{detail}”", "unknown rule set '{detail}'"),
+    ProblemCode.UNKNOWN_INDICATOR: (
+        "未知或不可替换的评分指标：{detail}",
+        "unknown or not replaceable indicator: {detail}",
+    ),
     ProblemCode.UNKNOWN_CATEGORY: (
         "取值不在字段的可选范围内：{detail}",
         "value not among the field's choices: {detail}",

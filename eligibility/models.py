@@ -40,6 +40,8 @@ __all__ = [
     "Match",
     "Measure",
     "Missing",
+    "Overlay",
+    "OverlayMeta",
     "Per",
     "Points",
     "PurposeDates",
@@ -488,3 +490,23 @@ class ScenarioFile(Frozen):
     purpose: Purpose = "apply"
     base: dict[str, object] = Field(default_factory=dict)
     scenarios: list[Scenario] = Field(min_length=1)
+
+
+class OverlayMeta(Frozen):
+    """Which slot of which rule set a provincial overlay fills, and for which provinces."""
+
+    id: str
+    ruleset: str
+    indicator: str
+    provinces: list[str] = Field(min_length=1)
+    label_zh: str
+    label_en: str | None = None
+    source: Source
+
+
+class Overlay(Frozen):
+    """A provincial overlay: 1–3 local indicators replacing an ``input`` slot (63号 特色化, 15 points)."""
+
+    overlay: OverlayMeta
+    fields: list[FieldDef] = Field(default_factory=list)
+    indicators: list[Indicator] = Field(min_length=1, max_length=3)

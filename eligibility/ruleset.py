@@ -31,6 +31,7 @@ from eligibility.models import (
     Indicator,
     Margin,
     Measure,
+    Overlay,
     Range,
     RuleSetFile,
     ScenarioFile,
@@ -99,6 +100,7 @@ class RuleSet:
     tiers: Mapping[str, TierDef]
     rulesets: Mapping[str, RuleSetFile]
     files: Mapping[str, Path] = field(default_factory=dict)
+    overlays: Mapping[str, tuple[Overlay, ...]] = field(default_factory=dict)
 
     def quantity(self, field_id: str, literal: object) -> float:
         """A threshold literal as a number in the canonical unit of ``field_id``."""
@@ -353,6 +355,8 @@ class _Loader:
         files: dict[str, Path] = {}
         paths = sorted(p for p in self.root.rglob("*.yaml") if p.name not in {"fields.yaml", "tiers.yaml"})
         paths = [p for p in paths if "scenarios" not in p.relative_to(self.root).parts]
+        overlay_paths = [p for p in paths if "overlays" in p.relative_to(self.root).parts]
+        paths = [p for p in paths if p not in overlay_paths]
         for path in paths:
             doc = self.read(path)
             if doc is None:
@@ -368,6 +372,15 @@ class _Loader:
                 _Checker(self, doc, model, fields, tiers).run()
             rulesets[rid] = model
             files[rid] = path
+
+        overlays: dict[str, list[Overlay]] = {}
+        for path in overlay_paths:
+            doc = self.read(path)
+            overlay = self.validate(doc, Overlay) if doc is not None else None
+            if overlay is None or doc is None or catalogue is None:
+                continue
+            if self.check_overlay(doc, overlay, fields, rulesets, tiers):
+                overlays.setdefault(overlay.overlay.ruleset, []).append(overlay)
 
         if tiers:
             _order, cycle = _topological(tiers, _tier_dependencies(rulesets.values()))
@@ -385,7 +398,46 @@ class _Loader:
             tiers=tiers,
             rulesets=rulesets,
             files=files,
+            overlays={k: tuple(v) for k, v in overlays.items()},
         )
+
+    def check_overlay(
+        self,
+        doc: _Doc,
+        overlay: Overlay,
+        fields: dict[str, FieldSpec],
+        rulesets: Mapping[str, RuleSetFile],
+        tiers: Mapping[str, TierDef],
+    ) -> bool:
+        """Check a provincial overlay; its own input fields join the catalogue. True when usable."""
+        before = len(self.problems)
+        meta = overlay.overlay
+        base = rulesets.get(meta.ruleset)
+        if base is None:
+            self.report(doc, ("overlay", "ruleset"), ProblemCode.UNKNOWN_RULESET, meta.ruleset, rulesets)
+            return False
+        slots = {i.id: i for g in (base.points.groups if base.points else []) for i in g.indicators}
+        slot = slots.get(meta.indicator)
+        if slot is None or slot.input is None:
+            self.report(doc, ("overlay", "indicator"), ProblemCode.UNKNOWN_INDICATOR, meta.indicator, slots)
+            return False
+        for index, fdef in enumerate(overlay.fields):
+            for spec in _expand(fdef):
+                if spec.id in fields:
+                    self.report(doc, ("fields", index, "id"), ProblemCode.DUPLICATE_ID, spec.id)
+                fields[spec.id] = spec
+        checker = _Checker(self, doc, base, fields, tiers)
+        total = 0.0
+        for index, indicator in enumerate(overlay.indicators):
+            best = checker.check_indicator(indicator, ("indicators", index))
+            if best is not None and not math.isclose(best, indicator.max):
+                detail = f"declared {indicator.max:g}, bands give {best:g}"
+                self.report(doc, ("indicators", index, "max"), ProblemCode.MAX_MISMATCH, detail)
+            total += indicator.max
+        if not math.isclose(total, slot.max):
+            detail = f"indicators sum to {total:g}, the slot {slot.id} is worth {slot.max:g}"
+            self.report(doc, ("indicators",), ProblemCode.MAX_MISMATCH, detail)
+        return len(self.problems) == before
 
     def check_catalogue(
         self, doc: _Doc, catalogue: Catalogue

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import IO
 
 from eligibility.labels import Lang, text
-from eligibility.models import Criterion, Margin, Measure, Range, RuleSetFile, Source
+from eligibility.models import Criterion, Indicator, Margin, Measure, Overlay, Range, RuleSetFile, Source
 from eligibility.render.files import atomic_write
 from eligibility.ruleset import FieldSpec, RuleSet
 from eligibility.units import Unit
@@ -154,6 +154,8 @@ class _Page:
             lines += list(self.criterion(self.ruleset.criteria, 0))
         if self.ruleset.points is not None:
             lines += ["", *self.points()]
+            for overlay in self.rules.overlays.get(meta.id, ()):
+                lines += ["", *self.overlay(overlay)]
         if self.ruleset.classification is not None:
             lines += ["", *self.classification()]
         return "\n".join(lines) + "\n"
@@ -256,22 +258,36 @@ class _Page:
             yield self.t("doc_points_head")
             yield "|---|---|---|---|"
             for indicator in group.indicators:
-                label = (
-                    indicator.label_zh if self.lang == "zh" else (indicator.label_en or indicator.label_zh)
-                )
-                if indicator.best_of is not None:
-                    rule = (
-                        self.t("doc_best_of")
-                        + "："
-                        + "；".join(
-                            f"({k + 1}) {m.label_zh or ''} {self.measure(m)}"
-                            for k, m in enumerate(indicator.best_of)
-                        )
-                    )
-                else:
-                    rule = self.measure(indicator.measures[0])
-                source = self.source(indicator.source)
-                yield f"| {label} `{indicator.id}` | {indicator.max:g} | {rule} | {source} |"
+                yield self.indicator_row(indicator)
+
+    def indicator_row(self, indicator: Indicator) -> str:
+        label = indicator.label_zh if self.lang == "zh" else (indicator.label_en or indicator.label_zh)
+        if indicator.best_of is not None:
+            measures = [
+                f"({k + 1}) {m.label_zh or ''} {self.measure(m)}" for k, m in enumerate(indicator.best_of)
+            ]
+            rule = self.t("doc_best_of") + "：" + "；".join(measures)
+        else:
+            rule = self.measure(indicator.measures[0])
+        return f"| {label} `{indicator.id}` | {indicator.max:g} | {rule} | {self.source(indicator.source)} |"
+
+    def overlay(self, overlay: Overlay) -> Iterator[str]:
+        meta = overlay.overlay
+        label = meta.label_zh if self.lang == "zh" else (meta.label_en or meta.label_zh)
+        yield f"## {label} `{meta.id}`"
+        yield ""
+        provinces = "、".join(meta.provinces)
+        yield self.t(
+            "doc_overlay_intro",
+            indicator=meta.indicator,
+            provinces=provinces,
+            source=self.source(meta.source),
+        )
+        yield ""
+        yield self.t("doc_points_head")
+        yield "|---|---|---|---|"
+        for indicator in overlay.indicators:
+            yield self.indicator_row(indicator)
 
     def measure(self, measure: Measure) -> str:
         separator = "；" if self.lang == "zh" else "; "

@@ -191,7 +191,10 @@ def evaluate_tier(
         return _classify(ruleset, ctx)
     assert ruleset.criteria is not None
     n = prepared.n
-    points = score_points(ruleset.points, columns, rules, n) if ruleset.points is not None else None
+    points = None
+    if ruleset.points is not None:
+        overlays = rules.overlays.get(ruleset.ruleset.id, ())
+        points = score_points(ruleset.points, columns, rules, n, overlays, prepared.text.get("province"))
     result = TierResult(
         tier=ruleset.ruleset.tier,
         ruleset=ruleset,

@@ -8,28 +8,30 @@ if its high end fails. Missing data never counts as zero silently.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 
 import numpy as np
 import numpy.typing as npt
 
-from eligibility.models import Indicator, Measure, Points, Range
+from eligibility.models import Indicator, Measure, Overlay, Points, Range
 from eligibility.ruleset import RuleSet
 from eligibility.scoring.logic import Status, interval_status, tolerance
 
 __all__ = ["PointsResult", "score_measure", "score_points"]
 
 FloatArray = npt.NDArray[np.float64]
+BoolArray = npt.NDArray[np.bool_]
 Interval = tuple[FloatArray, FloatArray]
 
 
 @dataclass
 class PointsResult:
-    """Intervals of every indicator, group and the total."""
+    """Intervals of every indicator, group and the total; which firms a provincial overlay scored."""
 
     indicators: dict[str, Interval]
     groups: dict[str, Interval]
+    overlays: dict[str, BoolArray] = field(default_factory=dict)
 
     @property
     def total(self) -> Interval:
@@ -37,15 +39,36 @@ class PointsResult:
         return self.groups["total"]
 
 
-def score_points(points: Points, columns: Mapping[str, FloatArray], rules: RuleSet, n: int) -> PointsResult:
-    """Score every indicator of ``points`` for all ``n`` firms at once."""
+def score_points(
+    points: Points,
+    columns: Mapping[str, FloatArray],
+    rules: RuleSet,
+    n: int,
+    overlays: Sequence[Overlay] = (),
+    province: npt.NDArray[np.object_] | None = None,
+) -> PointsResult:
+    """Score every indicator of ``points`` for all ``n`` firms at once.
+
+    A provincial overlay replaces its slot for the firms whose ``province`` it names: the slot then
+    scores the sum of the overlay's own indicators instead of the input column.
+    """
     indicators: dict[str, Interval] = {}
     groups: dict[str, Interval] = {}
+    applied: dict[str, BoolArray] = {}
     total_low, total_high = np.zeros(n), np.zeros(n)
     for group in points.groups:
         low, high = np.zeros(n), np.zeros(n)
         for indicator in group.indicators:
             ind = _indicator(indicator, columns, rules, n)
+            for overlay in overlays:
+                if overlay.overlay.indicator != indicator.id or province is None:
+                    continue
+                mine = np.isin(province, overlay.overlay.provinces)
+                parts = [_indicator(local, columns, rules, n) for local in overlay.indicators]
+                local_low = np.sum([p[0] for p in parts], axis=0)
+                local_high = np.sum([p[1] for p in parts], axis=0)
+                ind = (np.where(mine, local_low, ind[0]), np.where(mine, local_high, ind[1]))
+                applied[overlay.overlay.id] = mine
             indicators[indicator.id] = ind
             low += ind[0]
             high += ind[1]
@@ -53,7 +76,7 @@ def score_points(points: Points, columns: Mapping[str, FloatArray], rules: RuleS
         total_low += low
         total_high += high
     groups["total"] = (total_low, total_high)
-    return PointsResult(indicators=indicators, groups=groups)
+    return PointsResult(indicators=indicators, groups=groups, overlays=applied)
 
 
 def _indicator(indicator: Indicator, columns: Mapping[str, FloatArray], rules: RuleSet, n: int) -> Interval:
