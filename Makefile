@@ -18,7 +18,7 @@ $(STAMP): $(BIN)/python pyproject.toml
 # Exit status 1 means "finished, with input issues listed": the sample has dirty cells on purpose.
 run: $(STAMP)
 	mkdir -p out
-	$(BIN)/eligibility screen samples/pool.csv --as-of 2026-03-31 --format csv -o out/screening.csv; \
+	$(BIN)/eligibility screen samples/pool.csv --as-of 2026-11-26 --format csv -o out/screening.csv; \
 	  status=$$?; [ $$status -le 1 ] || exit $$status
 
 test: $(STAMP) lint
@@ -31,6 +31,9 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m pytest benchmarks -q --benchmark-columns=min,mean,ops --benchmark-sort=name
+
+docs: $(STAMP)
+	$(BIN)/eligibility rules docs -o docs/rules
 
 samples: $(STAMP)
 	$(BIN)/python samples/make_samples.py

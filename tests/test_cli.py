@@ -214,3 +214,33 @@ def test_summary_says_why_a_tier_was_not_evaluated(tmp_path: Path, clean_csv: Pa
     )
     assert "未评估（评估日期无生效规则集，可用 --regime 回放）：科技型中小企业、创新型中小企业" in output
     assert "未评估（尚未编入规则集）：高新技术企业" in output
+
+
+def test_little_giant_review_round_of_2026_and_its_replay(tmp_path: Path, clean_csv: Path) -> None:
+    """The 2026 小巨人 re-review used 63号 (117号); --regime replays it under either rule set."""
+
+    def regime(*extra: str) -> str:
+        out = tmp_path / "r.jsonl"
+        args = [
+            "screen",
+            str(clean_csv),
+            "--format",
+            "jsonl",
+            "-o",
+            str(out),
+            "-q",
+            "--purpose",
+            "review",
+            *extra,
+        ]
+        run(*args)
+        return str(
+            json.loads(out.read_text(encoding="utf-8").splitlines()[0])["tiers"]["little_giant"]["ruleset"][
+                "id"
+            ]
+        )
+
+    assert regime("--as-of", "2026-09-30") == "little_giant_2022"
+    assert regime("--as-of", "2027-03-01") == "little_giant_2026"
+    assert regime("--as-of", "2026-09-30", "--regime", "2号") == "little_giant_2026"
+    assert regime("--as-of", "2027-03-01", "--regime", "63号") == "little_giant_2022"
