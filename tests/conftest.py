@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from eligibility import RuleSet, assess_one, load_rules
+from eligibility.ruleset import bundled_rules_dir
 
 AS_OF_2022 = "2026-03-31"  # the last day of the 63号 regime
 
@@ -70,3 +73,17 @@ def assess(
     firm = base_firm()
     firm.update(overrides)
     return assess_one(firm, rules, as_of=as_of, **kwargs)
+
+
+def copy_rules(tmp_path: Path) -> Path:
+    """A private copy of the bundled rules, for a test to edit."""
+    directory = tmp_path / "rules"
+    shutil.copytree(bundled_rules_dir(), directory)
+    return directory
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    """Replace ``old`` by ``new`` in a text file; ``old`` must be there, so an edit never silently misses."""
+    text = path.read_text(encoding="utf-8")
+    assert old in text, f"{old!r} not in {path.name}"
+    path.write_text(text.replace(old, new), encoding="utf-8")

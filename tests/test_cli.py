@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from eligibility.cli import main
-from tests.conftest import base_firm
+from tests.conftest import base_firm, copy_rules
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "samples" / "pool.csv"
@@ -195,12 +195,7 @@ def test_output_permissions_follow_the_umask(tmp_path: Path, clean_csv: Path) ->
 
 
 def test_summary_says_why_a_tier_was_not_evaluated(tmp_path: Path, clean_csv: Path) -> None:
-    import shutil
-
-    from eligibility.ruleset import bundled_rules_dir
-
-    rules = tmp_path / "rules"
-    shutil.copytree(bundled_rules_dir(), rules)
+    rules = copy_rules(tmp_path)
     (rules / "hnte_2016.yaml").unlink()
     _, output = run(
         "screen",

@@ -10,16 +10,14 @@ import pandas as pd
 import pytest
 
 from eligibility import ProblemCode, RuleSet, RuleSetError, evaluate, load_rules
-from eligibility.ruleset import bundled_rules_dir
-from tests.conftest import AS_OF_2022, base_firm
+from tests.conftest import AS_OF_2022, base_firm, copy_rules
 
 FIXTURE = Path(__file__).parent / "data" / "overlays" / "fixture_province.yaml"
 
 
 @pytest.fixture
 def overlaid(tmp_path: Path) -> RuleSet:
-    directory = tmp_path / "rules"
-    shutil.copytree(bundled_rules_dir(), directory)
+    directory = copy_rules(tmp_path)
     (directory / "overlays").mkdir()
     shutil.copy(FIXTURE, directory / "overlays" / FIXTURE.name)
     return load_rules(directory)
@@ -64,8 +62,7 @@ def test_without_the_overlay_the_input_is_used(rules: RuleSet) -> None:
 
 
 def test_overlay_problems_are_reported(tmp_path: Path) -> None:
-    directory = tmp_path / "rules"
-    shutil.copytree(bundled_rules_dir(), directory)
+    directory = copy_rules(tmp_path)
     (directory / "overlays").mkdir()
     text = FIXTURE.read_text(encoding="utf-8")
     broken = text.replace("indicator: local_feature", "indicator: local_featur").replace(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import numpy as np
@@ -13,6 +12,7 @@ from eligibility import RuleSet, load_rules
 from eligibility.cli import main
 from eligibility.ruleset import bundled_rules_dir, read_scenarios
 from eligibility.scenarios import boundary_cases, run_rule_tests, run_scenarios
+from tests.conftest import copy_rules, edit
 
 SCENARIOS = sorted((bundled_rules_dir() / "scenarios").glob("*.yaml"))
 
@@ -59,15 +59,9 @@ def test_cli_rules_test_prints_counts_and_fails_on_a_wrong_expectation(tmp_path:
     english = CliRunner().invoke(main, ["rules", "test", "--lang", "en"])
     assert "srdi_sme_2026: 27 scenarios, 39 boundary cases, 0 failed" in english.output
 
-    directory = tmp_path / "rules"
-    shutil.copytree(bundled_rules_dir(), directory)
+    directory = copy_rules(tmp_path)
     scenario = directory / "scenarios" / "above_scale_industrial_2011.yaml"
-    scenario.write_text(
-        scenario.read_text(encoding="utf-8").replace(
-            "expected: {status: eligible, borderline: thin_pass}", "expected: {status: ineligible}"
-        ),
-        encoding="utf-8",
-    )
+    edit(scenario, "expected: {status: eligible, borderline: thin_pass}", "expected: {status: ineligible}")
     broken = CliRunner().invoke(main, ["rules", "test", str(directory)])
     assert broken.exit_code == 1
     assert "✗ [above_scale_industrial_2011] 场景 主营业务收入恰为2000万元" in broken.output
@@ -75,14 +69,11 @@ def test_cli_rules_test_prints_counts_and_fails_on_a_wrong_expectation(tmp_path:
 
 
 def test_a_bad_scenario_file_is_reported_with_its_line(tmp_path: Path) -> None:
-    directory = tmp_path / "rules"
-    shutil.copytree(bundled_rules_dir(), directory)
-    path = directory / "scenarios" / "above_scale_industrial_2011.yaml"
-    path.write_text(
-        path.read_text(encoding="utf-8").replace(
-            "    expected: {status: incomplete}", "    expectd: {status: incomplete}"
-        ),
-        encoding="utf-8",
+    directory = copy_rules(tmp_path)
+    edit(
+        directory / "scenarios" / "above_scale_industrial_2011.yaml",
+        "    expected: {status: incomplete}",
+        "    expectd: {status: incomplete}",
     )
     suite = run_rule_tests(load_rules(directory), directory)
     assert not suite.ok

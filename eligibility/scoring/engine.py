@@ -38,9 +38,11 @@ __all__ = [
     "Assumption",
     "LeafTrace",
     "TierResult",
+    "day_numbers",
     "dependencies",
     "derive_columns",
     "evaluate_tier",
+    "input_columns",
 ]
 
 FloatArray = npt.NDArray[np.float64]
