@@ -15,7 +15,7 @@ from ruamel.yaml import YAML
 from eligibility import RuleSetError, load_rules
 from eligibility.ruleset import bundled_rules_dir
 
-SOURCE = bundled_rules_dir() / "srdi_sme_2022.yaml"
+FILES = ("srdi_sme_2022.yaml", "little_giant_2026.yaml")  # 63号 points table; 2号 purposes and dates
 
 
 def _paths(node: Any, here: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
@@ -29,12 +29,11 @@ def _paths(node: Any, here: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
     return found
 
 
-def _load() -> Any:
-    return YAML(typ="safe", pure=True).load(SOURCE.read_text(encoding="utf-8"))
+def _load(name: str) -> Any:
+    return YAML(typ="safe", pure=True).load((bundled_rules_dir() / name).read_text(encoding="utf-8"))
 
 
-ORIGINAL = _load()
-PATHS = _paths(ORIGINAL)
+PATHS = {name: _paths(_load(name)) for name in FILES}
 SWAPS = {">=": "<", ">": "<=", "<=": ">", "<": ">="}
 JUNK = st.one_of(
     st.none(),
@@ -53,10 +52,11 @@ def _parent(data: Any, path: tuple[Any, ...]) -> Any:
 
 
 @st.composite
-def mutated(draw: st.DrawFn) -> str:
-    data = _load()
+def mutated(draw: st.DrawFn) -> tuple[str, str]:
+    name = draw(st.sampled_from(FILES))
+    data = _load(name)
     for _ in range(draw(st.integers(1, 3))):
-        path = draw(st.sampled_from(PATHS))
+        path = draw(st.sampled_from(PATHS[name]))
         try:
             parent = _parent(data, path)
             key = path[-1]
@@ -78,7 +78,7 @@ def mutated(draw: st.DrawFn) -> str:
     if draw(st.booleans()):
         cut = draw(st.integers(0, len(text)))
         text = text[:cut] + draw(st.sampled_from(["", ":", "[", "{ ", "\t", "- -", "'"])) + text[cut:]
-    return text
+    return name, text
 
 
 @settings(
@@ -86,14 +86,18 @@ def mutated(draw: st.DrawFn) -> str:
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
-@given(text=mutated())
-def test_mutations_only_raise_rule_set_errors(tmp_path: Path, text: str) -> None:
+@given(case=mutated())
+def test_mutations_only_raise_rule_set_errors(tmp_path: Path, case: tuple[str, str]) -> None:
+    name, text = case
     directory = tmp_path / "rules"
     shutil.rmtree(directory, ignore_errors=True)
     directory.mkdir()
-    for name in ("fields.yaml", "tiers.yaml", "sme_size.yaml"):
-        shutil.copy(bundled_rules_dir() / name, directory / name)
-    (directory / "srdi_sme_2022.yaml").write_text(text, encoding="utf-8")
+    for kept in ("fields.yaml", "tiers.yaml", "sme_size.yaml"):
+        shutil.copy(bundled_rules_dir() / kept, directory / kept)
+    (directory / name).write_text(text, encoding="utf-8")
+    assert sorted(p.name for p in directory.glob("*.yaml")) == sorted(
+        ["fields.yaml", "tiers.yaml", "sme_size.yaml", name]
+    )
     problems = []
     try:
         load_rules(directory)
