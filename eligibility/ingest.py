@@ -9,6 +9,8 @@ Conversion is vectorised over columns; only the cells that have a problem are vi
 
 from __future__ import annotations
 
+import datetime as dt
+import io
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -20,6 +22,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from eligibility.errors import InputError, Issue, IssueCode, Severity
+from eligibility.headers import YEAR_COLUMN, HeaderMatch, HeaderReader
 from eligibility.ruleset import FieldSpec, RuleSet
 from eligibility.units import Unit
 
@@ -35,13 +38,28 @@ _BLANK = {"", "nan", "null", "-", "—", "/", "n/a", "#n/a"}
 
 @dataclass
 class InputTable:
-    """A raw input table with where it came from. ``first_row`` is the spreadsheet row of the first
-    data row (2 for a sheet with one header row)."""
+    """An input table whose columns are canonical field ids, with where each value came from.
+
+    Attributes:
+        frame: raw cell values, one column per field id.
+        source: file name, for messages.
+        sheet: worksheet name, if any.
+        first_row: the spreadsheet row of the first data row when ``rows`` is not given.
+        rows: the spreadsheet row (1-based, as the user sees it) of every frame row.
+        headers: the original header text of every field column.
+        factors: unit conversions read from headers (元 → 万元 is 1e-4).
+        percent: fields whose header marks them as per cent.
+        issues: issues found while reading (unmapped columns, …).
+    """
 
     frame: pd.DataFrame
     source: str = "<frame>"
     sheet: str | None = None
     first_row: int = 2
+    rows: npt.NDArray[np.int64] | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+    factors: dict[str, float] = field(default_factory=dict)
+    percent: frozenset[str] = frozenset()
     issues: list[Issue] = field(default_factory=list)
 
 
@@ -59,32 +77,216 @@ class Prepared:
     sheet: str | None = None
 
 
-def read_input(path: str | Path, *, strict: bool = False) -> InputTable:
-    """Read a CSV (UTF-8 or GBK) or Parquet file whose headers are canonical field ids.
+_EXCEL = {".xlsx", ".xlsm", ".xlsb", ".xls", ".ods"}
+_HEADER_SCAN = 15  # header rows are looked for among the first rows of a sheet
+
+
+def _unreadable(detail: object) -> InputError:
+    return InputError([Issue(IssueCode.UNREADABLE_FILE, Severity.ERROR, None, None, None, str(detail)[:300])])
+
+
+def read_input(
+    path: str | Path,
+    rules: RuleSet | None = None,
+    *,
+    as_of: dt.date | str | None = None,
+    sheet: str | int | None = None,
+    mapping: Mapping[str, Mapping[str, object]] | None = None,
+) -> InputTable:
+    """Read a pool spreadsheet: ``.xlsx``/``.xls`` (calamine), ``.csv`` (UTF-8 or GBK) or ``.parquet``.
+
+    Headers may be canonical ids or Chinese labels with units in brackets and year labels
+    (``2025年营业收入（万元）`` is ``revenue_y1`` when ``as_of`` is in 2026), on one row or two (a year
+    row over a metric row). A sheet with a year column (年度) and one row per firm and year is pivoted
+    to one row per firm. Columns that match no field are listed as issues, never dropped silently.
+
+    Args:
+        path: the file.
+        rules: the loaded rules (the bundled ones by default), for the field catalogue.
+        as_of: the assessment date; year labels are read relative to it (default: today).
+        sheet: worksheet name or index (default: the first).
+        mapping: extra header → ``{"field": id, "unit": "元"}`` entries (``--mapping`` file).
 
     Raises:
-        InputError: when the file cannot be read at all (code ``unreadable_file``).
+        InputError: when the file cannot be read, or has no recognisable header row.
     """
+    from eligibility.ruleset import load_rules
+
+    rules = rules if rules is not None else load_rules()
+    day = (
+        as_of if isinstance(as_of, dt.date) else (dt.date.fromisoformat(as_of) if as_of else dt.date.today())
+    )
     source = Path(path)
+    reader = HeaderReader(rules, day.year, mapping)
+    suffix = source.suffix.lower()
     try:
-        frame = pd.read_parquet(source) if source.suffix.lower() == ".parquet" else _read_csv(source)
-    except (OSError, ValueError, pd.errors.ParserError, UnicodeDecodeError) as exc:
-        issue = Issue(IssueCode.UNREADABLE_FILE, Severity.ERROR, None, None, None, str(exc)[:200])
-        raise InputError([issue]) from exc
-    frame.columns = [str(c).strip() for c in frame.columns]
-    del strict
-    return InputTable(frame=frame, source=str(source))
+        if suffix == ".parquet":
+            frame = pd.read_parquet(source)
+            grid = pd.concat(
+                [pd.DataFrame([list(frame.columns)]), pd.DataFrame(frame.to_numpy(dtype=object))]
+            )
+            sheet_name = None
+        elif suffix in _EXCEL:
+            grid = pd.read_excel(
+                source,
+                sheet_name=sheet if sheet is not None else 0,
+                header=None,
+                dtype=object,
+                engine="calamine",
+            )
+            sheet_name = str(sheet) if sheet is not None else _first_sheet(source)
+        else:
+            grid = _read_csv(source)
+            sheet_name = None
+    except InputError:
+        raise
+    except Exception as exc:  # any reader failure on a damaged or foreign file is an input error
+        raise _unreadable(f"{source.name}: {exc}") from exc
+    return _tabulate(grid.reset_index(drop=True), reader, str(source), sheet_name)
+
+
+def _first_sheet(source: Path) -> str | None:
+    from python_calamine import CalamineWorkbook
+
+    names = CalamineWorkbook.from_path(str(source)).sheet_names
+    return str(names[0]) if names else None
 
 
 def _read_csv(source: Path) -> pd.DataFrame:
-    last: Exception | None = None
+    raw = source.read_bytes()
     for encoding in ("utf-8-sig", "gb18030"):
         try:
-            return pd.read_csv(source, dtype=str, keep_default_na=False, encoding=encoding)
-        except UnicodeDecodeError as exc:
-            last = exc
-    assert last is not None
-    raise last
+            text = raw.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        if "\x00" in text:
+            break
+        return pd.read_csv(
+            io.StringIO(text), header=None, dtype=str, keep_default_na=False, sep=None, engine="python"
+        )
+    raise _unreadable(f"{source.name}: not a text table (UTF-8 or GBK)")
+
+
+def _tabulate(grid: pd.DataFrame, reader: HeaderReader, source: str, sheet: str | None) -> InputTable:
+    """Find the header row(s), map headers to fields, keep data rows with their spreadsheet rows."""
+    grid = grid.astype(object).where(grid.notna(), None)
+    header_row, matches = _find_header(grid, reader)
+    issues: list[Issue] = []
+    chosen: dict[str, int] = {}
+    for column, match in enumerate(matches):
+        if match.field is None:
+            if match.problem != "empty":
+                issues.append(
+                    Issue(
+                        IssueCode.UNMAPPED_COLUMN,
+                        Severity.WARNING,
+                        None,
+                        None,
+                        match.header,
+                        match.problem,
+                        sheet,
+                    )
+                )
+            continue
+        if match.problem == "unit":
+            issues.append(
+                Issue(IssueCode.UNIT_MISMATCH, Severity.WARNING, None, match.field, match.header, None, sheet)
+            )
+            continue
+        if match.field in chosen:
+            issues.append(
+                Issue(
+                    IssueCode.DUPLICATE_COLUMN, Severity.WARNING, None, match.field, match.header, None, sheet
+                )
+            )
+            continue
+        if match.assumed_year:
+            issues.append(
+                Issue(IssueCode.ASSUMED_YEAR, Severity.WARNING, None, match.field, match.header, None, sheet)
+            )
+        chosen[match.field] = column
+    data = grid.iloc[header_row + 1 :]
+    blank = (data.isna() | (data == "")).all(axis=1)
+    data = data[~blank.to_numpy()]
+    rows = data.index.to_numpy(dtype=np.int64) + 1  # the spreadsheet row the user sees
+    frame = pd.DataFrame({name: data.iloc[:, col].to_numpy(dtype=object) for name, col in chosen.items()})
+    headers = {name: matches[col].header for name, col in chosen.items()}
+    factors = {name: matches[col].factor for name, col in chosen.items() if matches[col].factor != 1.0}
+    percent = frozenset(name for name, col in chosen.items() if matches[col].percent)
+    table = InputTable(
+        frame, source, sheet, rows=rows, headers=headers, factors=factors, percent=percent, issues=issues
+    )
+    if YEAR_COLUMN in chosen:
+        table = _pivot_long(table, reader)
+    return table
+
+
+def _find_header(grid: pd.DataFrame, reader: HeaderReader) -> tuple[int, list[HeaderMatch]]:
+    """The row whose cells name the most fields, read with the year row above it when there is one."""
+    best: tuple[int, int, list[HeaderMatch]] = (0, -1, [])
+    for row in range(min(_HEADER_SCAN, len(grid))):
+        cells = list(grid.iloc[row])
+        years: list[int | None] = [None] * len(cells)
+        if row > 0:
+            above = [reader.year_label(c) if c is not None else None for c in grid.iloc[row - 1]]
+            # A merged year cell spans the columns to its right until the next one.
+            current: int | None = None
+            for i, year in enumerate(above):
+                current = year if year is not None else (current if cells[i] is not None else None)
+                years[i] = current
+        matches = [reader.read(c if c is not None else "", years[i]) for i, c in enumerate(cells)]
+        score = sum(m.field is not None for m in matches)
+        if score > best[1]:
+            best = (row, score, matches)
+    if best[1] < 2:
+        raise InputError([Issue(IssueCode.NO_HEADER, Severity.ERROR, None, None, None, None)])
+    return best[0], best[2]
+
+
+def _pivot_long(table: InputTable, reader: HeaderReader) -> InputTable:
+    """One row per firm and year → one row per firm: yearly fields take the row's year as _yN."""
+    frame = table.frame
+    if "credit_code" not in frame:
+        raise InputError(
+            [Issue(IssueCode.MISSING_KEY, Severity.ERROR, None, "credit_code", None, None, table.sheet)]
+        )
+    years = pd.to_numeric(frame[YEAR_COLUMN].astype(str).str.extract(r"((?:19|20)\d{2})")[0], errors="coerce")
+    offset = reader.as_of_year - years
+    keys = frame["credit_code"].astype(str).str.strip()
+    order = pd.unique(keys)
+    first_rows = pd.Series(table.rows, index=frame.index).groupby(keys.to_numpy()).min().reindex(order)
+    columns: dict[str, Any] = {}
+    for name in frame.columns:
+        if name == YEAR_COLUMN:
+            continue
+        spec = reader.rules.fields[name]
+        series = frame[name].where(frame[name].notna(), None)
+        if spec.year is not None and table.headers[name] and reader.read(table.headers[name]).assumed_year:
+            # A yearly field without a year label takes the year of its row.
+            for k in (1, 2, 3):
+                target = f"{spec.base}_y{k}"
+                picked = series[(offset == k).to_numpy()]
+                columns[target] = (
+                    picked.groupby(keys[(offset == k).to_numpy()].to_numpy()).first().reindex(order)
+                )
+                table.headers.setdefault(target, table.headers[name])
+                if name in table.factors:
+                    table.factors[target] = table.factors[name]
+        else:
+            columns[name] = series.groupby(keys.to_numpy()).first().reindex(order)
+    pivot = pd.DataFrame({k: v.to_numpy(dtype=object) for k, v in columns.items()})
+    pivot["credit_code"] = order
+    issues = [i for i in table.issues if i.code is not IssueCode.ASSUMED_YEAR]
+    return InputTable(
+        pivot,
+        table.source,
+        table.sheet,
+        rows=first_rows.to_numpy(dtype=np.int64),
+        headers=table.headers,
+        factors=table.factors,
+        percent=table.percent,
+        issues=issues,
+    )
 
 
 def prepare(table: InputTable | pd.DataFrame, rules: RuleSet, *, strict: bool = False) -> Prepared:
@@ -99,7 +301,7 @@ def prepare(table: InputTable | pd.DataFrame, rules: RuleSet, *, strict: bool = 
         table = InputTable(frame=table)
     frame = table.frame.reset_index(drop=True)
     n = len(frame)
-    rows = np.arange(n, dtype=np.int64) + table.first_row
+    rows = table.rows if table.rows is not None else np.arange(n, dtype=np.int64) + table.first_row
     issues: list[Issue] = list(table.issues)
     columns: dict[str, FloatArray] = {}
     dates: dict[str, npt.NDArray[np.datetime64]] = {}
@@ -116,7 +318,14 @@ def prepare(table: InputTable | pd.DataFrame, rules: RuleSet, *, strict: bool = 
             )
             continue
         present.add(name)
-        cells = _Cells(frame[header], spec, sink)
+        cells = _Cells(
+            frame[header],
+            spec,
+            sink,
+            table.headers.get(name, name),
+            table.factors.get(name, 1.0),
+            name in table.percent,
+        )
         if spec.unit is Unit.TEXT:
             text[name] = _text(cells.raw)
         elif spec.unit is Unit.DATE:
@@ -128,7 +337,10 @@ def prepare(table: InputTable | pd.DataFrame, rules: RuleSet, *, strict: bool = 
         else:
             columns[name] = _numbers(cells)
 
-    _check_keys(text.get("credit_code"), rows, issues, table.sheet)
+    _check_keys(
+        text.get("credit_code"), rows, issues, table.sheet, table.headers.get("credit_code", "credit_code")
+    )
+    _check_consistency(columns, rows, issues, table.sheet, table.headers)
     prepared = Prepared(
         n=n,
         columns=columns,
@@ -160,20 +372,18 @@ class _Cells:
     raw: pd.Series[Any]
     spec: FieldSpec
     sink: _Sink
+    header: str = ""
+    factor: float = 1.0
+    percent: bool = False
 
-    def report(self, mask: npt.NDArray[np.bool_], code: IssueCode) -> None:
-        """An error issue for every cell under ``mask`` (only the bad cells are visited)."""
+    def report(
+        self, mask: npt.NDArray[np.bool_], code: IssueCode, severity: Severity = Severity.ERROR
+    ) -> None:
+        """An issue for every cell under ``mask`` (only the bad cells are visited)."""
         rows, spec = self.sink.rows, self.spec
+        header = self.header or spec.id
         self.sink.issues.extend(
-            Issue(
-                code,
-                Severity.ERROR,
-                int(rows[p]),
-                spec.id,
-                spec.id,
-                str(self.raw.iloc[int(p)]),
-                self.sink.sheet,
-            )
+            Issue(code, severity, int(rows[p]), spec.id, header, str(self.raw.iloc[int(p)]), self.sink.sheet)
             for p in np.flatnonzero(mask)
         )
 
@@ -191,6 +401,7 @@ def _text(raw: pd.Series[Any]) -> npt.NDArray[np.object_]:
 
 def _numbers(cells: _Cells) -> FloatArray:
     raw, spec = cells.raw, cells.spec
+    percent_mask = np.zeros(len(raw), dtype=bool)
     if pd.api.types.is_numeric_dtype(raw.dtype) and not pd.api.types.is_bool_dtype(raw.dtype):
         values = raw.to_numpy(dtype=np.float64, na_value=np.nan)
         given = ~np.isnan(values)
@@ -202,13 +413,23 @@ def _numbers(cells: _Cells) -> FloatArray:
         cleaned = cleaned.str.rstrip("%％")
         values = pd.to_numeric(cleaned, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
         percent_mask = percent.fillna(False).to_numpy(dtype=bool)
-        if spec.unit is Unit.FRACTION:
-            values = np.where(percent_mask, values / 100.0, values)
-        else:
+        if spec.unit is not Unit.FRACTION:
             # "3%" in a field that is not a ratio is not a number of that field.
             values = np.where(percent_mask, np.nan, values)
     cells.report(given & ~np.isfinite(values), IssueCode.NOT_A_NUMBER)
     values = np.where(np.isfinite(values), values, np.nan)
+    if spec.unit is Unit.FRACTION:
+        bare = ~percent_mask & ~np.isnan(values)
+        if cells.percent:
+            values = np.where(bare | percent_mask, values / 100.0, values)  # a （%） header: 3 means 3%
+        else:
+            # A bare number above 1 in a ratio column could be a percentage or a fraction: it is read
+            # as a percentage and flagged, never guessed silently (SPEC §3).
+            ambiguous = bare & (np.abs(values) > 1.0)
+            cells.report(ambiguous, IssueCode.AMBIGUOUS_PERCENT, Severity.WARNING)
+            values = np.where(percent_mask | ambiguous, values / 100.0, values)
+    elif cells.factor != 1.0:
+        values = values * cells.factor
     if spec.min is not None:
         low = values < spec.min
         cells.report(low, IssueCode.NEGATIVE_VALUE if spec.min == 0 else IssueCode.OUT_OF_RANGE)
@@ -254,11 +475,37 @@ def _categories(cells: _Cells) -> FloatArray:
 
 
 def _dates(cells: _Cells) -> npt.NDArray[np.datetime64]:
+    """Dates written as text, as spreadsheet dates, as Excel day serials or as 20240630."""
     strings = _strings(cells.raw)
     given = strings.notna().to_numpy()
-    values = pd.to_datetime(strings, errors="coerce", format="mixed").to_numpy(dtype="datetime64[ns]")
+    numeric = pd.to_numeric(strings, errors="coerce")
+    parsed = pd.to_datetime(strings.where(numeric.isna()), errors="coerce", format="mixed")
+    # Excel stores dates as day serials counted from 1899-12-30.
+    serial = numeric.where((numeric > 1) & (numeric < 2_958_466))
+    from_serial = pd.to_datetime(serial, unit="D", origin="1899-12-30", errors="coerce")
+    compact = numeric.where((numeric >= 19000101) & (numeric <= 21001231))
+    from_compact = pd.to_datetime(compact.astype("Int64").astype("string"), format="%Y%m%d", errors="coerce")
+    values = parsed.fillna(from_serial).fillna(from_compact).to_numpy(dtype="datetime64[ns]")
     cells.report(given & np.isnat(values), IssueCode.BAD_DATE)
     return values
+
+
+_CODE_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+_CODE_WEIGHTS = np.array([1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28], dtype=np.int64)
+_CODE_FORMAT = r"^[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}$"
+
+
+def credit_code_valid(codes: npt.NDArray[np.object_]) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.bool_]]:
+    """GB 32100-2015 per code, on whole arrays: (well formed, well formed with the right check digit)."""
+    series = pd.Series(codes, dtype=object).fillna("").astype(str).str.strip().str.upper()
+    formed = series.str.fullmatch(_CODE_FORMAT).to_numpy(dtype=bool)
+    fixed = np.where(formed, series.to_numpy(dtype=str), "0" * 18).astype("<U18")
+    chars = fixed.view(np.uint32).reshape(-1, 18).astype(np.int64)
+    lookup = np.full(128, 0, dtype=np.int64)
+    lookup[[ord(c) for c in _CODE_CHARS]] = np.arange(len(_CODE_CHARS))
+    values = lookup[np.minimum(chars, 127)]
+    expected = (31 - (values[:, :17] @ _CODE_WEIGHTS) % 31) % 31
+    return formed, formed & (values[:, 17] == expected)
 
 
 def _check_keys(
@@ -266,14 +513,51 @@ def _check_keys(
     rows: npt.NDArray[np.int64],
     issues: list[Issue],
     sheet: str | None,
+    header: str = "credit_code",
 ) -> None:
     if codes is None:
         return
     series = pd.Series(codes, dtype=object)
     missing = series.isna().to_numpy()
     duplicated = (series.duplicated(keep=False) & ~series.isna()).to_numpy()
-    for code, mask in ((IssueCode.MISSING_KEY, missing), (IssueCode.DUPLICATE_KEY, duplicated)):
+    formed, checked = credit_code_valid(codes)
+    for code, mask in (
+        (IssueCode.MISSING_KEY, missing),
+        (IssueCode.DUPLICATE_KEY, duplicated),
+        (IssueCode.BAD_CREDIT_CODE, ~missing & ~formed),
+        (IssueCode.BAD_CHECK_DIGIT, formed & ~checked),
+    ):
         issues.extend(
-            Issue(code, Severity.ERROR, int(rows[p]), "credit_code", "credit_code", codes[p], sheet)
+            Issue(code, Severity.ERROR, int(rows[p]), "credit_code", header, codes[p], sheet)
             for p in np.flatnonzero(mask)
+        )
+
+
+def _check_consistency(
+    columns: Mapping[str, FloatArray],
+    rows: npt.NDArray[np.int64],
+    issues: list[Issue],
+    sheet: str | None,
+    headers: Mapping[str, str],
+) -> None:
+    """A part above its whole cannot be right: both values are kept and the row is flagged."""
+    pairs = [(f"main_revenue_y{k}", f"revenue_y{k}", IssueCode.MAIN_ABOVE_REVENUE) for k in (1, 2, 3)]
+    pairs += [
+        (f"{part}_y1", "employees_y1", IssueCode.STAFF_ABOVE_EMPLOYEES) for part in ("rd_staff", "tech_staff")
+    ]
+    for part, whole, code in pairs:
+        if part not in columns or whole not in columns:
+            continue
+        above = columns[part] > columns[whole] * (1 + 1e-9)
+        issues.extend(
+            Issue(
+                code,
+                Severity.ERROR,
+                int(rows[p]),
+                part,
+                headers.get(part, part),
+                f"{columns[part][p]:g}",
+                sheet,
+            )
+            for p in np.flatnonzero(above)
         )

@@ -211,6 +211,42 @@ _ISSUES: dict[IssueCode, tuple[str, str]] = {
         "列“{header}”无法对应到任何字段，已忽略",
         "column '{header}' matches no field and was not used",
     ),
+    IssueCode.DUPLICATE_COLUMN: (
+        "列“{header}”与前面的列对应同一字段，已忽略",
+        "column '{header}' maps to a field already read; not used",
+    ),
+    IssueCode.UNIT_MISMATCH: (
+        "列“{header}”的单位与字段不符，已忽略",
+        "column '{header}': its unit does not fit the field; not used",
+    ),
+    IssueCode.ASSUMED_YEAR: (
+        "列“{header}”未标明年份，按上年度处理",
+        "column '{header}' names no year; read as last year",
+    ),
+    IssueCode.NO_HEADER: (
+        "找不到表头：前15行中没有可识别的列名（如“统一社会信用代码”“营业收入（万元）”）",
+        "no header row: none of the first 15 rows names known columns (e.g. 统一社会信用代码, 营业收入（万元）)",
+    ),
+    IssueCode.AMBIGUOUS_PERCENT: (
+        "第 {row} 行“{header}”为 {value}，表头未注明%，按百分数理解，请核对",
+        "row {row}, '{header}': {value} without a % in the header; read as a percentage, please check",
+    ),
+    IssueCode.BAD_CREDIT_CODE: (
+        "第 {row} 行统一社会信用代码“{value}”格式不正确（应为18位）",
+        "row {row}: credit code '{value}' is not 18 valid characters",
+    ),
+    IssueCode.BAD_CHECK_DIGIT: (
+        "第 {row} 行统一社会信用代码“{value}”校验位错误",
+        "row {row}: credit code '{value}' fails its check digit",
+    ),
+    IssueCode.MAIN_ABOVE_REVENUE: (
+        "第 {row} 行“{header}”（{value}）大于营业收入，请核对",
+        "row {row}, '{header}' ({value}) exceeds operating revenue; please check",
+    ),
+    IssueCode.STAFF_ABOVE_EMPLOYEES: (
+        "第 {row} 行“{header}”（{value}）大于从业人员总数，请核对",
+        "row {row}, '{header}' ({value}) exceeds the employees; please check",
+    ),
     IssueCode.BLANK_EXPIRY: (
         "第 {row} 行有称号但未填有效期，按有效处理",
         "row {row}: a title without an expiry date; taken as valid",

@@ -10,6 +10,7 @@ import pytest
 
 from eligibility import RuleSet, assess_one, load_rules
 from eligibility.ruleset import bundled_rules_dir
+from eligibility.synthetic import credit_check_digit
 
 AS_OF_2022 = "2026-03-31"  # the last day of the 63号 regime
 
@@ -17,6 +18,12 @@ AS_OF_2022 = "2026-03-31"  # the last day of the 63号 regime
 @pytest.fixture(scope="session")
 def rules() -> RuleSet:
     return load_rules()
+
+
+def valid_code(i: int) -> str:
+    """A fictional credit code with a valid GB 32100-2015 check digit."""
+    first17 = f"9114050{i:010d}"
+    return first17 + credit_check_digit(first17)
 
 
 def base_firm() -> dict[str, Any]:
@@ -30,7 +37,7 @@ def base_firm() -> dict[str, Any]:
                + provincial (8)
     """
     return {
-        "credit_code": "91140500MA0L2XXX0X",
+        "credit_code": valid_code(0),
         "name": "晋泽铸造有限公司",
         "industry": "工业",
         "employees_y1": 120,

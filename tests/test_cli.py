@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from eligibility.cli import main
-from tests.conftest import base_firm, copy_rules
+from tests.conftest import base_firm, copy_rules, valid_code
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "samples" / "pool.csv"
@@ -28,7 +28,7 @@ def run(*args: str) -> tuple[int, str]:
 @pytest.fixture
 def clean_csv(tmp_path: Path) -> Path:
     path = tmp_path / "clean.csv"
-    firms = [dict(base_firm(), credit_code=f"C{i}") for i in range(3)]
+    firms = [dict(base_firm(), credit_code=valid_code(i)) for i in range(3)]
     firms[1]["name"] = "=1+1 公司"
     firms[2]["rd_expense_y1"] = 60
     pd.DataFrame(firms).to_csv(path, index=False)
@@ -74,7 +74,7 @@ def test_screen_jsonl_carries_the_trace(tmp_path: Path, clean_csv: Path) -> None
     )
     assert code == 0
     records = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
-    assert [r["credit_code"] for r in records] == ["C0", "C1", "C2"]
+    assert [r["credit_code"] for r in records] == [valid_code(0), valid_code(1), valid_code(2)]
     srdi = records[2]["tiers"]["srdi_sme"]
     assert srdi["ruleset"] == {
         "id": "srdi_sme_2022",

@@ -9,14 +9,14 @@ import pytest
 
 from eligibility import InputError, IssueCode, RuleSet, RuleSetError, Severity, evaluate
 from eligibility.ingest import prepare
-from tests.conftest import AS_OF_2022, base_firm, copy_rules, edit
+from tests.conftest import AS_OF_2022, base_firm, copy_rules, edit, valid_code
 
 
 def frame(*overrides: dict[str, Any]) -> pd.DataFrame:
     rows = []
     for i, override in enumerate(overrides):
         firm = base_firm()
-        firm["credit_code"] = f"FIRM{i:04d}"
+        firm["credit_code"] = valid_code(i)
         firm.update(override)
         rows.append(firm)
     return pd.DataFrame(rows).astype(object)
@@ -75,7 +75,7 @@ def test_percent_in_a_ratio_column_and_derived_value_given(rules: RuleSet) -> No
 
 
 def test_keys_and_columns(rules: RuleSet) -> None:
-    data = frame({}, {"credit_code": "FIRM0000"}, {"credit_code": None})
+    data = frame({}, {"credit_code": valid_code(0)}, {"credit_code": None})
     data["备注"] = "x"
     assessment = evaluate(data, rules, as_of=AS_OF_2022)
     found = sorted((i.row or 0, str(i.code)) for i in assessment.issues)
