@@ -18,7 +18,7 @@ $(STAMP): $(BIN)/python pyproject.toml
 # Exit status 1 means "finished, with input issues listed": the sample has dirty cells on purpose.
 run: $(STAMP)
 	mkdir -p out
-	$(BIN)/eligibility screen samples/pool.csv --as-of 2026-11-26 --format csv -o out/screening.csv; \
+	$(BIN)/eligibility screen samples/pool.xlsx --as-of 2026-11-26 -o out/筛查结果.xlsx; \
 	  status=$$?; [ $$status -le 1 ] || exit $$status
 
 test: $(STAMP) lint

@@ -23,7 +23,7 @@ from eligibility.errors import Issue, RegimeError, Severity
 from eligibility.flags import FLAG_NAMES, Flags, compute_flags
 from eligibility.ingest import InputTable, Prepared, prepare
 from eligibility.models import Criterion, RuleSetFile
-from eligibility.ruleset import RuleSet, load_rules, walk_criteria
+from eligibility.ruleset import RuleSet, load_rules, parse_as_of, walk_criteria
 from eligibility.scoring.engine import TierResult, derive_columns, evaluate_tier, input_columns
 from eligibility.scoring.logic import Status
 from eligibility.titles import Titles, current_titles
@@ -35,17 +35,6 @@ STATUS_NAMES = np.array(["ineligible", "incomplete", "review", "eligible"], dtyp
 CRITERION_STATUS_NAMES = np.array(["fail", "unknown", "review", "pass"], dtype=object)
 _STATUS_OF_CODE = {int(s): str(STATUS_NAMES[int(s)]) for s in Status}
 _CRITERION_OF_CODE = {int(s): str(CRITERION_STATUS_NAMES[int(s)]) for s in Status}
-
-
-def _as_date(value: dt.date | str) -> dt.date:
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    try:
-        return dt.date.fromisoformat(str(value))
-    except ValueError:
-        raise RegimeError(f"as_of must be a date YYYY-MM-DD, got {value!r}") from None
 
 
 def evaluate(
@@ -76,7 +65,7 @@ def evaluate(
         RegimeError: when ``as_of`` is not a date or no rule set of any requested tier is in force.
     """
     rules = rules if rules is not None else load_rules()
-    day = _as_date(as_of)
+    day = parse_as_of(as_of)
     if purpose not in ("apply", "review"):
         raise RegimeError(f"purpose must be apply or review, got {purpose!r}")
     prepared = data if isinstance(data, Prepared) else prepare(data, rules, strict=strict)

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import NoReturn
 
 import click
+from tqdm import tqdm
 
 from eligibility.assessment import evaluate
 from eligibility.errors import InputError, RegimeError, RuleSetError
@@ -19,8 +20,10 @@ from eligibility.ingest import read_input
 from eligibility.labels import Lang, text
 from eligibility.render.docs import render_rule_docs, write_rule_docs
 from eligibility.render.files import write_csv, write_jsonl
+from eligibility.render.template import write_template
 from eligibility.render.terminal import format_issues, format_problems, format_suite, format_summary
-from eligibility.ruleset import RuleSet, load_rules
+from eligibility.render.workbook import write_workbook
+from eligibility.ruleset import RuleSet, load_rules, parse_as_of, read_mapping
 from eligibility.scenarios import run_rule_tests
 
 __all__ = ["main"]
@@ -59,8 +62,16 @@ def main() -> None:
 @click.option("--as-of", "as_of", required=True, help="评估日期 YYYY-MM-DD (picks the rule sets in force)")
 @click.option("--purpose", type=click.Choice(["apply", "review"]), default="apply", show_default=True)
 @click.option("--regime", default=None, help="按指定政策口径回放，如 63号 / replay under a named regime")
-@click.option("--format", "fmt", type=click.Choice(["csv", "jsonl"]), default="csv", show_default=True)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["xlsx", "csv", "jsonl"]),
+    default=None,
+    help="默认按输出文件扩展名 / from the suffix",
+)
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--sheet", default=None, help="工作表名称 / worksheet (default: the first)")
+@click.option("--mapping", type=click.Path(exists=True, dir_okay=False, path_type=Path), help="表头映射 YAML")
 @click.option("--rules", "rules_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option("--horizon-months", default=12, show_default=True, type=click.IntRange(0, 120))
 @click.option("--strict", is_flag=True, help="输入有错误时不评估 / stop on input errors")
@@ -72,8 +83,10 @@ def screen(
     as_of: str,
     purpose: str,
     regime: str | None,
-    fmt: str,
+    fmt: str | None,
     output: Path,
+    sheet: str | None,
+    mapping: Path | None,
     rules_dir: Path | None,
     horizon_months: int,
     strict: bool,
@@ -81,23 +94,36 @@ def screen(
     debug: bool,
     lang: Lang,
 ) -> None:
-    """Screen INPUT (CSV or Parquet with canonical field ids) and write one row per firm."""
+    """Screen the pool in INPUT (.xlsx/.xls/.csv/.parquet) and write the results to OUTPUT."""
     if output.resolve() == input_path.resolve():
         _fail(text("same_file", lang, path=output), EXIT_USAGE)
+    fmt = fmt or {".csv": "csv", ".jsonl": "jsonl", ".json": "jsonl"}.get(output.suffix.lower(), "xlsx")
     rules = _load(rules_dir, lang)
     try:
-        table = read_input(input_path)
+        headers = read_mapping(mapping) if mapping is not None else None
+    except RuleSetError as exc:
+        _fail(format_problems(exc.problems, lang), EXIT_USAGE)
+    try:
+        day = parse_as_of(as_of)
+        table = read_input(input_path, rules, as_of=day, sheet=sheet, mapping=headers)
+        firms = len(table.frame)
+        # A progress bar for pools above a few thousand firms; stages, since evaluation is one pass.
+        bar = tqdm(total=3, desc=text("stage_bar", lang), file=sys.stderr, disable=quiet or firms < 5000)
+        bar.update(1)
+        bar.set_postfix_str(text("stage_evaluate", lang))
         if not quiet:
-            click.echo(text("progress", lang, firms=len(table.frame)), err=True)
+            click.echo(text("progress", lang, firms=firms), err=True)
         assessment = evaluate(
             table,
             rules,
-            as_of=as_of,
+            as_of=day,
             purpose="review" if purpose == "review" else "apply",
             regime=regime,
             horizon_months=horizon_months,
             strict=strict,
         )
+        bar.update(1)
+        bar.set_postfix_str(text("stage_write", lang))
     except InputError as exc:
         lines = [text("input_failed", lang, count=len(exc.issues)), *format_issues(exc.issues, lang, 50)]
         _fail("\n".join(lines), EXIT_INPUT)
@@ -107,11 +133,28 @@ def screen(
         if debug:
             traceback.print_exc()
         raise
-    written = write_csv(assessment, output) if fmt == "csv" else write_jsonl(assessment, output)
+    if fmt == "csv":
+        written = write_csv(assessment, output)
+    elif fmt == "jsonl":
+        written = write_jsonl(assessment, output)
+    else:
+        written = write_workbook(assessment, output, lang)
+    bar.update(1)
+    bar.close()
     if not quiet:
         click.echo(format_summary(assessment, lang))
         click.echo(text("written", lang, path=written))
     sys.exit(EXIT_INPUT if assessment.has_errors() else EXIT_OK)
+
+
+@main.command()
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--rules", "rules_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@_lang_option
+def template(output: Path, rules_dir: Path | None, lang: Lang) -> None:
+    """Write an empty input workbook: Chinese headers, units, drop-downs and a column guide."""
+    written = write_template(_load(rules_dir, lang), output, lang)
+    click.echo(text("template_written", lang, path=written))
 
 
 @main.group()

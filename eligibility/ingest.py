@@ -23,7 +23,7 @@ import pandas as pd
 
 from eligibility.errors import InputError, Issue, IssueCode, Severity
 from eligibility.headers import YEAR_COLUMN, HeaderMatch, HeaderReader
-from eligibility.ruleset import FieldSpec, RuleSet
+from eligibility.ruleset import FieldSpec, RuleSet, parse_as_of
 from eligibility.units import Unit
 
 __all__ = ["InputTable", "Prepared", "prepare", "read_input"]
@@ -113,9 +113,7 @@ def read_input(
     from eligibility.ruleset import load_rules
 
     rules = rules if rules is not None else load_rules()
-    day = (
-        as_of if isinstance(as_of, dt.date) else (dt.date.fromisoformat(as_of) if as_of else dt.date.today())
-    )
+    day = parse_as_of(as_of)
     source = Path(path)
     reader = HeaderReader(rules, day.year, mapping)
     suffix = source.suffix.lower()
@@ -252,7 +250,11 @@ def _pivot_long(table: InputTable, reader: HeaderReader) -> InputTable:
         )
     years = pd.to_numeric(frame[YEAR_COLUMN].astype(str).str.extract(r"((?:19|20)\d{2})")[0], errors="coerce")
     offset = reader.as_of_year - years
-    keys = frame["credit_code"].astype(str).str.strip()
+    codes = frame["credit_code"].astype(str).str.strip()
+    # The k-th row of a code for a year belongs to that code's k-th firm: a code that appears twice
+    # (a duplicated firm) stays two firms, as it would in a wide sheet, and is reported as a duplicate.
+    occurrence = frame.groupby([codes.to_numpy(), years.to_numpy()], dropna=False).cumcount()
+    keys = codes + "\x00" + occurrence.astype(str)
     order = pd.unique(keys)
     first_rows = pd.Series(table.rows, index=frame.index).groupby(keys.to_numpy()).min().reindex(order)
     columns: dict[str, Any] = {}
@@ -275,7 +277,7 @@ def _pivot_long(table: InputTable, reader: HeaderReader) -> InputTable:
         else:
             columns[name] = series.groupby(keys.to_numpy()).first().reindex(order)
     pivot = pd.DataFrame({k: v.to_numpy(dtype=object) for k, v in columns.items()})
-    pivot["credit_code"] = order
+    pivot["credit_code"] = [key.split("\x00")[0] for key in order]
     issues = [i for i in table.issues if i.code is not IssueCode.ASSUMED_YEAR]
     return InputTable(
         pivot,

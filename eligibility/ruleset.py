@@ -40,7 +40,15 @@ from eligibility.models import (
 )
 from eligibility.units import QuantityError, Unit, parse_quantity
 
-__all__ = ["AS_OF", "RuleSet", "bundled_rules_dir", "load_rules", "read_scenarios", "walk_criteria"]
+__all__ = [
+    "AS_OF",
+    "RuleSet",
+    "bundled_rules_dir",
+    "load_rules",
+    "read_mapping",
+    "read_scenarios",
+    "walk_criteria",
+]
 
 Loc = tuple[str | int, ...]
 AS_OF = "as_of"  # in expressions: the assessment date, in days since 1970-01-01 like date fields
@@ -144,6 +152,24 @@ class RuleSet:
         return _topological(self.tiers, _tier_dependencies(self.rulesets.values()))[0]
 
 
+def parse_as_of(value: dt.date | str | None) -> dt.date:
+    """An assessment date from a date or ``YYYY-MM-DD`` text (today when None).
+
+    Raises:
+        RegimeError: for anything else, so that a mistyped date is a usage error, not a crash.
+    """
+    if value is None:
+        return dt.date.today()
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError:
+        raise RegimeError(f"as_of must be a date YYYY-MM-DD, got {value!r}") from None
+
+
 def read_scenarios(path: Path) -> ScenarioFile:
     """Read and validate one scenario file.
 
@@ -156,6 +182,38 @@ def read_scenarios(path: Path) -> ScenarioFile:
     if model is None or loader.problems:
         raise RuleSetError(loader.problems)
     return model
+
+
+def read_mapping(path: Path) -> dict[str, dict[str, object]]:
+    """Read a ``--mapping`` file: ``columns: {原表头: field_id}`` or ``{原表头: {field: id, unit: 元}}``.
+
+    Raises:
+        RuleSetError: the file cannot be read, or is not of that shape.
+    """
+    loader = _Loader(path.parent)
+    doc = loader.read(path)
+    if doc is None:
+        raise RuleSetError(loader.problems)
+    columns = doc.data.get("columns") if isinstance(doc.data, Mapping) else None
+    if not isinstance(columns, Mapping):
+        loader.report(doc, ("columns",), ProblemCode.MISSING_KEY, "columns")
+        raise RuleSetError(loader.problems)
+    mapping: dict[str, dict[str, object]] = {}
+    for header, target in columns.items():
+        entry = (
+            {"field": target}
+            if isinstance(target, str)
+            else dict(target)
+            if isinstance(target, Mapping)
+            else None
+        )
+        if entry is None or not isinstance(entry.get("field"), str) or set(entry) - {"field", "unit"}:
+            loader.report(doc, ("columns", str(header)), ProblemCode.WRONG_TYPE, str(target))
+            continue
+        mapping[str(header)] = entry
+    if loader.problems:
+        raise RuleSetError(loader.problems)
+    return mapping
 
 
 def load_rules(directory: str | Path | None = None) -> RuleSet:
