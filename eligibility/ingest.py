@@ -521,11 +521,12 @@ def _check_keys(
         return
     series = pd.Series(codes, dtype=object)
     missing = series.isna().to_numpy()
-    duplicated = (series.duplicated(keep=False) & ~series.isna()).to_numpy()
+    # A repeated firm is reported once, on the repeat, naming the row it repeats.
+    repeated = (series.duplicated(keep="first") & ~series.isna()).to_numpy()
+    first_row = pd.Series(rows).groupby(series.to_numpy()).transform("min").to_numpy()
     formed, checked = credit_code_valid(codes)
     for code, mask in (
         (IssueCode.MISSING_KEY, missing),
-        (IssueCode.DUPLICATE_KEY, duplicated),
         (IssueCode.BAD_CREDIT_CODE, ~missing & ~formed),
         (IssueCode.BAD_CHECK_DIGIT, formed & ~checked),
     ):
@@ -533,6 +534,18 @@ def _check_keys(
             Issue(code, Severity.ERROR, int(rows[p]), "credit_code", header, codes[p], sheet)
             for p in np.flatnonzero(mask)
         )
+    issues.extend(
+        Issue(
+            IssueCode.DUPLICATE_KEY,
+            Severity.ERROR,
+            int(rows[p]),
+            "credit_code",
+            header,
+            f"{codes[p]}@{first_row[p]}",
+            sheet,
+        )
+        for p in np.flatnonzero(repeated)
+    )
 
 
 def _check_consistency(

@@ -282,8 +282,8 @@ _ISSUES: dict[IssueCode, tuple[str, str]] = {
     ),
     IssueCode.MISSING_KEY: ("第 {row} 行缺少统一社会信用代码", "row {row}: the credit code is missing"),
     IssueCode.DUPLICATE_KEY: (
-        "第 {row} 行统一社会信用代码“{value}”重复出现",
-        "row {row}: credit code '{value}' appears more than once",
+        "第 {row} 行与第 {first} 行的统一社会信用代码“{code}”重复",
+        "row {row}: credit code '{code}' repeats row {first}",
     ),
     IssueCode.UNMAPPED_COLUMN: (
         "列“{header}”无法对应到任何字段，已忽略",
@@ -382,7 +382,11 @@ def text(key: str, lang: Lang = "zh", **params: object) -> str:
 def issue_message(issue: Issue, lang: Lang = "zh") -> str:
     """The sentence for an input issue: where, what was found, what happens."""
     template = _pick(_ISSUES[issue.code], lang)
-    return template.format(row=issue.row, header=issue.header or issue.field or "", value=issue.value or "")
+    value = issue.value or ""
+    code, _, first = value.partition("@")  # duplicates carry "code@first row"
+    return template.format(
+        row=issue.row, header=issue.header or issue.field or "", value=value, code=code, first=first
+    )
 
 
 def problem_message(problem: RuleProblem, lang: Lang = "zh") -> str:
