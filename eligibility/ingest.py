@@ -250,12 +250,19 @@ def _pivot_long(table: InputTable, reader: HeaderReader) -> InputTable:
         )
     years = pd.to_numeric(frame[YEAR_COLUMN].astype(str).str.extract(r"((?:19|20)\d{2})")[0], errors="coerce")
     offset = reader.as_of_year - years
-    codes = frame["credit_code"].astype(str).str.strip()
+    raw_codes = frame["credit_code"]
+    blank = (raw_codes.isna() | (raw_codes.astype(object).astype(str).str.strip() == "")).to_numpy()
+    codes = pd.Series(np.where(blank, "", raw_codes.astype(object).astype(str).str.strip()), dtype=object)
     # The k-th row of a code for a year belongs to that code's k-th firm: a code that appears twice
     # (a duplicated firm) stays two firms, as it would in a wide sheet, and is reported as a duplicate.
-    occurrence = frame.groupby([codes.to_numpy(), years.to_numpy()], dropna=False).cumcount()
-    keys = codes + "\x00" + occurrence.astype(str)
-    order = pd.unique(keys)
+    # A row without a code cannot be matched to other rows: it stays a firm of its own.
+    year_key = years.fillna(-1).to_numpy()
+    occurrence = pd.Series(codes).groupby([codes.to_numpy(), year_key]).cumcount().to_numpy()
+    positions = np.arange(len(frame)).astype(str)
+    keys = pd.Series(
+        np.where(blank, "\x01" + positions, codes + "\x00" + occurrence.astype(str)), dtype=object
+    )
+    order = pd.unique(keys.to_numpy())
     first_rows = pd.Series(table.rows, index=frame.index).groupby(keys.to_numpy()).min().reindex(order)
     columns: dict[str, Any] = {}
     for name in frame.columns:
@@ -277,7 +284,7 @@ def _pivot_long(table: InputTable, reader: HeaderReader) -> InputTable:
         else:
             columns[name] = series.groupby(keys.to_numpy()).first().reindex(order)
     pivot = pd.DataFrame({k: v.to_numpy(dtype=object) for k, v in columns.items()})
-    pivot["credit_code"] = [key.split("\x00")[0] for key in order]
+    pivot["credit_code"] = [None if key.startswith("\x01") else key.split("\x00")[0] for key in order]
     issues = [i for i in table.issues if i.code is not IssueCode.ASSUMED_YEAR]
     return InputTable(
         pivot,
