@@ -258,11 +258,9 @@ def _pivot_long(table: InputTable, reader: HeaderReader) -> InputTable:
     # A row without a code cannot be matched to other rows: it stays a firm of its own.
     year_key = years.fillna(-1).to_numpy()
     occurrence = pd.Series(codes).groupby([codes.to_numpy(), year_key]).cumcount().to_numpy()
-    positions = np.arange(len(frame)).astype(str)
-    keys = pd.Series(
-        np.where(blank, "\x01" + positions, codes + "\x00" + occurrence.astype(str)), dtype=object
-    )
-    order = pd.unique(keys.to_numpy())
+    own_key = "\x1e" + pd.Series(np.arange(len(frame)), dtype=object).astype(str)
+    keys = (codes + "\x1f" + pd.Series(occurrence, dtype=object).astype(str)).where(~blank, own_key)
+    order = pd.unique(keys.to_numpy(dtype=object))
     first_rows = pd.Series(table.rows, index=frame.index).groupby(keys.to_numpy()).min().reindex(order)
     columns: dict[str, Any] = {}
     for name in frame.columns:
@@ -284,7 +282,10 @@ def _pivot_long(table: InputTable, reader: HeaderReader) -> InputTable:
         else:
             columns[name] = series.groupby(keys.to_numpy()).first().reindex(order)
     pivot = pd.DataFrame({k: v.to_numpy(dtype=object) for k, v in columns.items()})
-    pivot["credit_code"] = [None if key.startswith("\x01") else key.split("\x00")[0] for key in order]
+    ordered = pd.Series(order, dtype=object)
+    pivot["credit_code"] = (
+        ordered.str.split("\x1f").str[0].where(~ordered.str.startswith("\x1e"), None).to_numpy()
+    )
     issues = [i for i in table.issues if i.code is not IssueCode.ASSUMED_YEAR]
     return InputTable(
         pivot,
