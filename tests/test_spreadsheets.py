@@ -284,3 +284,17 @@ def test_unreadable_files(rules: RuleSet, tmp_path: Path) -> None:
     table = read_input(gbk, rules, as_of=AS_OF)
     assert table.frame["name"].tolist() == ["甲公司"]
     assert all(i.severity is Severity.WARNING for i in table.issues)
+
+
+def test_progress_bar_on_large_pools(tmp_path: Path) -> None:
+    from eligibility.synthetic import synthetic_pool
+
+    path = tmp_path / "big.csv"
+    synthetic_pool(6000, seed=5).to_csv(path, index=False)
+    out = tmp_path / "r.csv"
+    shown = CliRunner().invoke(main, ["screen", str(path), "--as-of", AS_OF, "-o", str(out)])
+    assert shown.exit_code == 0, shown.output
+    assert "筛查" in shown.stderr
+    assert "3/3" in shown.stderr
+    quiet = CliRunner().invoke(main, ["screen", str(path), "--as-of", AS_OF, "-o", str(out), "--quiet"])
+    assert (quiet.exit_code, quiet.stderr, quiet.stdout) == (0, "", "")
