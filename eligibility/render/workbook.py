@@ -139,7 +139,7 @@ class _Book:
         sheet.freeze_panes(1, 0)
         rows = len(columns[0]) if columns else 0
         for index, values in enumerate(columns):
-            cleaned = [None if (isinstance(v, float) and math.isnan(v)) else v for v in values]
+            cleaned = [_cell(v) for v in values]
             sheet.write_column(1, index, cleaned)
         for index, width in enumerate(widths):
             sheet.set_column(index, index, width)
@@ -161,6 +161,13 @@ class _Book:
                     "format": self.colours[key],
                 },
             )
+
+
+def _cell(value: Any) -> Any:
+    """Blank for a missing number; float noise (8.900000000000091) rounded away for display."""
+    if isinstance(value, float | np.floating):
+        return None if math.isnan(value) else round(float(value), 4)
+    return value
 
 
 def write_workbook(assessment: Assessment, path: str | Path, lang: Lang = "zh") -> Path:
