@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any
 
@@ -14,7 +15,7 @@ import pandas as pd
 
 from eligibility.assessment import Assessment
 
-__all__ = ["atomic_write", "escape_formula", "write_csv", "write_jsonl"]
+__all__ = ["atomic_path", "atomic_write", "escape_formula", "write_csv", "write_jsonl"]
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -32,20 +33,28 @@ def _umask() -> int:
     return current
 
 
-def atomic_write(path: str | Path, write: Callable[[IO[str]], None]) -> Path:
-    """Write through a temporary file in the target folder, then rename it into place."""
+@contextmanager
+def atomic_path(path: str | Path, suffix: str = ".tmp") -> Iterator[Path]:
+    """A temporary path in the target's folder; renamed onto the target when the block succeeds,
+    removed when it fails, so a reader never sees a half-written file."""
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    handle, temporary = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=suffix, dir=target.parent)
+    os.close(handle)
     try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
-            write(stream)
+        yield Path(temporary)
         os.chmod(temporary, 0o666 & ~_umask())  # mkstemp makes 0600; give the usual permissions
         os.replace(temporary, target)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
-    return target
+
+
+def atomic_write(path: str | Path, write: Callable[[IO[str]], None]) -> Path:
+    """Write text through a temporary file in the target folder, then rename it into place."""
+    with atomic_path(path) as temporary, temporary.open("w", encoding="utf-8", newline="") as stream:
+        write(stream)
+    return Path(path)
 
 
 def write_csv(assessment: Assessment, path: str | Path) -> Path:

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
-import tempfile
 from pathlib import Path
 
 import xlsxwriter
 
 from eligibility.labels import Lang, text
+from eligibility.render.files import atomic_path
 from eligibility.ruleset import FieldSpec, RuleSet
 from eligibility.units import Unit
 
@@ -41,12 +40,8 @@ def _choices(spec: FieldSpec, lang: Lang) -> list[str]:
 
 def write_template(rules: RuleSet, path: str | Path, lang: Lang = "zh", rows: int = 1000) -> Path:
     """Write the template workbook atomically: one column per input field of the catalogue."""
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=".xlsx", dir=target.parent)
-    os.close(handle)
-    try:
-        book = xlsxwriter.Workbook(temporary, {"strings_to_formulas": False})
+    with atomic_path(path, ".xlsx") as temporary:
+        book = xlsxwriter.Workbook(str(temporary), {"strings_to_formulas": False})
         header = book.add_format(
             {"bold": True, "bg_color": "#1F4E78", "font_color": "#FFFFFF", "text_wrap": True}
         )
@@ -90,11 +85,4 @@ def write_template(rules: RuleSet, path: str | Path, lang: Lang = "zh", rows: in
         guide.set_column(3, 4, 50)
         guide.freeze_panes(1, 0)
         book.close()
-        current = os.umask(0o022)
-        os.umask(current)
-        os.chmod(temporary, 0o666 & ~current)
-        os.replace(temporary, target)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-    return target
+    return Path(path)

@@ -9,8 +9,6 @@ is written under a temporary name and renamed into place.
 from __future__ import annotations
 
 import math
-import os
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -23,6 +21,7 @@ import xlsxwriter
 from eligibility.assessment import STATUS_NAMES, Assessment
 from eligibility.flags import FLAG_NAMES
 from eligibility.labels import Lang, issue_message, text
+from eligibility.render.files import atomic_path
 from eligibility.ruleset import walk_criteria
 from eligibility.units import Unit
 
@@ -172,22 +171,11 @@ def _cell(value: Any) -> Any:
 
 def write_workbook(assessment: Assessment, path: str | Path, lang: Lang = "zh") -> Path:
     """Write the reviewer's workbook atomically to ``path``."""
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=".xlsx", dir=target.parent)
-    os.close(handle)
-    try:
-        book = _Book(Path(temporary), lang)
+    with atomic_path(path, ".xlsx") as temporary:
+        book = _Book(temporary, lang)
         _fill(book, assessment, lang)
         book.book.close()
-        current = os.umask(0o022)
-        os.umask(current)
-        os.chmod(temporary, 0o666 & ~current)
-        os.replace(temporary, target)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-    return target
+    return Path(path)
 
 
 def _fill(book: _Book, a: Assessment, lang: Lang) -> None:
