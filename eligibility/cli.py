@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import NoReturn
 
 import click
+from rich.console import Console
 from tqdm import tqdm
 
 from eligibility.assessment import evaluate
@@ -19,6 +20,7 @@ from eligibility.errors import InputError, RegimeError, RuleSetError
 from eligibility.ingest import read_input
 from eligibility.labels import Lang, text
 from eligibility.render.docs import render_rule_docs, write_rule_docs
+from eligibility.render.explain import explain_firm, find_firm
 from eligibility.render.files import write_csv, write_jsonl
 from eligibility.render.template import write_template
 from eligibility.render.terminal import format_issues, format_problems, format_suite, format_summary
@@ -145,6 +147,50 @@ def screen(
         click.echo(format_summary(assessment, lang))
         click.echo(text("written", lang, path=written))
     sys.exit(EXIT_INPUT if assessment.has_errors() else EXIT_OK)
+
+
+@main.command()
+@click.argument("input_path", metavar="INPUT", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--firm", required=True, help="统一社会信用代码或企业名称 / credit code or name")
+@click.option("--as-of", "as_of", required=True, help="评估日期 YYYY-MM-DD")
+@click.option("--tier", "tiers", multiple=True, help="只看这些梯度 / only these tiers")
+@click.option("--purpose", type=click.Choice(["apply", "review"]), default="apply", show_default=True)
+@click.option("--regime", default=None)
+@click.option("--sheet", default=None)
+@click.option("--rules", "rules_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@_lang_option
+def explain(
+    input_path: Path,
+    firm: str,
+    as_of: str,
+    tiers: tuple[str, ...],
+    purpose: str,
+    regime: str | None,
+    sheet: str | None,
+    rules_dir: Path | None,
+    lang: Lang,
+) -> None:
+    """Explain one firm of INPUT: every criterion with value, requirement, status, margin, gap and source."""
+    rules = _load(rules_dir, lang)
+    try:
+        day = parse_as_of(as_of)
+        table = read_input(input_path, rules, as_of=day, sheet=sheet)
+        assessment = evaluate(
+            table, rules, as_of=day, purpose="review" if purpose == "review" else "apply", regime=regime
+        )
+    except InputError as exc:
+        _fail(
+            "\n".join(
+                [text("input_failed", lang, count=len(exc.issues)), *format_issues(exc.issues, lang, 50)]
+            ),
+            EXIT_INPUT,
+        )
+    except RegimeError as exc:
+        _fail(text("regime_error", lang, detail=exc), EXIT_USAGE)
+    position = find_firm(assessment, firm)
+    if position is None:
+        _fail(text("explain_not_found", lang, firm=firm), EXIT_USAGE)
+    explain_firm(assessment, position, Console(), lang, list(tiers) or None)
 
 
 @main.command()

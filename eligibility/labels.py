@@ -161,6 +161,32 @@ _TEXT: dict[str, tuple[str, str]] = {
     "stage_evaluate": ("评估", "evaluating"),
     "stage_write": ("写出", "writing"),
     "stage_bar": ("筛查", "screening"),
+    "explain_title": (
+        "企业：{name}（{code}），第 {row} 行；评估日期 {as_of}，用途 {purpose}",
+        "Firm: {name} ({code}), row {row}; as of {as_of}, purpose {purpose}",
+    ),
+    "explain_tier": (
+        "{tier}：{status}　规则集 {ruleset}（{regime}）",
+        "{tier}: {status}  rule set {ruleset} ({regime})",
+    ),
+    "explain_score": ("　得分 {score}", "  score {score}"),
+    "explain_class": ("　规模 {size}", "  size {size}"),
+    "explain_value": ("当前值", "Value"),
+    "explain_required": ("要求", "Required"),
+    "explain_margin": ("临界幅度", "Margin"),
+    "explain_points": ("评分明细", "Points"),
+    "explain_indicator": ("指标", "Indicator"),
+    "explain_max": ("满分", "Max"),
+    "explain_assumption": ("假设：{note}", "Assumed: {note}"),
+    "explain_flags": ("标记：{flags}", "Flags: {flags}"),
+    "explain_none": ("无", "none"),
+    "explain_unjudged": ("未判定", "not judged"),
+    "explain_not_found": (
+        "找不到企业：{firm}（按统一社会信用代码或企业名称查找）",
+        "No firm matches {firm} (credit code or name)",
+    ),
+    "explain_not_large": ("不属于大型企业（中小企业）", "Not a large firm (an SME)"),
+    "explain_large_bound": ("大型企业标准：{field}", "Large-firm bound: {field}"),
     # rule documents (eligibility rules docs)
     "doc_index_title": ("规则集一览", "Rule sets"),
     "doc_index_intro": (

@@ -22,6 +22,7 @@ from eligibility.assessment import STATUS_NAMES, Assessment
 from eligibility.flags import FLAG_NAMES
 from eligibility.labels import Lang, issue_message, text
 from eligibility.render.files import atomic_path
+from eligibility.render.words import format_quantities
 from eligibility.ruleset import walk_criteria
 from eligibility.units import Unit
 
@@ -40,18 +41,6 @@ _COLOURS = {
 def _tier_label(assessment: Assessment, tier: str, lang: Lang) -> str:
     meta = assessment.rules.tiers[tier]
     return meta.label_en if lang == "en" and meta.label_en else meta.label_zh
-
-
-def _amounts(values: npt.NDArray[np.float64], unit: Unit, lang: Lang) -> pd.Series[str]:
-    """Numbers with their unit, formatted for a whole column at once."""
-    if unit is Unit.FRACTION:
-        numbers, key = np.char.mod("%.2f", values * 100), "unit_fraction"
-    elif unit is Unit.WAN_YUAN:
-        numbers, key = np.char.mod("%.1f", values), "unit_wan_yuan"
-    else:
-        numbers, key = np.char.mod("%g", values), f"unit_{unit.value}"
-    head, tail = text(key, lang, value="\0").split("\0") if key.startswith("unit_") else ("", "")
-    return head + pd.Series(numbers, dtype=object) + tail
 
 
 def gap_sentences(assessment: Assessment, lang: Lang = "zh") -> pd.DataFrame:
@@ -91,7 +80,9 @@ def gap_sentences(assessment: Assessment, lang: Lang = "zh") -> pd.DataFrame:
                 verbs = np.where(gaps > 0, raise_word, lower_word)
             head, tail = text("gap_sentence", lang, label=label, verb="\0", amount="\1").split("\0")
             middle, end = tail.split("\1")
-            sentences = pd.Series(verbs, dtype=object) + middle + _amounts(np.abs(gaps), unit, lang) + end
+            sentences = (
+                pd.Series(verbs, dtype=object) + middle + format_quantities(np.abs(gaps), unit, lang) + end
+            )
             sentences = head + sentences
             if leaf.lever is not None and leaf.lever_gap is not None:
                 lever = rules.fields[leaf.lever]
@@ -107,7 +98,9 @@ def gap_sentences(assessment: Assessment, lang: Lang = "zh") -> pd.DataFrame:
                 lever_middle, lever_end = lever_tail.split("\1")
                 lever_verbs = np.where(lever_gaps > 0, text("gap_raise", lang), text("gap_lower", lang))
                 extra = lever_head + pd.Series(lever_verbs, dtype=object) + lever_middle
-                extra = extra + _amounts(np.abs(np.nan_to_num(lever_gaps)), lever.unit, lang) + lever_end
+                extra = (
+                    extra + format_quantities(np.abs(np.nan_to_num(lever_gaps)), lever.unit, lang) + lever_end
+                )
                 sentences = sentences + extra.where(known, "")
             pieces.append(pd.DataFrame({"position": rows, "tier": tier, "text": sentences.to_numpy()}))
     if not pieces:

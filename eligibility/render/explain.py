@@ -1,0 +1,252 @@
+"""One firm explained on the terminal: every criterion with value, requirement, status, margin, gap and
+source; the points table; assumptions, flags and input issues. Rich tables, Chinese first."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from eligibility.assessment import Assessment
+from eligibility.flags import FLAG_NAMES
+from eligibility.labels import Lang, issue_message, text
+from eligibility.models import Criterion
+from eligibility.render.words import format_quantity
+from eligibility.ruleset import walk_criteria
+from eligibility.units import Unit
+
+__all__ = ["explain_firm", "find_firm"]
+
+_OPS = {">=": "≥", ">": ">", "<=": "≤", "<": "<"}
+_SPACE = {"zh": "", "en": " "}  # Chinese runs words together; English does not
+
+
+def find_firm(assessment: Assessment, key: str) -> int | None:
+    """The position of the firm whose credit code is ``key``, else whose name contains it."""
+    codes = assessment.prepared.text.get("credit_code")
+    names = assessment.prepared.text.get("name")
+    for values, exact in ((codes, True), (names, True), (names, False)):
+        if values is None:
+            continue
+        for position, value in enumerate(values):  # one firm is looked up, not a batch
+            if value is not None and ((str(value) == key) if exact else (key in str(value))):
+                return position
+    return None
+
+
+def _generated(assessment: Assessment, leaf: dict[str, Any], lang: Lang) -> str:
+    """Labels of the leaves the engine makes itself (size classes, the required title)."""
+    if leaf["kind"] == "classification":
+        return text("explain_not_large", lang)
+    if leaf["kind"] == "compare" and leaf["field"] in assessment.rules.fields:
+        spec = assessment.rules.fields[leaf["field"]]
+        return text("explain_large_bound", lang, field=spec.label_zh if lang == "zh" else spec.label_en)
+    if leaf["kind"] == "holds":
+        return text("doc_requires_title", lang)
+    return str(leaf["id"])
+
+
+def _value(value: float | None, unit: Unit, lang: Lang) -> str:
+    if value is None:
+        return "—"
+    if unit is Unit.FRACTION:
+        return f"{value * 100:.2f}%"
+    return format_quantity(value, unit, lang)
+
+
+def explain_firm(
+    assessment: Assessment, position: int, console: Console, lang: Lang = "zh", tiers: list[str] | None = None
+) -> None:
+    """Print the explanation of the firm at ``position``."""
+    record = assessment.firm(position)
+    console.print(
+        text(
+            "explain_title",
+            lang,
+            name=record["name"] or "—",
+            code=record["credit_code"] or "—",
+            row=record["row"],
+            as_of=record["as_of"],
+            purpose=text(f"purpose_{record['purpose']}", lang),
+        ),
+        style="bold",
+    )
+    for tier, result in record["tiers"].items():
+        if tiers and tier not in tiers:
+            continue
+        _tier(assessment, tier, result, console, lang)
+    flagged = [
+        f"{text(name, lang)}（{record['flag_reasons'].get(name, '')}）"
+        for name in FLAG_NAMES
+        if record["flags"][name]
+    ]
+    console.print(
+        text("explain_flags", lang, flags="；".join(flagged) if flagged else text("explain_none", lang))
+    )
+    for issue in assessment.issues:
+        if issue.row == record["row"]:
+            console.print("  " + issue_message(issue, lang))
+
+
+def _tier(assessment: Assessment, tier: str, result: dict[str, Any], console: Console, lang: Lang) -> None:
+    rules = assessment.rules
+    meta = rules.tiers[tier]
+    label = meta.label_en if lang == "en" and meta.label_en else meta.label_zh
+    status = text(result["status"], lang)
+    if result["borderline"]:
+        status += f"（{text(result['borderline'], lang)}）"
+    heading = text(
+        "explain_tier",
+        lang,
+        tier=label,
+        status=status,
+        ruleset=result["ruleset"]["id"],
+        regime=result["ruleset"]["regime"],
+    )
+    if "score_min" in result:
+        score = (
+            result["score"]
+            if result["score"] is not None
+            else f"{result['score_min']:g}–{result['score_max']:g}"
+        )
+        heading += text("explain_score", lang, score=score if isinstance(score, str) else f"{score:g}")
+    if result.get("class"):
+        heading += text("explain_class", lang, size=result["class"])
+    console.print()
+    console.print(heading, style="bold")
+    ruleset = assessment.results[tier].ruleset
+    nodes: dict[str, Criterion] = (
+        {n.id: n for n in walk_criteria(ruleset.criteria)} if ruleset.criteria else {}
+    )
+    table = Table(show_lines=False, expand=False)
+    for key in (
+        "col_criterion",
+        "explain_value",
+        "explain_required",
+        "col_status",
+        "explain_margin",
+        "col_gaps",
+        "col_source",
+    ):
+        table.add_column(text(key, lang), overflow="fold")
+    for leaf in result["criteria"]:
+        if leaf["kind"] == "compare" and leaf["threshold"] is None:
+            continue  # a size bound of another industry: it does not apply to this firm
+        node = nodes.get(leaf["id"])
+        name = (
+            (node.label_zh if lang == "zh" else (node.label_en or node.label_zh))
+            if node
+            else _generated(assessment, leaf, lang)
+        )
+        value, required, margin, gap = _cells(assessment, tier, leaf, node, lang)
+        mark = "✗" if leaf["id"] in result["failed"] else ""
+        table.add_row(
+            f"{mark}{name}", value, required, text(leaf["status"], lang), margin, gap, leaf["source"] or ""
+        )
+    console.print(table)
+    if result.get("indicators"):
+        points = Table(title=text("explain_points", lang))
+        for key in ("explain_indicator", "col_score", "explain_max"):
+            points.add_column(text(key, lang))
+        indicators = {
+            i.id: i for g in (ruleset.points.groups if ruleset.points else []) for i in g.indicators
+        }
+        for indicator_id, (low, high) in result["indicators"].items():
+            indicator = indicators.get(indicator_id)
+            shown = f"{low:g}" if low == high else f"{low:g}–{high:g}"
+            label = (
+                (indicator.label_zh if lang == "zh" else (indicator.label_en or indicator.label_zh))
+                if indicator
+                else indicator_id
+            )
+            points.add_row(label, shown, f"{indicator.max:g}" if indicator else "")
+        console.print(points)
+    for assumption in result["assumptions"]:
+        console.print(text("explain_assumption", lang, note=assumption["note_zh"]))
+
+
+def _cells(
+    assessment: Assessment, tier: str, leaf: dict[str, Any], node: Criterion | None, lang: Lang
+) -> tuple[str, str, str, str]:
+    rules = assessment.rules
+    kind = leaf["kind"]
+    if kind == "compare" and leaf["field"] in rules.fields:
+        unit = rules.fields[leaf["field"]].unit
+        value = _value(leaf["value"], unit, lang)
+        required = (
+            f"{_OPS[leaf['op']]} {_value(leaf['threshold'], unit, lang)}"
+            if leaf["threshold"] is not None
+            else ""
+        )
+        margin = format_quantity(leaf["margin"], unit, lang) if leaf["margin"] else ""
+        gap = ""
+        if leaf["gap"] is not None and leaf["status"] == "fail":
+            verb = text("gap_raise" if leaf["gap"] > 0 else "gap_lower", lang)
+            gap = verb + _SPACE[lang] + format_quantity(abs(leaf["gap"]), unit, lang)
+            if leaf["lever"] and leaf["lever_gap"] is not None:
+                lever = rules.fields[leaf["lever"]]
+                verb = text("gap_raise" if leaf["lever_gap"] > 0 else "gap_lower", lang)
+                gap += text(
+                    "gap_lever",
+                    lang,
+                    lever=lever.label_zh if lang == "zh" else lever.label_en,
+                    verb=verb,
+                    amount=format_quantity(abs(leaf["lever_gap"]), lever.unit, lang),
+                )
+        return value, required, margin, gap
+    if kind == "score":
+        value = (
+            f"{leaf['value']:g}"
+            if leaf["value"] == leaf["value_high"]
+            else f"{leaf['value']:g}–{leaf['value_high']:g}"
+        )
+        gap = (
+            text("gap_raise", lang) + _SPACE[lang] + format_quantity(leaf["gap"], Unit.POINTS, lang)
+            if leaf["gap"] is not None
+            else ""
+        )
+        return (
+            value,
+            f"{_OPS[leaf['op']]} {leaf['threshold']:g}",
+            format_quantity(leaf["margin"], Unit.POINTS, lang) if leaf["margin"] else "",
+            gap,
+        )
+    if kind == "match" and node is not None and node.match is not None:
+        spec = rules.fields[node.match.field]
+        return (
+            _choice(spec, leaf["value"], lang),
+            "/".join(_choice(spec, v, lang) for v in node.match.in_),
+            "",
+            "",
+        )
+    if kind == "review":
+        verdict = leaf["value"]
+        return (
+            (
+                text("explain_unjudged", lang)
+                if verdict is None
+                else text("doc_yes" if verdict else "doc_no", lang)
+            ),
+            text("doc_review", lang),
+            "",
+            "",
+        )
+    return "", "", "", ""
+
+
+def _choice(spec: Any, value: object, lang: Lang) -> str:
+    if value is None:
+        return "—"
+    if spec.unit is Unit.BOOL:
+        truthy = value in (True, "true") or value == 1.0
+        return text("doc_yes" if truthy else "doc_no", lang)
+    ids = list(spec.choices or {})
+    if isinstance(value, float) and 0 <= int(value) < len(ids):
+        value = ids[int(value)]
+    choice = (spec.choices or {}).get(str(value))
+    return (
+        str(choice.label_zh if lang == "zh" or not choice.label_en else choice.label_en)
+        if choice
+        else str(value)
+    )
