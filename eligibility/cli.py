@@ -16,16 +16,23 @@ from rich.console import Console
 from tqdm import tqdm
 
 from eligibility.assessment import evaluate
+from eligibility.diff import diff_results, read_result
 from eligibility.errors import InputError, RegimeError, RuleSetError
 from eligibility.ingest import read_input
 from eligibility.labels import Lang, text
 from eligibility.render.docs import render_rule_docs, write_rule_docs
 from eligibility.render.explain import explain_firm, find_firm
-from eligibility.render.files import write_csv, write_jsonl
+from eligibility.render.files import atomic_write, write_csv, write_jsonl
 from eligibility.render.template import write_template
-from eligibility.render.terminal import format_issues, format_problems, format_suite, format_summary
+from eligibility.render.terminal import (
+    format_diff,
+    format_issues,
+    format_problems,
+    format_suite,
+    format_summary,
+)
 from eligibility.render.workbook import write_workbook
-from eligibility.ruleset import RuleSet, load_rules, parse_as_of, read_mapping
+from eligibility.ruleset import RuleSet, load_rules, parse_as_of, read_mapping, walk_criteria
 from eligibility.scenarios import run_rule_tests
 
 __all__ = ["main"]
@@ -191,6 +198,42 @@ def explain(
     if position is None:
         _fail(text("explain_not_found", lang, firm=firm), EXIT_USAGE)
     explain_firm(assessment, position, Console(), lang, list(tiers) or None)
+
+
+def _labels(rules: RuleSet, lang: Lang) -> dict[str, str]:
+    """Tier and criterion ids → labels, for messages about results read back from files."""
+    names: dict[str, str] = {}
+    for ruleset in sorted(rules.rulesets.values(), key=lambda r: r.ruleset.effective_from, reverse=True):
+        tier = ruleset.ruleset.tier
+        names.setdefault(f"{tier}:requires_title", text("doc_requires_title", lang))
+        for node in walk_criteria(ruleset.criteria) if ruleset.criteria else ():
+            # Ids are unique within a tier's rule sets only; the newest rule set's label wins.
+            names.setdefault(
+                f"{tier}:{node.id}", node.label_zh if lang == "zh" else (node.label_en or node.label_zh)
+            )
+    for meta in rules.tiers.values():
+        names[meta.id] = meta.label_zh if lang == "zh" else (meta.label_en or meta.label_zh)
+    return names
+
+
+@main.command()
+@click.argument("before", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("after", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="对比明细 CSV")
+@click.option("--limit", default=50, show_default=True, help="终端最多列出的行数 / rows shown")
+@_lang_option
+def diff(before: Path, after: Path, output: Path | None, limit: int, lang: Lang) -> None:
+    """Compare two screening results (CSV or JSONL from `eligibility screen`): who gains, who loses, why."""
+    try:
+        changes = diff_results(read_result(before), read_result(after))
+    except InputError as exc:
+        _fail("\n".join(format_issues(exc.issues, lang, 5)), EXIT_INPUT)
+    click.echo(format_diff(changes, before.name, after.name, lang, limit, _labels(_load(None, lang), lang)))
+    if output is not None:
+        if output.resolve() in (before.resolve(), after.resolve()):
+            _fail(text("same_file", lang, path=output), EXIT_USAGE)
+        atomic_write(output, lambda stream: changes.to_csv(stream, index=False, lineterminator="\n"))
+        click.echo(text("diff_written", lang, path=output))
 
 
 @main.command()

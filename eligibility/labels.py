@@ -187,6 +187,19 @@ _TEXT: dict[str, tuple[str, str]] = {
     ),
     "explain_not_large": ("不属于大型企业（中小企业）", "Not a large firm (an SME)"),
     "explain_large_bound": ("大型企业标准：{field}", "Large-firm bound: {field}"),
+    "diff_title": ("对比：{a} → {b}，共 {count} 处变化", "Compared {a} → {b}: {count} changes"),
+    "diff_tier_line": (
+        "{tier}：新符合 {gained}，不再符合 {lost}，其他变化 {other}",
+        "{tier}: newly eligible {gained}, no longer eligible {lost}, other changes {other}",
+    ),
+    "diff_flag_line": ("{flag}：新增 {gained}，消失 {lost}", "{flag}: new {gained}, gone {lost}"),
+    "diff_before": ("之前", "Before"),
+    "diff_after": ("之后", "After"),
+    "diff_item": ("项目", "Item"),
+    "diff_now_failing": ("新不满足的条件", "Now failing"),
+    "diff_now_passing": ("不再不满足的条件", "No longer failing"),
+    "diff_not_evaluated": ("未评估", "not evaluated"),
+    "diff_written": ("对比明细已写入：{path}", "Diff written: {path}"),
     # rule documents (eligibility rules docs)
     "doc_index_title": ("规则集一览", "Rule sets"),
     "doc_index_intro": (

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+
+import pandas as pd
 
 from eligibility.assessment import Assessment
 from eligibility.errors import Issue, RuleProblem
@@ -10,7 +12,7 @@ from eligibility.flags import FLAG_NAMES
 from eligibility.labels import Lang, issue_message, problem_message, text
 from eligibility.scenarios import SuiteResult
 
-__all__ = ["format_issues", "format_problems", "format_suite", "format_summary"]
+__all__ = ["format_diff", "format_issues", "format_problems", "format_suite", "format_summary"]
 
 
 def format_summary(assessment: Assessment, lang: Lang = "zh", max_issues: int = 10) -> str:
@@ -70,4 +72,63 @@ def format_suite(suite: SuiteResult, lang: Lang = "zh", verbose: bool = False) -
     total = len(suite.cases)
     failed = sum(not c.ok for c in suite.cases)
     lines.append(text("suite_total", lang, total=total, failed=failed, passed=total - failed))
+    return "\n".join(lines)
+
+
+def format_diff(
+    changes: pd.DataFrame,
+    before: str,
+    after: str,
+    lang: Lang = "zh",
+    limit: int = 50,
+    labels: Mapping[str, str] | None = None,
+) -> str:
+    """Counts of gains and losses per tier and flag, then the changed firms with their reasons.
+
+    ``labels`` names tiers and criteria (ids otherwise); real status changes are listed before tiers
+    that one side did not evaluate at all.
+    """
+    names = labels or {}
+
+    def named(ids: str, tier: str) -> str:
+        return "、".join(names.get(f"{tier}:{i}", i) for i in ids.split(";") if i)
+
+    lines = [text("diff_title", lang, a=before, b=after, count=len(changes))]
+    for item, part in changes.groupby("item", sort=True):
+        key = str(item)
+        if key.startswith("flag."):
+            gained = int((part["status_b"] == "true").sum())
+            line = text(
+                "diff_flag_line", lang, flag=text(key[5:], lang), gained=gained, lost=len(part) - gained
+            )
+            lines.append("  " + line)
+            continue
+        gained = int(((part["status_b"] == "eligible") & (part["status_a"] != "eligible")).sum())
+        lost = int(((part["status_a"] == "eligible") & (part["status_b"] != "eligible")).sum())
+        other = len(part) - gained - lost
+        lines.append(
+            "  "
+            + text("diff_tier_line", lang, tier=names.get(key, key), gained=gained, lost=lost, other=other)
+        )
+    firms = changes[~changes["item"].str.startswith("flag.")]
+    both = (firms["status_a"] != "") & (firms["status_b"] != "")
+    shown = pd.concat([firms[both], firms[~both]]).head(limit)
+    for row in shown.to_dict("records"):
+        status_a, status_b = str(row["status_a"]), str(row["status_b"])
+        before_word = text(status_a, lang) if status_a else text("diff_not_evaluated", lang)
+        after_word = text(status_b, lang) if status_b else text("diff_not_evaluated", lang)
+        reasons = []
+        if row["now_failing"]:
+            reasons.append(
+                f"{text('diff_now_failing', lang)}：{named(str(row['now_failing']), str(row['item']))}"
+            )
+        if row["now_passing"]:
+            reasons.append(
+                f"{text('diff_now_passing', lang)}：{named(str(row['now_passing']), str(row['item']))}"
+            )
+        reason = f"（{'；'.join(reasons)}）" if reasons else ""
+        item = names.get(str(row["item"]), str(row["item"]))
+        lines.append(f"    {row['credit_code']} {row['name']} [{item}] {before_word} → {after_word}{reason}")
+    if len(firms) > len(shown):
+        lines.append("    " + text("more_issues", lang, count=len(firms) - len(shown)))
     return "\n".join(lines)
