@@ -28,6 +28,8 @@ from eligibility.scoring.engine import TierResult, derive_columns, evaluate_tier
 from eligibility.scoring.logic import Status
 from eligibility.titles import Titles, current_titles
 
+_RISK_ORDER = {"review_ineligible": 0, "not_sme": 0, "review_incomplete": 1, "review_thin_pass": 2}
+
 __all__ = ["CRITERION_STATUS_NAMES", "STATUS_NAMES", "Assessment", "assess_one", "evaluate"]
 
 Purpose = Literal["apply", "review"]
@@ -282,6 +284,64 @@ class Assessment:
                 by_row.setdefault(issue.row, []).append(issue)
         return by_row
 
+    def distance(
+        self, tier: str
+    ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.float64]]:
+        """How far each firm is from ``tier``: (status rank: eligible 0, review 1, incomplete 2,
+        ineligible 3; number of failed criteria; points short of the score mark, 0 when none)."""
+        result = self.results[tier]
+        status_rank = np.array([3, 2, 1, 0], dtype=np.int64)[result.status]
+        failed = np.zeros(self.n, dtype=np.int64)
+        for mask in result.blame.values():
+            failed += mask
+        short = np.zeros(self.n)
+        for leaf in result.leaves.values():
+            if leaf.kind == "score" and leaf.gap is not None:
+                short = np.fmax(short, np.nan_to_num(leaf.gap, nan=0.0))
+        return status_rank, failed, short
+
+    def ranked(self, flag: str) -> npt.NDArray[np.int64]:
+        """Positions of the flagged firms, closest to qualifying (or most urgent) first.
+
+        Promotion: by the target tier's status, then fewest failed criteria, then fewest points short.
+        At risk: soonest expiry first, then ineligible before incomplete before thin pass. Scale-up:
+        smallest gap to the line first. Data issues: most error issues first.
+        """
+        positions = np.flatnonzero(self.flags.get(flag))
+        if positions.size == 0:
+            return positions
+        if flag == "promotion_candidate":
+            reasons = self.flags.reasons[flag]
+            keys = np.zeros((3, self.n))
+            for tier in {str(t) for t in reasons[positions]}:
+                mine = reasons == tier
+                for k, part in enumerate(self.distance(tier)):
+                    keys[k][mine] = part[mine]
+            order = np.lexsort((keys[2][positions], keys[1][positions], keys[0][positions]))
+        elif flag == "at_risk":
+            expires = self.titles.expires[positions].astype("datetime64[D]").astype(np.int64)
+            severity = np.array(
+                [_RISK_ORDER.get(str(r).split(":")[-1], 9) for r in self.flags.reasons[flag][positions]]
+            )
+            order = np.lexsort((severity, expires))
+        elif flag == "scale_up_candidate" and "above_scale_industrial" in self.results:
+            leaf = self.results["above_scale_industrial"].leaves.get("main_revenue_line")
+            gap = leaf.gap if leaf is not None and leaf.gap is not None else np.zeros(self.n)
+            order = np.argsort(np.nan_to_num(gap[positions], nan=np.inf), kind="stable")
+        else:
+            errors = np.zeros(self.n, dtype=np.int64)
+            rows = {int(r): i for i, r in enumerate(self.prepared.rows)}
+            for issue in self.issues:
+                if issue.row is not None and issue.severity is Severity.ERROR and issue.row in rows:
+                    errors[rows[issue.row]] += 1
+            order = np.argsort(-errors[positions], kind="stable")
+        ranked: npt.NDArray[np.int64] = positions[order]
+        return ranked
+
+    @cached_property
+    def _ranks(self) -> dict[str, dict[int, int]]:
+        return {flag: {int(p): k + 1 for k, p in enumerate(self.ranked(flag))} for flag in FLAG_NAMES}
+
     def size_class(self) -> npt.NDArray[np.object_] | None:
         """``medium``/``small``/``micro``/``large`` per firm, or empty where undetermined."""
         result = self.results.get("sme_size")
@@ -365,6 +425,7 @@ class Assessment:
             "purpose": self.purpose,
             "tiers": {tier: self._tier_record(tier, i) for tier in self.tiers},
             "flags": {name: bool(self.flags.get(name)[i]) for name in FLAG_NAMES},
+            "flag_ranks": {name: ranks[i] for name, ranks in self._ranks.items() if i in ranks},
             "flag_reasons": {
                 name: self.flags.reasons[name][i]
                 for name in FLAG_NAMES

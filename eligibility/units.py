@@ -19,6 +19,7 @@ class Unit(StrEnum):
     FRACTION = "fraction"
     PERSONS = "persons"
     COUNT = "count"
+    RANK = "rank"
     YEARS = "years"
     POINTS = "points"
     LEVEL = "level"
@@ -39,7 +40,7 @@ class Unit(StrEnum):
 
 
 _NUMERIC = frozenset(
-    {Unit.WAN_YUAN, Unit.FRACTION, Unit.PERSONS, Unit.COUNT, Unit.YEARS, Unit.POINTS, Unit.LEVEL}
+    {Unit.WAN_YUAN, Unit.FRACTION, Unit.PERSONS, Unit.COUNT, Unit.RANK, Unit.YEARS, Unit.POINTS, Unit.LEVEL}
 )
 
 # Suffix → (unit it belongs to, factor to the canonical unit).
@@ -57,6 +58,7 @@ _SUFFIXES: dict[str, tuple[Unit, float]] = {
     "件": (Unit.COUNT, 1.0),
     "个": (Unit.COUNT, 1.0),
     "级": (Unit.LEVEL, 1.0),
+    "名": (Unit.RANK, 1.0),
 }
 _LITERAL = re.compile(r"^\s*([+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?)\s*(\S*)\s*$")
 

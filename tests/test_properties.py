@@ -26,7 +26,8 @@ def _srdi(assessment: Any, i: int) -> dict[str, Any]:
 
 
 def _comparable(record: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in record.items() if k != "row"}
+    # The spreadsheet row and the rank within a flag describe the pool, not the firm.
+    return {k: v for k, v in record.items() if k not in ("row", "flag_ranks")}
 
 
 @SETTINGS

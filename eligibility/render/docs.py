@@ -20,7 +20,7 @@ from eligibility.units import Unit
 __all__ = ["render_rule_docs", "write_rule_docs"]
 
 _OPS = {">=": "≥", ">": ">", "<=": "≤", "<": "<"}
-_WITH_UNIT = (Unit.WAN_YUAN, Unit.PERSONS, Unit.COUNT, Unit.YEARS, Unit.POINTS, Unit.LEVEL)
+_WITH_UNIT = (Unit.WAN_YUAN, Unit.PERSONS, Unit.COUNT, Unit.RANK, Unit.YEARS, Unit.POINTS, Unit.LEVEL)
 
 
 def render_rule_docs(rules: RuleSet, lang: Lang = "zh") -> dict[str, str]:

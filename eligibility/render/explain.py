@@ -182,7 +182,8 @@ def _cells(
         margin = format_quantity(leaf["margin"], unit, lang) if leaf["margin"] else ""
         gap = ""
         if leaf["gap"] is not None and leaf["status"] == "fail":
-            verb = text("gap_raise" if leaf["gap"] > 0 else "gap_lower", lang)
+            lower = "gap_climb" if unit is Unit.RANK else "gap_lower"  # a smaller rank is a better one
+            verb = text("gap_raise" if leaf["gap"] > 0 else lower, lang)
             gap = verb + _SPACE[lang] + format_quantity(abs(leaf["gap"]), unit, lang)
             if leaf["lever"] and leaf["lever_gap"] is not None:
                 lever = rules.fields[leaf["lever"]]

@@ -13,7 +13,7 @@ from eligibility.units import Unit
 
 __all__ = ["format_quantities", "format_quantity"]
 
-_WITH_UNIT = (Unit.FRACTION, Unit.WAN_YUAN, Unit.PERSONS, Unit.COUNT, Unit.YEARS, Unit.POINTS)
+_WITH_UNIT = (Unit.FRACTION, Unit.WAN_YUAN, Unit.PERSONS, Unit.COUNT, Unit.RANK, Unit.YEARS, Unit.POINTS)
 
 
 def _pattern(unit: Unit) -> str:

@@ -43,14 +43,16 @@ def _tier_label(assessment: Assessment, tier: str, lang: Lang) -> str:
     return meta.label_en if lang == "en" and meta.label_en else meta.label_zh
 
 
-def gap_sentences(assessment: Assessment, lang: Lang = "zh") -> pd.DataFrame:
+def gap_sentences(assessment: Assessment, lang: Lang = "zh", review: bool = False) -> pd.DataFrame:
     """Per (firm position, tier): the changes that would meet each failed threshold, in words.
 
-    Built per failed criterion over the firms that fail it, then joined per firm and tier.
+    Built per failed criterion over the firms that fail it, then joined per firm and tier. With
+    ``review`` the re-review results are described (for titles at risk).
     """
     pieces = []
     rules = assessment.rules
-    for tier, result in assessment.results.items():
+    results = assessment.review_results if review else assessment.results
+    for tier, result in results.items():
         labels = (
             {
                 n.id: (n.label_zh if lang == "zh" else (n.label_en or n.label_zh))
@@ -74,6 +76,8 @@ def gap_sentences(assessment: Assessment, lang: Lang = "zh") -> pd.DataFrame:
             raise_word = text("gap_raise_over" if strict else "gap_raise", lang)
             lower_word = text("gap_lower_over" if strict else "gap_lower", lang)
             upward = leaf.op in (">", ">=")
+            if unit is Unit.RANK:  # a smaller rank is a better one: "climb", not "lower"
+                lower_word = text("gap_climb", lang)
             if leaf.op:
                 verbs = np.full(rows.size, raise_word if upward else lower_word, dtype=object)
             else:
@@ -179,10 +183,13 @@ def _fill(book: _Book, a: Assessment, lang: Lang) -> None:
     gap_of: dict[tuple[int, str], str] = {
         (int(p), str(t)): str(x) for p, t, x in gaps.itertuples(index=False)
     }
+    review_gaps = gap_sentences(a, lang, review=True) if a.review_results is not a.results else gaps
+    review_gap_of = {(int(p), str(t)): str(x) for p, t, x in review_gaps.itertuples(index=False)}
     status_words = {s: text(str(s), lang) for s in STATUS_NAMES}
     tiers = a.tiers
     statuses = {t: a.status(t) for t in tiers}
     borders = {t: a.borderline(t) for t in tiers}
+    ranks = {flag: {int(p): k + 1 for k, p in enumerate(a.ranked(flag))} for flag in FLAG_NAMES}
 
     # 汇总 ---------------------------------------------------------------------------------------
     summary = a.summary()
@@ -231,18 +238,14 @@ def _fill(book: _Book, a: Assessment, lang: Lang) -> None:
     title_words = np.array([_tier_label(a, t, lang) if t else "" for t in a.titles.tier], dtype=object)
 
     # 晋级候选 -------------------------------------------------------------------------------------
-    flagged = [int(i) for i in np.flatnonzero(a.flags.promotion_candidate)]
+    order = [int(i) for i in a.ranked("promotion_candidate")]
     targets = a.flags.reasons["promotion_candidate"]
-    rank = {"eligible": 0, "review": 1, "incomplete": 2, "ineligible": 3}
-    order = sorted(
-        flagged,
-        key=lambda i: (rank[str(statuses[str(targets[i])][i])], -(_score(a, str(targets[i]), i) or 0)),
-    )
     _rows_sheet(
         book,
         "sheet_promotion",
         order,
         [
+            ("col_rank", 6, lambda i: ranks["promotion_candidate"][i]),
             ("col_code", 22, lambda i: codes[i]),
             ("col_name", 30, lambda i: names[i]),
             ("col_title", 18, lambda i: title_words[i]),
@@ -256,7 +259,7 @@ def _fill(book: _Book, a: Assessment, lang: Lang) -> None:
             ("col_score", 9, lambda i: _score(a, str(targets[i]), i)),
             ("col_gaps", 80, lambda i: gap_of.get((int(i), str(targets[i])), "")),
         ],
-        colour=(4, 5),
+        colour=(5, 6),
     )
 
     # 临界企业 -------------------------------------------------------------------------------------
@@ -269,7 +272,7 @@ def _fill(book: _Book, a: Assessment, lang: Lang) -> None:
     )
 
     # 退库风险 -------------------------------------------------------------------------------------
-    at_risk = list(np.flatnonzero(a.flags.at_risk))
+    at_risk = [int(i) for i in a.ranked("at_risk")]
     reasons = a.flags.reasons["at_risk"]
     expires = a.titles.expires
     _rows_sheet(
@@ -277,17 +280,18 @@ def _fill(book: _Book, a: Assessment, lang: Lang) -> None:
         "sheet_at_risk",
         at_risk,
         [
+            ("col_rank", 6, lambda i: ranks["at_risk"][i]),
             ("col_code", 22, lambda i: codes[i]),
             ("col_name", 30, lambda i: names[i]),
             ("col_title", 18, lambda i: title_words[i]),
             ("col_expires", 12, lambda i: "" if np.isnat(expires[i]) else str(expires[i])[:10]),
             ("col_reason", 30, lambda i: _risk_reason(a, str(reasons[i]), lang)),
-            ("col_gaps", 80, lambda i: gap_of.get((int(i), str(reasons[i]).split(":")[0]), "")),
+            ("col_gaps", 80, lambda i: review_gap_of.get((int(i), str(reasons[i]).split(":")[0]), "")),
         ],
     )
 
     # 升规候选 -------------------------------------------------------------------------------------
-    scale = list(np.flatnonzero(a.flags.scale_up_candidate))
+    scale = [int(i) for i in a.ranked("scale_up_candidate")]
     main = a.prepared.columns.get("main_revenue_y1", np.full(n, np.nan))
     scale_result = a.results.get("above_scale_industrial")
     gap_line = None
@@ -296,8 +300,9 @@ def _fill(book: _Book, a: Assessment, lang: Lang) -> None:
     _rows_sheet(
         book,
         "sheet_scale_up",
-        sorted(scale, key=lambda i: float(gap_line[i]) if gap_line is not None else 0.0),
+        scale,
         [
+            ("col_rank", 6, lambda i: ranks["scale_up_candidate"][i]),
             ("col_code", 22, lambda i: codes[i]),
             ("col_name", 30, lambda i: names[i]),
             ("col_main_revenue", 18, lambda i: main[i]),
