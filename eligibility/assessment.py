@@ -99,6 +99,7 @@ def evaluate(
         flags=flags,
         issues=issues,
         skipped=skipped,
+        columns=columns,
     )
 
 
@@ -230,6 +231,7 @@ class Assessment:
     flags: Flags
     issues: list[Issue]
     skipped: dict[str, str] = field(default_factory=dict)
+    columns: dict[str, npt.NDArray[np.float64]] = field(default_factory=dict)
 
     @property
     def n(self) -> int:
@@ -464,6 +466,14 @@ class Assessment:
                 k: [_num(v[0][i]), _num(v[1][i])] for k, v in result.points.indicators.items()
             }
             record["overlays"] = [k for k, mask in result.points.overlays.items() if mask[i]]
+            if any(
+                leaf.kind == "score" and leaf.gap is not None and not math.isnan(leaf.gap[i])
+                for leaf in result.leaves.values()
+            ):
+                from eligibility.explain import plan_band_moves  # explain builds on the assessment
+
+                plan = plan_band_moves(self, tier, i)
+                record["points_plan"] = [vars(move) for move in plan] if plan is not None else None
         if result.size_class is not None:
             size = self._size_class
             record["class"] = (size[i] or None) if size is not None else None

@@ -202,6 +202,11 @@ _TEXT: dict[str, tuple[str, str]] = {
     "diff_now_passing": ("不再不满足的条件", "No longer failing"),
     "diff_not_evaluated": ("未评估", "not evaluated"),
     "diff_written": ("对比明细已写入：{path}", "Diff written: {path}"),
+    "plan_intro": ("最少调整：{moves}", "cheapest moves: {moves}"),
+    "plan_points": ("{name} {start}→{end}分", "{name} {start}→{end}"),
+    "plan_change": ("（{field}{verb}{amount}）", " ({field} {verb} {amount})"),
+    "plan_items": ("（新增：{items}）", " (add: {items})"),
+    "plan_choice": ("（{field}达到“{choice}”）", " ({field} to '{choice}')"),
     # rule documents (eligibility rules docs)
     "doc_index_title": ("规则集一览", "Rule sets"),
     "doc_index_intro": (

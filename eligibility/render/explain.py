@@ -9,10 +9,11 @@ from rich.console import Console
 from rich.table import Table
 
 from eligibility.assessment import Assessment
+from eligibility.explain import plan_band_moves
 from eligibility.flags import FLAG_NAMES
 from eligibility.labels import Lang, issue_message, text
 from eligibility.models import Criterion
-from eligibility.render.words import format_quantity
+from eligibility.render.words import describe_moves, format_quantity
 from eligibility.ruleset import walk_criteria
 from eligibility.units import Unit
 
@@ -75,7 +76,7 @@ def explain_firm(
     for tier, result in record["tiers"].items():
         if tiers and tier not in tiers:
             continue
-        _tier(assessment, tier, result, console, lang)
+        _tier(assessment, tier, result, console, lang, position)
     flagged = [
         f"{text(name, lang)}（{record['flag_reasons'].get(name, '')}）"
         for name in FLAG_NAMES
@@ -89,7 +90,9 @@ def explain_firm(
             console.print("  " + issue_message(issue, lang))
 
 
-def _tier(assessment: Assessment, tier: str, result: dict[str, Any], console: Console, lang: Lang) -> None:
+def _tier(
+    assessment: Assessment, tier: str, result: dict[str, Any], console: Console, lang: Lang, position: int
+) -> None:
     rules = assessment.rules
     meta = rules.tiers[tier]
     label = meta.label_en if lang == "en" and meta.label_en else meta.label_zh
@@ -162,6 +165,12 @@ def _tier(assessment: Assessment, tier: str, result: dict[str, Any], console: Co
             )
             points.add_row(label, shown, f"{indicator.max:g}" if indicator else "")
         console.print(points)
+        plan = plan_band_moves(assessment, tier, position)
+        if plan:
+            labels = {
+                i: (x.label_zh if lang == "zh" else (x.label_en or x.label_zh)) for i, x in indicators.items()
+            }
+            console.print(describe_moves(plan, rules, labels, lang))
     for assumption in result["assumptions"]:
         console.print(text("explain_assumption", lang, note=assumption["note_zh"]))
 

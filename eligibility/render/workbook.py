@@ -19,10 +19,11 @@ import pandas as pd
 import xlsxwriter
 
 from eligibility.assessment import STATUS_NAMES, Assessment
+from eligibility.explain import plan_band_moves
 from eligibility.flags import FLAG_NAMES
 from eligibility.labels import Lang, issue_message, text
 from eligibility.render.files import atomic_path
-from eligibility.render.words import format_quantities
+from eligibility.render.words import describe_moves, format_quantities
 from eligibility.ruleset import walk_criteria
 from eligibility.units import Unit
 
@@ -88,6 +89,22 @@ def gap_sentences(assessment: Assessment, lang: Lang = "zh", review: bool = Fals
                 pd.Series(verbs, dtype=object) + middle + format_quantities(np.abs(gaps), unit, lang) + end
             )
             sentences = head + sentences
+            if leaf.kind == "score" and result.points is not None and result.ruleset.points is not None:
+                # The cheapest band moves, for the firms that fall short of the mark (explanation text).
+                names = {
+                    i.id: (i.label_zh if lang == "zh" else (i.label_en or i.label_zh))
+                    for g in result.ruleset.points.groups
+                    for i in g.indicators
+                }
+                plans = []
+                for row in rows:
+                    plan = plan_band_moves(assessment, tier, int(row), str(leaf.field), float(leaf.threshold))  # type: ignore[arg-type]
+                    plans.append(
+                        ("；" if lang == "zh" else "; ") + describe_moves(plan, rules, names, lang)
+                        if plan
+                        else ""
+                    )
+                sentences = sentences + pd.Series(plans, dtype=object)
             if leaf.lever is not None and leaf.lever_gap is not None:
                 lever = rules.fields[leaf.lever]
                 lever_gaps = leaf.lever_gap[rows]
