@@ -16,9 +16,20 @@ import pandas as pd
 from eligibility.errors import InputError, Issue, IssueCode, Severity
 from eligibility.flags import FLAG_NAMES
 
-__all__ = ["diff_results", "read_result"]
+__all__ = ["COLUMNS", "diff_results", "read_result"]
 
 _TIER_KEYS = ("status", "borderline", "failed")
+COLUMNS = (
+    "credit_code",
+    "name",
+    "item",
+    "status_a",
+    "status_b",
+    "borderline_a",
+    "borderline_b",
+    "now_failing",
+    "now_passing",
+)
 
 
 def read_result(path: str | Path) -> pd.DataFrame:
@@ -103,33 +114,10 @@ def diff_results(before: pd.DataFrame, after: pd.DataFrame) -> pd.DataFrame:
                 )
             )
     if not pieces:
-        return pd.DataFrame(
-            columns=[
-                "credit_code",
-                "name",
-                "item",
-                "status_a",
-                "status_b",
-                "borderline_a",
-                "borderline_b",
-                "now_failing",
-                "now_passing",
-            ]
-        )
+        return pd.DataFrame(columns=list(COLUMNS))
     result = pd.concat(pieces).fillna("")
     names = joined["name#b"] if "name#b" in joined else joined["name"]
     names = names.fillna("")
     result["name"] = names.reindex(result.index).to_numpy()
     result = result.reset_index().drop(columns="_occurrence")
-    order = [
-        "credit_code",
-        "name",
-        "item",
-        "status_a",
-        "status_b",
-        "borderline_a",
-        "borderline_b",
-        "now_failing",
-        "now_passing",
-    ]
-    return result[order].sort_values(["credit_code", "item"], kind="stable").reset_index(drop=True)
+    return result[list(COLUMNS)].sort_values(["credit_code", "item"], kind="stable").reset_index(drop=True)
