@@ -254,6 +254,15 @@ def _fill(book: _Book, a: Assessment, lang: Lang) -> None:
 
     title_words = np.array([_tier_label(a, t, lang) if t else "" for t in a.titles.tier], dtype=object)
 
+    def firm_columns(flag: str) -> list[tuple[str, int, Any]]:
+        """The columns every flag sheet starts with: rank in the flag, code, name, current title."""
+        return [
+            ("col_rank", 6, lambda i: ranks[flag][i]),
+            ("col_code", 22, lambda i: codes[i]),
+            ("col_name", 30, lambda i: names[i]),
+            ("col_title", 18, lambda i: title_words[i]),
+        ]
+
     # 晋级候选 -------------------------------------------------------------------------------------
     order = [int(i) for i in a.ranked("promotion_candidate")]
     targets = a.flags.reasons["promotion_candidate"]
@@ -262,10 +271,7 @@ def _fill(book: _Book, a: Assessment, lang: Lang) -> None:
         "sheet_promotion",
         order,
         [
-            ("col_rank", 6, lambda i: ranks["promotion_candidate"][i]),
-            ("col_code", 22, lambda i: codes[i]),
-            ("col_name", 30, lambda i: names[i]),
-            ("col_title", 18, lambda i: title_words[i]),
+            *firm_columns("promotion_candidate"),
             ("col_target", 22, lambda i: _tier_label(a, str(targets[i]), lang)),
             ("col_status", 12, lambda i: status_words[statuses[str(targets[i])][i]]),
             (
@@ -297,10 +303,7 @@ def _fill(book: _Book, a: Assessment, lang: Lang) -> None:
         "sheet_at_risk",
         at_risk,
         [
-            ("col_rank", 6, lambda i: ranks["at_risk"][i]),
-            ("col_code", 22, lambda i: codes[i]),
-            ("col_name", 30, lambda i: names[i]),
-            ("col_title", 18, lambda i: title_words[i]),
+            *firm_columns("at_risk"),
             ("col_expires", 12, lambda i: "" if np.isnat(expires[i]) else str(expires[i])[:10]),
             ("col_reason", 30, lambda i: _risk_reason(a, str(reasons[i]), lang)),
             ("col_gaps", 80, lambda i: review_gap_of.get((int(i), str(reasons[i]).split(":")[0]), "")),
