@@ -8,12 +8,20 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from eligibility.explain import BandMove
+from eligibility.assessment import Assessment
+from eligibility.explain import BandMove, plan_band_moves
 from eligibility.labels import Lang, text
-from eligibility.ruleset import RuleSet
+from eligibility.ruleset import RuleSet, walk_criteria
 from eligibility.units import Unit
 
-__all__ = ["describe_moves", "format_quantities", "format_quantity"]
+__all__ = [
+    "describe_moves",
+    "format_quantities",
+    "format_quantity",
+    "gap_sentences",
+    "risk_reason",
+    "tier_label",
+]
 
 _WITH_UNIT = (Unit.FRACTION, Unit.WAN_YUAN, Unit.PERSONS, Unit.COUNT, Unit.RANK, Unit.YEARS, Unit.POINTS)
 
@@ -83,3 +91,106 @@ def describe_moves(moves: list[BandMove], rules: RuleSet, labels: dict[str, str]
             how = ""
         parts.append(points + how)
     return text("plan_intro", lang, moves=("；" if lang == "zh" else "; ").join(parts))
+
+
+def tier_label(assessment: Assessment, tier: str, lang: Lang) -> str:
+    """A tier's label in ``lang``."""
+    meta = assessment.rules.tiers[tier]
+    return meta.label_en if lang == "en" and meta.label_en else meta.label_zh
+
+
+def gap_sentences(assessment: Assessment, lang: Lang = "zh", review: bool = False) -> pd.DataFrame:
+    """Per (firm position, tier): the changes that would meet each failed threshold, in words.
+
+    Built per failed criterion over the firms that fail it, then joined per firm and tier. With
+    ``review`` the re-review results are described (for titles at risk).
+    """
+    pieces = []
+    rules = assessment.rules
+    results = assessment.review_results if review else assessment.results
+    for tier, result in results.items():
+        labels = (
+            {
+                n.id: (n.label_zh if lang == "zh" else (n.label_en or n.label_zh))
+                for n in walk_criteria(result.ruleset.criteria)
+            }
+            if result.ruleset.criteria
+            else {}
+        )
+        for leaf in result.leaves.values():
+            if leaf.gap is None:
+                continue
+            blamed = result.blame.get(leaf.id, np.zeros(assessment.n, dtype=bool))
+            rows = np.flatnonzero(~np.isnan(leaf.gap) & blamed)
+            if rows.size == 0:
+                continue
+            spec = rules.fields.get(leaf.field) if leaf.kind != "score" and leaf.field else None
+            unit = spec.unit if spec is not None else Unit.POINTS
+            label = labels.get(leaf.id, leaf.id)
+            gaps = leaf.gap[rows]
+            strict = leaf.op in (">", "<")  # "more than" thresholds: the change must exceed the gap
+            raise_word = text("gap_raise_over" if strict else "gap_raise", lang)
+            lower_word = text("gap_lower_over" if strict else "gap_lower", lang)
+            upward = leaf.op in (">", ">=")
+            if unit is Unit.RANK:  # a smaller rank is a better one: "climb", not "lower"
+                lower_word = text("gap_climb", lang)
+            if leaf.op:
+                verbs = np.full(rows.size, raise_word if upward else lower_word, dtype=object)
+            else:
+                verbs = np.where(gaps > 0, raise_word, lower_word)
+            head, tail = text("gap_sentence", lang, label=label, verb="\0", amount="\1").split("\0")
+            middle, end = tail.split("\1")
+            sentences = (
+                pd.Series(verbs, dtype=object) + middle + format_quantities(np.abs(gaps), unit, lang) + end
+            )
+            sentences = head + sentences
+            if leaf.kind == "score" and result.points is not None and result.ruleset.points is not None:
+                # The cheapest band moves, for the firms that fall short of the mark (explanation text).
+                names = {
+                    i.id: (i.label_zh if lang == "zh" else (i.label_en or i.label_zh))
+                    for g in result.ruleset.points.groups
+                    for i in g.indicators
+                }
+                plans = []
+                for row in rows:
+                    plan = plan_band_moves(assessment, tier, int(row), str(leaf.field), float(leaf.threshold))  # type: ignore[arg-type]
+                    plans.append(
+                        ("；" if lang == "zh" else "; ") + describe_moves(plan, rules, names, lang)
+                        if plan
+                        else ""
+                    )
+                sentences = sentences + pd.Series(plans, dtype=object)
+            if leaf.lever is not None and leaf.lever_gap is not None:
+                lever = rules.fields[leaf.lever]
+                lever_gaps = leaf.lever_gap[rows]
+                known = ~np.isnan(lever_gaps)
+                lever_head, lever_tail = text(
+                    "gap_lever",
+                    lang,
+                    lever=lever.label_zh if lang == "zh" else lever.label_en,
+                    verb="\0",
+                    amount="\1",
+                ).split("\0")
+                lever_middle, lever_end = lever_tail.split("\1")
+                lever_verbs = np.where(lever_gaps > 0, text("gap_raise", lang), text("gap_lower", lang))
+                extra = lever_head + pd.Series(lever_verbs, dtype=object) + lever_middle
+                extra = (
+                    extra + format_quantities(np.abs(np.nan_to_num(lever_gaps)), lever.unit, lang) + lever_end
+                )
+                sentences = sentences + extra.where(known, "")
+            pieces.append(pd.DataFrame({"position": rows, "tier": tier, "text": sentences.to_numpy()}))
+    if not pieces:
+        return pd.DataFrame(columns=["position", "tier", "text"])
+    joined = pd.concat(pieces, ignore_index=True)
+    separator = "；" if lang == "zh" else "; "
+    return joined.groupby(["position", "tier"], sort=False)["text"].agg(separator.join).reset_index()
+
+
+def risk_reason(a: Assessment, reason: str, lang: Lang) -> str:
+    """An at-risk reason code (``tier:code``) in words."""
+    tier, _, code = reason.partition(":")
+    return (
+        f"{tier_label(a, tier, lang)}：{text('risk_' + code, lang)}"
+        if lang == "zh"
+        else f"{tier_label(a, tier, lang)}: {text('risk_' + code, lang)}"
+    )
