@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench samples docs clean
+.PHONY: run test lint bench samples docs clean browser
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -18,11 +18,19 @@ $(STAMP): $(BIN)/python pyproject.toml
 # Exit status 1 means "finished, with input issues listed": the sample has dirty cells on purpose.
 run: $(STAMP)
 	mkdir -p out
-	$(BIN)/eligibility screen samples/pool.xlsx --as-of 2026-11-26 -o out/筛查结果.xlsx; \
+	$(BIN)/eligibility screen samples/pool.xlsx --as-of 2026-11-26 -o out/筛查结果.xlsx --html out/报告.html; \
 	  status=$$?; [ $$status -le 1 ] || exit $$status
 
-test: $(STAMP) lint
+test: $(STAMP) lint browser
 	$(BIN)/python -m pytest -q
+
+# The browser tests drive Debian's Chromium (with a CJK font for the screenshots); install when missing.
+browser:
+	@if [ ! -x /usr/bin/chromium ] || ! fc-list :lang=zh 2>/dev/null | grep -q .; then \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null; \
+	fi
 
 lint: $(STAMP)
 	$(BIN)/ruff check eligibility tests benchmarks samples

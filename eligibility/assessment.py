@@ -260,10 +260,12 @@ class Assessment:
         out[result.near_miss] = "near_miss"
         return out
 
-    def failed(self, tier: str) -> npt.NDArray[np.object_]:
-        """Per firm, the ids of the failed criteria that made the tier fail, ``;``-separated."""
+    def failed(self, tier: str, labels: Mapping[str, str] | None = None) -> npt.NDArray[np.object_]:
+        """Per firm, the ids (or ``labels`` of them) of the failed criteria that made the tier fail,
+        ``;``-separated."""
         result = self.results[tier]
-        return _join_masks(list(result.blame), list(result.blame.values()), self.n)
+        names = [labels.get(k, k) for k in result.blame] if labels is not None else list(result.blame)
+        return _join_masks(names, list(result.blame.values()), self.n)
 
     def route(self, tier: str) -> npt.NDArray[np.object_]:
         """Per firm, the route(s) that qualified (``score``, ``direct``, …) when eligible."""

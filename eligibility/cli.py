@@ -23,6 +23,7 @@ from eligibility.labels import Lang, text
 from eligibility.render.docs import render_rule_docs, write_rule_docs
 from eligibility.render.explain import explain_firm, find_firm
 from eligibility.render.files import atomic_write, write_csv, write_jsonl
+from eligibility.render.report import write_report
 from eligibility.render.template import write_template
 from eligibility.render.terminal import (
     format_diff,
@@ -79,6 +80,12 @@ def main() -> None:
     help="默认按输出文件扩展名 / from the suffix",
 )
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--html",
+    "html_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="同时生成 HTML 报告 / also write the HTML report here",
+)
 @click.option("--sheet", default=None, help="工作表名称 / worksheet (default: the first)")
 @click.option("--mapping", type=click.Path(exists=True, dir_okay=False, path_type=Path), help="表头映射 YAML")
 @click.option("--rules", "rules_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
@@ -94,6 +101,7 @@ def screen(
     regime: str | None,
     fmt: str | None,
     output: Path,
+    html_path: Path | None,
     sheet: str | None,
     mapping: Path | None,
     rules_dir: Path | None,
@@ -104,8 +112,9 @@ def screen(
     lang: Lang,
 ) -> None:
     """Screen the pool in INPUT (.xlsx/.xls/.csv/.parquet) and write the results to OUTPUT."""
-    if output.resolve() == input_path.resolve():
-        _fail(text("same_file", lang, path=output), EXIT_USAGE)
+    for target in (output, html_path):
+        if target is not None and target.resolve() == input_path.resolve():
+            _fail(text("same_file", lang, path=target), EXIT_USAGE)
     fmt = fmt or {".csv": "csv", ".jsonl": "jsonl", ".json": "jsonl"}.get(output.suffix.lower(), "xlsx")
     rules = _load(rules_dir, lang)
     try:
@@ -117,7 +126,12 @@ def screen(
         table = read_input(input_path, rules, as_of=day, sheet=sheet, mapping=headers)
         firms = len(table.frame)
         # A progress bar for pools above a few thousand firms; stages, since evaluation is one pass.
-        bar = tqdm(total=3, desc=text("stage_bar", lang), file=sys.stderr, disable=quiet or firms < 5000)
+        bar = tqdm(
+            total=4 if html_path else 3,
+            desc=text("stage_bar", lang),
+            file=sys.stderr,
+            disable=quiet or firms < 5000,
+        )
         bar.update(1)
         bar.set_postfix_str(text("stage_evaluate", lang))
         if not quiet:
@@ -149,10 +163,17 @@ def screen(
     else:
         written = write_workbook(assessment, output, lang)
     bar.update(1)
+    report = None
+    if html_path is not None:
+        bar.set_postfix_str(text("stage_report", lang))
+        report = write_report(assessment, html_path, lang)
+        bar.update(1)
     bar.close()
     if not quiet:
         click.echo(format_summary(assessment, lang))
         click.echo(text("written", lang, path=written))
+        if report is not None:
+            click.echo(text("report_written", lang, path=report))
     sys.exit(EXIT_INPUT if assessment.has_errors() else EXIT_OK)
 
 

@@ -162,6 +162,7 @@ _TEXT: dict[str, tuple[str, str]] = {
     "stage_read": ("读取", "reading"),
     "stage_evaluate": ("评估", "evaluating"),
     "stage_write": ("写出", "writing"),
+    "stage_report": ("生成报告", "report"),
     "stage_bar": ("筛查", "screening"),
     "explain_title": (
         "企业：{name}（{code}），第 {row} 行；评估日期 {as_of}，用途 {purpose}",
@@ -301,6 +302,80 @@ _TEXT: dict[str, tuple[str, str]] = {
         "Rule documents are stale; run eligibility rules docs -o {directory}",
     ),
     "progress": ("正在评估 {firms} 家企业……", "Evaluating {firms} firms..."),
+    # HTML report
+    "report_title": ("优质中小企业梯度培育筛查报告", "SME ladder screening report"),
+    "report_meta": (
+        "{firms} 家企业 · 评估日期 {as_of} · 用途：{purpose} · 政策口径：{regimes}",
+        "{firms} firms · as of {as_of} · purpose: {purpose} · regimes: {regimes}",
+    ),
+    "report_offline": (
+        "本报告为单一文件，不联网也可查看和打印。",
+        "A single file: opens and prints offline.",
+    ),
+    "sec_overview": ("总览", "Overview"),
+    "sec_pyramid": ("梯度金字塔", "The ladder"),
+    "pyramid_note": (
+        "左侧：现有称号的企业数；右侧：按现行规则当前符合条件的企业数；括注为晋级候选和退库风险企业数。",
+        "Left: firms holding the title; right: firms eligible now under the rules in force; in brackets, "
+        "promotion candidates and titles at risk.",
+    ),
+    "pyramid_titled": ("现有称号", "Holding the title"),
+    "pyramid_eligible": ("当前符合", "Eligible now"),
+    "pyramid_counts": (
+        "晋级候选 {promotion} · 退库风险 {at_risk}",
+        "promotion {promotion} · at risk {at_risk}",
+    ),
+    "sec_scores": ("得分分布", "Score distributions"),
+    "score_chart_title": (
+        "{tier}：合格线 {mark} 分，临界带 {low}–{high} 分",
+        "{tier}: pass mark {mark}, borderline band {low}–{high}",
+    ),
+    "score_axis": ("总分", "Total score"),
+    "firms_axis": ("企业数", "Firms"),
+    "score_mark": ("合格线", "pass mark"),
+    "score_band": ("临界带", "borderline band"),
+    "score_unknown": (
+        "另有 {count} 家企业缺少数据、得分未定，未计入分布。",
+        "{count} more firms have an undetermined score (missing data) and are not counted.",
+    ),
+    "sec_heatmap": ("短板热力图", "What holds the pool back"),
+    "heatmap_note": (
+        "每格：该梯度下因这一条件未满足而不符合的企业占全部企业的比例，按最高比例排序，至多 {rows} 项；"
+        "标“（任一）”的是可选路径之一。",
+        "Each cell: the share of all firms that fail the tier on this criterion, rows by their highest "
+        "share, at most {rows}; “(one of)” marks one of alternative routes.",
+    ),
+    "heatmap_share": ("占比", "share"),
+    "any_prefix": ("（任一）", "(one of) "),
+    "sec_lists": ("重点名单", "Flagged lists"),
+    "list_more": (
+        "共 {total} 条，此处列出前 {shown} 条；完整名单见工作簿。",
+        "{total} rows; the first {shown} shown here, all of them in the workbook.",
+    ),
+    "list_empty": ("无。", "None."),
+    "sec_cards": ("企业档案", "Firm cards"),
+    "cards_note": (
+        "点击企业展开完整说明；可按名称或统一社会信用代码查找。",
+        "Click a firm to open its explanation; search by name or credit code.",
+    ),
+    "cards_search": ("查找企业名称或统一社会信用代码", "Search by firm name or credit code"),
+    "cards_more": ("显示更多", "Show more"),
+    "cards_count": ("显示 {shown} / {total} 家", "Showing {shown} of {total} firms"),
+    "cards_loading": ("正在载入企业数据……", "Loading firm data…"),
+    "cards_unsupported": (
+        "此浏览器无法解压企业数据，请用新版 Chrome、Edge 或 Firefox 打开。",
+        "This browser cannot unpack the firm data; open the report in a current Chrome, Edge or Firefox.",
+    ),
+    "card_row": ("第 {row} 行", "row {row}"),
+    "card_flags": ("标记", "Flags"),
+    "card_issues": ("数据问题", "Data issues"),
+    "sec_rules": ("规则与数据", "Rules and data"),
+    "no_issues": ("未发现数据问题。", "No data issues found."),
+    "issues_more": (
+        "共 {total} 条数据问题，此处列出前 {shown} 条；完整清单见工作簿。",
+        "{total} data issues; the first {shown} shown here, all of them in the workbook.",
+    ),
+    "report_written": ("报告已写入：{path}", "Report written: {path}"),
 }
 
 _ISSUES: dict[IssueCode, tuple[str, str]] = {

@@ -50,7 +50,7 @@ def atomic_path(path: str | Path, suffix: str = ".tmp") -> Iterator[Path]:
         raise
 
 
-def atomic_write(path: str | Path, write: Callable[[IO[str]], None]) -> Path:
+def atomic_write(path: str | Path, write: Callable[[IO[str]], object]) -> Path:
     """Write text through a temporary file in the target folder, then rename it into place."""
     with atomic_path(path) as temporary, temporary.open("w", encoding="utf-8", newline="") as stream:
         write(stream)

@@ -45,10 +45,11 @@ class Tables:
 
     @cached_property
     def review_gaps(self) -> pd.DataFrame:
-        """Gap sentences of the re-review results (the same frame when there is no separate review)."""
+        """Gap sentences of the re-review results for the firms at risk (the same frame as ``gaps``
+        when there is no separate review)."""
         if self.a.review_results is self.a.results:
             return self.gaps
-        return gap_sentences(self.a, self.lang, review=True)
+        return gap_sentences(self.a, self.lang, review=True, only=self.a.flags.at_risk)
 
     @cached_property
     def title_words(self) -> ObjectArray:

@@ -99,11 +99,16 @@ def tier_label(assessment: Assessment, tier: str, lang: Lang) -> str:
     return meta.label_en if lang == "en" and meta.label_en else meta.label_zh
 
 
-def gap_sentences(assessment: Assessment, lang: Lang = "zh", review: bool = False) -> pd.DataFrame:
+def gap_sentences(
+    assessment: Assessment,
+    lang: Lang = "zh",
+    review: bool = False,
+    only: npt.NDArray[np.bool_] | None = None,
+) -> pd.DataFrame:
     """Per (firm position, tier): the changes that would meet each failed threshold, in words.
 
     Built per failed criterion over the firms that fail it, then joined per firm and tier. With
-    ``review`` the re-review results are described (for titles at risk).
+    ``review`` the re-review results are described (for titles at risk); ``only`` limits the firms.
     """
     pieces = []
     rules = assessment.rules
@@ -121,7 +126,8 @@ def gap_sentences(assessment: Assessment, lang: Lang = "zh", review: bool = Fals
             if leaf.gap is None:
                 continue
             blamed = result.blame.get(leaf.id, np.zeros(assessment.n, dtype=bool))
-            rows = np.flatnonzero(~np.isnan(leaf.gap) & blamed)
+            wanted = ~np.isnan(leaf.gap) & blamed
+            rows = np.flatnonzero(wanted if only is None else wanted & only)
             if rows.size == 0:
                 continue
             spec = rules.fields.get(leaf.field) if leaf.kind != "score" and leaf.field else None
@@ -183,7 +189,27 @@ def gap_sentences(assessment: Assessment, lang: Lang = "zh", review: bool = Fals
         return pd.DataFrame(columns=["position", "tier", "text"])
     joined = pd.concat(pieces, ignore_index=True)
     separator = "；" if lang == "zh" else "; "
-    return joined.groupby(["position", "tier"], sort=False)["text"].agg(separator.join).reset_index()
+    # Join the sentences of each (firm, tier) in their order of appearance: a stable sort by key, then
+    # one concatenation per group with numpy's reduceat instead of a Python join per group.
+    tier_order = {t: k for k, t in enumerate(results)}
+    codes = (
+        joined["position"].to_numpy(np.int64) * len(tier_order) + joined["tier"].map(tier_order).to_numpy()
+    )
+    order = np.argsort(codes, kind="stable")
+    codes = codes[order]
+    texts = joined["text"].to_numpy(dtype=object)[order]
+    starts = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]])
+    last = np.r_[starts[1:] - 1, len(codes) - 1]
+    with_separator = texts + separator
+    with_separator[last] = texts[last]
+    firsts = joined.iloc[order[starts]]
+    return pd.DataFrame(
+        {
+            "position": firsts["position"].to_numpy(),
+            "tier": firsts["tier"].to_numpy(dtype=object),
+            "text": np.add.reduceat(with_separator, starts),
+        }
+    )
 
 
 def risk_reason(a: Assessment, reason: str, lang: Lang) -> str:

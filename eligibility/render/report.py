@@ -1,0 +1,460 @@
+"""The HTML report: one self-contained, printable file a county officer can open offline.
+
+Sections: the ladder as a pyramid, score distributions with the pass mark and the borderline band, a
+heat map of which criteria hold the pool back, the flagged lists with their gaps in words, one card per
+firm (collapsed), the rule sets used and the data issues. Charts are plotly figures with plotly.js
+inlined once; the firm cards are a gzip-compressed JSON blob the page unpacks with the browser's own
+``DecompressionStream`` and renders on demand, so 20,000 firms stay a few megabytes. Text from the
+spreadsheet reaches the page only through Jinja's escaping or ``textContent``, never as markup.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import gzip
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+import plotly.graph_objects as go
+import plotly.io as pio
+from jinja2 import Environment, PackageLoader, select_autoescape
+from markupsafe import Markup
+from plotly.offline import get_plotlyjs
+
+from eligibility.assessment import STATUS_NAMES, Assessment
+from eligibility.flags import FLAG_NAMES
+from eligibility.labels import Lang, issue_message, text
+from eligibility.render.files import atomic_write
+from eligibility.render.tables import Tables
+from eligibility.render.words import risk_reason, tier_label
+from eligibility.ruleset import walk_criteria
+from eligibility.scoring.engine import TierResult
+
+__all__ = ["build_report", "write_report"]
+
+_FONT = "Microsoft YaHei, PingFang SC, Noto Sans CJK SC, WenQuanYi Micro Hei, sans-serif"
+_HEATMAP_ROWS = 30
+_CHART_CONFIG = {"displaylogo": False, "responsive": True, "modeBarButtonsToRemove": ["toImage"]}
+_LIST_COLUMNS = {
+    "promotion_candidate": [
+        "col_rank",
+        "col_code",
+        "col_name",
+        "col_title",
+        "col_target",
+        "col_status",
+        "col_borderline",
+        "col_score",
+        "col_gaps",
+    ],
+    "borderline": [
+        "col_code",
+        "col_name",
+        "col_tier",
+        "col_status",
+        "col_borderline",
+        "col_score",
+        "col_gaps",
+    ],
+    "at_risk": ["col_rank", "col_code", "col_name", "col_title", "col_expires", "col_reason", "col_gaps"],
+    "scale_up_candidate": ["col_rank", "col_code", "col_name", "col_main_revenue", "col_to_line"],
+}
+
+
+def write_report(assessment: Assessment, path: str | Path, lang: Lang = "zh", list_limit: int = 500) -> Path:
+    """Write the HTML report of ``assessment`` atomically to ``path``."""
+    html = build_report(assessment, lang, list_limit)
+    return atomic_write(path, lambda stream: stream.write(html))
+
+
+def build_report(a: Assessment, lang: Lang = "zh", list_limit: int = 500) -> str:
+    """The report as one HTML string (scripts, styles and data inlined)."""
+    tables = Tables(a, lang)
+    env = Environment(
+        loader=PackageLoader("eligibility.render", "templates"),
+        autoescape=select_autoescape(["html", "j2"]),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    summary = a.summary()
+    regimes = sorted({r.ruleset.ruleset.regime for r in a.results.values()})
+    charts = [("pyramid", text("sec_pyramid", lang), _chart(_pyramid(a, lang), "chart-pyramid"), "")]
+    for k, (title, figure, note) in enumerate(_score_figures(a, lang)):
+        charts.append(("score", title, _chart(figure, f"chart-score-{k}"), note))
+    heat = _heatmap(a, lang)
+    return env.get_template("report.html.j2").render(
+        lang=lang,
+        t=lambda key, **kw: text(key, lang, **kw),
+        meta=text(
+            "report_meta",
+            lang,
+            firms=a.n,
+            as_of=a.as_of.isoformat(),
+            purpose=text(f"purpose_{a.purpose}", lang),
+            regimes="、".join(regimes) if lang == "zh" else ", ".join(regimes),
+        ),
+        plotly_js=Markup(get_plotlyjs()),
+        summary=_summary_rows(a, summary, lang),
+        flags=[(text(name, lang), summary["flags"][name]) for name in FLAG_NAMES],
+        charts=charts,
+        heatmap=_chart(heat, "chart-heatmap") if heat is not None else None,
+        lists=_lists(tables, lang, list_limit),
+        rules=_rules_rows(a, lang),
+        assumptions=[
+            (
+                tier_label(a, tier, lang),
+                x.criterion,
+                x.note_zh if lang == "zh" else (x.note_en or x.note_zh),
+                int(x.firms.sum()),
+            )
+            for tier, r in a.results.items()
+            for x in r.assumptions
+        ],
+        issues=_issue_rows(a, lang, list_limit),
+        issue_total=len(a.issues),
+        cards=_cards_blob(a, tables, lang),
+        card_words=_card_words(a, lang),
+        generated=dt.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M"),
+    )
+
+
+def _chart(figure: go.Figure, div_id: str) -> Markup:
+    figure.update_layout(font={"family": _FONT, "size": 13}, margin={"l": 10, "r": 10, "t": 40, "b": 40})
+    html = pio.to_html(figure, include_plotlyjs=False, full_html=False, div_id=div_id, config=_CHART_CONFIG)
+    return Markup(html)  # figures carry rule and label text only, never spreadsheet text
+
+
+def _ladder(a: Assessment) -> list[str]:
+    """Ladder tiers evaluated in this run, bottom first (rank, then file order)."""
+    ranked = [(a.rules.tiers[t].rank, k, t) for k, t in enumerate(a.tiers) if a.rules.tiers[t].rank]
+    return [t for _, _, t in sorted(ranked)]
+
+
+def _pyramid(a: Assessment, lang: Lang) -> go.Figure:
+    """Holding the title (left) against eligible now (right) per ladder tier, the top tier on top."""
+    ladder = _ladder(a)
+    labels = [tier_label(a, t, lang) for t in ladder]
+    titled = [int((a.titles.tier == t).sum()) for t in ladder]
+    eligible = [int((a.status(t) == "eligible").sum()) for t in ladder]
+    promotion = a.flags.reasons["promotion_candidate"]
+    risk = pd.Series(a.flags.reasons["at_risk"], dtype=object).str.partition(":")[0].to_numpy(dtype=object)
+    notes = [
+        text("pyramid_counts", lang, promotion=int((promotion == t).sum()), at_risk=int((risk == t).sum()))
+        for t in ladder
+    ]
+    figure = go.Figure()
+    figure.add_bar(
+        y=labels,
+        x=[-v for v in titled],
+        orientation="h",
+        name=text("pyramid_titled", lang),
+        marker_color="#1F4E78",
+        text=titled,
+        textposition="inside",
+        insidetextanchor="start",
+        hovertemplate="%{y}<br>" + text("pyramid_titled", lang) + "：%{text}<extra></extra>",
+    )
+    figure.add_bar(
+        y=labels,
+        x=eligible,
+        orientation="h",
+        name=text("pyramid_eligible", lang),
+        marker_color="#70AD47",
+        text=[
+            f"{v}（{note}）" if lang == "zh" else f"{v} ({note})"
+            for v, note in zip(eligible, notes, strict=True)
+        ],
+        textposition="outside",
+        cliponaxis=False,
+        hovertemplate="%{y}<br>%{text}<extra></extra>",
+    )
+    widest = max([*titled, *eligible, 1])
+    figure.update_layout(
+        barmode="relative",
+        bargap=0.15,
+        height=120 + 70 * len(ladder),
+        legend={"orientation": "h", "y": -0.05},
+        xaxis={"showticklabels": False, "range": [-widest * 1.15, widest * 1.9], "zeroline": True},
+        title={"text": text("sec_pyramid", lang)},
+    )
+    return figure
+
+
+def _score_figures(a: Assessment, lang: Lang) -> list[tuple[str, go.Figure, str]]:
+    """One histogram per tier with a points table: its total, the pass mark and the borderline band."""
+    out = []
+    for tier, result in a.results.items():
+        if result.points is None:
+            continue
+        leaf = next((x for x in result.leaves.values() if x.kind == "score" and x.field == "total"), None)
+        if leaf is None or leaf.threshold is None:
+            continue
+        mark = float(np.nanmedian(leaf.threshold))
+        margin = float(np.nanmedian(leaf.margin)) if leaf.margin is not None else 0.0
+        low, high = result.points.total
+        known = low == high
+        scores = low[known & ~np.isnan(low)]
+        label = tier_label(a, tier, lang)
+        title = text(
+            "score_chart_title",
+            lang,
+            tier=label,
+            mark=f"{mark:g}",
+            low=f"{mark - margin:g}",
+            high=f"{mark + margin:g}",
+        )
+        top = float(np.nanmax(high)) if np.isfinite(high).any() else 100.0
+        figure = go.Figure()
+        figure.add_histogram(
+            x=scores,
+            xbins={"start": 0, "end": max(top, mark + margin) + 5, "size": 5},
+            marker_color="#5B9BD5",
+            name=text("firms_axis", lang),
+            hovertemplate=text("score_axis", lang)
+            + " %{x}<br>"
+            + text("firms_axis", lang)
+            + " %{y}<extra></extra>",
+        )
+        if margin:
+            figure.add_vrect(
+                x0=mark - margin,
+                x1=mark + margin,
+                fillcolor="#FFC000",
+                opacity=0.25,
+                line_width=0,
+                annotation_text=text("score_band", lang),
+                annotation_position="top left",
+            )
+        figure.add_vline(
+            x=mark,
+            line_color="#C00000",
+            line_dash="dash",
+            line_width=2,
+            annotation_text=text("score_mark", lang),
+            annotation_position="top right",
+        )
+        figure.update_layout(
+            title={"text": title},
+            height=340,
+            bargap=0.05,
+            showlegend=False,
+            xaxis={"title": {"text": text("score_axis", lang)}},
+            yaxis={"title": {"text": text("firms_axis", lang)}},
+        )
+        unknown = int((~known).sum())
+        out.append((title, figure, text("score_unknown", lang, count=unknown) if unknown else ""))
+    return out
+
+
+def _criterion_labels(result: TierResult, lang: Lang) -> dict[str, str]:
+    """Criterion labels of a tier, leaves inside an ``any`` group marked as one of alternatives."""
+    root = result.ruleset.criteria
+    if root is None:
+        return {}
+    labels: dict[str, str] = {}
+    alternatives: set[str] = set()
+    for node in walk_criteria(root):
+        labels[node.id] = node.label_zh if lang == "zh" else (node.label_en or node.label_zh)
+        if node.any:
+            alternatives.update(c.id for child in node.any for c in walk_criteria(child))
+    prefix = text("any_prefix", lang)
+    return {k: (prefix + v if k in alternatives else v) for k, v in labels.items()}
+
+
+def _generated_labels(lang: Lang) -> dict[str, str]:
+    return {"requires_title": text("doc_requires_title", lang), "not_large": text("explain_not_large", lang)}
+
+
+def _heatmap(a: Assessment, lang: Lang) -> go.Figure | None:
+    """Share of all firms failing each tier on each criterion (criteria matched across tiers by label)."""
+    shares: dict[str, dict[str, float]] = {}
+    for tier, result in a.results.items():
+        labels = _generated_labels(lang) | _criterion_labels(result, lang)
+        column = tier_label(a, tier, lang)
+        for leaf_id, mask in result.blame.items():
+            share = float(mask.mean()) if a.n else 0.0
+            if share > 0:
+                row = shares.setdefault(labels.get(leaf_id, leaf_id), {})
+                row[column] = max(row.get(column, 0.0), share)
+    if not shares:
+        return None
+    frame = pd.DataFrame(shares).T.reindex(columns=[tier_label(a, t, lang) for t in a.tiers])
+    frame = frame.dropna(axis=1, how="all")
+    frame = frame.loc[frame.max(axis=1).sort_values(ascending=False).index[:_HEATMAP_ROWS]]
+    frame = frame.iloc[::-1]  # plotly draws the first row at the bottom; the worst goes on top
+    figure = go.Figure(
+        go.Heatmap(
+            z=frame.to_numpy(),
+            x=list(frame.columns),
+            y=list(frame.index),
+            zmin=0,
+            zmax=1,
+            colorscale="Reds",
+            texttemplate="%{z:.0%}",
+            hovertemplate="%{x}<br>%{y}<br>" + text("heatmap_share", lang) + " %{z:.1%}<extra></extra>",
+            colorbar={"tickformat": ".0%"},
+            hoverongaps=False,
+        )
+    )
+    figure.update_layout(
+        title={"text": text("sec_heatmap", lang)},
+        height=160 + 26 * len(frame),
+        xaxis={"side": "top", "tickangle": -30, "automargin": True},
+        yaxis={"automargin": True},
+    )
+    return figure
+
+
+def _summary_rows(a: Assessment, summary: dict[str, Any], lang: Lang) -> list[list[Any]]:
+    keys = ("eligible", "ineligible", "incomplete", "review", "thin_pass", "near_miss")
+    return [
+        [tier_label(a, tier, lang), f"{c['ruleset']}（{c['regime']}）", *(c[k] for k in keys)]
+        for tier, c in summary["tiers"].items()
+    ]
+
+
+def _cell(value: Any) -> str:
+    if isinstance(value, float | np.floating):
+        return "" if np.isnan(value) else f"{float(value):g}"
+    return "" if value is None else str(value)
+
+
+def _lists(tables: Tables, lang: Lang, limit: int) -> list[dict[str, Any]]:
+    frames = {
+        "promotion_candidate": tables.promotion(),
+        "borderline": tables.borderline(),
+        "at_risk": tables.at_risk(),
+        "scale_up_candidate": tables.scale_up(),
+    }
+    out = []
+    for key, frame in frames.items():
+        columns = _LIST_COLUMNS[key]
+        shown = frame[columns].head(limit)
+        out.append(
+            {
+                "id": f"list-{key}",
+                "title": text("sheet_borderline" if key == "borderline" else key, lang),
+                "heads": [text(c, lang) for c in columns],
+                "rows": [[_cell(v) for v in row] for row in shown.itertuples(index=False)],
+                "status_columns": [k for k, c in enumerate(columns) if c in ("col_status", "col_borderline")],
+                "total": len(frame),
+                "more": text("list_more", lang, total=len(frame), shown=len(shown))
+                if len(frame) > limit
+                else "",
+            }
+        )
+    return out
+
+
+def _rules_rows(a: Assessment, lang: Lang) -> list[list[str]]:
+    rows = []
+    for tier, result in a.results.items():
+        meta = result.ruleset.ruleset
+        start, end = meta.effective(a.purpose)
+        source = meta.source.document + (f" {meta.source.article}" if meta.source.article else "")
+        span = f"{start.isoformat()} — {end.isoformat() if end else text('doc_open_end', lang)}"
+        rows.append([tier_label(a, tier, lang), meta.id, meta.version, meta.regime, source, span])
+    return rows
+
+
+def _issue_rows(a: Assessment, lang: Lang, limit: int) -> list[list[str]]:
+    return [
+        [
+            x.sheet or "",
+            _cell(x.row),
+            x.header or x.field or "",
+            x.value or "",
+            text(f"severity_{x.severity.value}", lang),
+            issue_message(x, lang),
+        ]
+        for x in a.issues[:limit]
+    ]
+
+
+def _card_words(a: Assessment, lang: Lang) -> dict[str, Any]:
+    """The words the page's card script needs: headings, tier labels, status and borderline words."""
+    return {
+        "tiers": [tier_label(a, t, lang) for t in a.tiers],
+        "status": [text(str(s), lang) for s in STATUS_NAMES],
+        "statusKeys": [str(s) for s in STATUS_NAMES],
+        "border": ["", text("thin_pass", lang), text("near_miss", lang)],
+        "heads": [
+            text(k, lang)
+            for k in ("col_tier", "col_status", "col_borderline", "col_score", "col_failed", "col_gaps")
+        ],
+        "flags": text("card_flags", lang),
+        "issues": text("card_issues", lang),
+        "row": text("card_row", lang, row="{row}"),
+        "count": text("cards_count", lang, shown="{shown}", total="{total}"),
+        "unsupported": text("cards_unsupported", lang),
+    }
+
+
+def _score_text(result: TierResult, n: int) -> npt.NDArray[np.object_]:
+    if result.points is None:
+        return np.full(n, "", dtype=object)
+    low, high = result.points.total
+    lo = pd.Series(low).map("{:g}".format)
+    hi = pd.Series(high).map("{:g}".format)
+    shown = lo.where(low == high, lo + "–" + hi).where(~np.isnan(low), "")
+    return shown.to_numpy(dtype=object)
+
+
+def _flag_text(a: Assessment, tables: Tables, lang: Lang) -> pd.Series[str]:
+    """Per firm, its flags in words: the promotion target and the at-risk reason included."""
+    separator = "；" if lang == "zh" else "; "
+    colon = "：" if lang == "zh" else ": "
+    words = {t: tier_label(a, t, lang) for t in a.rules.tiers}
+    parts = []
+    promotion = pd.Series(a.flags.reasons["promotion_candidate"], dtype=object)
+    parts.append(
+        (text("promotion_candidate", lang) + colon + promotion.map(words)).where(promotion.notna(), "")
+    )
+    risk = pd.Series(a.flags.reasons["at_risk"], dtype=object)
+    reasons = {r: risk_reason(a, r, lang) for r in risk.dropna().unique()}
+    parts.append((text("at_risk", lang) + colon + risk.map(reasons)).where(risk.notna(), ""))
+    parts.extend(
+        pd.Series(np.where(a.flags.get(name), text(name, lang), ""), dtype=object)
+        for name in ("scale_up_candidate", "data_issue")
+    )
+    joined = parts[0]
+    for part in parts[1:]:  # join the non-empty parts column-wise, without a loop over firms
+        both = (joined != "") & (part != "")
+        joined = (joined + pd.Series(np.where(both, separator, ""), dtype=object) + part).astype(object)
+    return joined
+
+
+def _cards_blob(a: Assessment, tables: Tables, lang: Lang) -> str:
+    """All firm cards as base64 of gzip of JSON rows: code, name, row, title, flags, issues, then per
+    tier status, borderline, score, failed criteria and gaps."""
+    n = a.n
+    columns: dict[str, Any] = {
+        "code": pd.Series(tables.codes, dtype=object).fillna(""),
+        "name": pd.Series(tables.names, dtype=object).fillna(""),
+        "row": a.prepared.rows,
+        "title": tables.title_words,
+        "flags": _flag_text(a, tables, lang).to_numpy(dtype=object),
+    }
+    separator = "；" if lang == "zh" else "; "
+    by_row: dict[int, list[str]] = {}
+    for issue in a.issues:
+        if issue.row is not None:
+            by_row.setdefault(int(issue.row), []).append(issue_message(issue, lang))
+    row_text = {r: separator.join(m) for r, m in by_row.items()}
+    columns["issues"] = pd.Series(a.prepared.rows, dtype=object).map(row_text).astype(object).fillna("")
+    positions = np.arange(n, dtype=np.int64)
+    gaps = tables.gaps
+    for k, (tier, result) in enumerate(a.results.items()):
+        labels = _generated_labels(lang) | _criterion_labels(result, lang)
+        columns[f"s{k}"] = result.status.astype(np.int64)
+        columns[f"b{k}"] = result.thin_pass.astype(np.int64) + 2 * result.near_miss.astype(np.int64)
+        columns[f"p{k}"] = _score_text(result, n)
+        columns[f"f{k}"] = a.failed(tier, labels)
+        columns[f"g{k}"] = Tables._gap_text(gaps, positions, np.full(n, tier, dtype=object))
+    frame = pd.DataFrame(columns)
+    payload = frame.to_json(orient="values", force_ascii=False)
+    return base64.b64encode(gzip.compress(payload.encode("utf-8"), mtime=0)).decode("ascii")
