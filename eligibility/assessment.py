@@ -300,8 +300,9 @@ class Assessment:
             failed += mask
         short = np.zeros(self.n)
         for leaf in result.leaves.values():
-            if leaf.kind == "score" and leaf.gap is not None:
-                short = np.fmax(short, np.nan_to_num(leaf.gap, nan=0.0))
+            gap = leaf.gap if leaf.kind == "score" else None
+            if gap is not None:
+                short = np.fmax(short, np.nan_to_num(gap, nan=0.0))
         return status_rank, failed, short
 
     def ranked(self, flag: str) -> npt.NDArray[np.int64]:
@@ -330,7 +331,8 @@ class Assessment:
             order = np.lexsort((severity, expires))
         elif flag == "scale_up_candidate" and "above_scale_industrial" in self.results:
             leaf = self.results["above_scale_industrial"].leaves.get("main_revenue_line")
-            gap = leaf.gap if leaf is not None and leaf.gap is not None else np.zeros(self.n)
+            found = leaf.gap if leaf is not None else None
+            gap = found if found is not None else np.zeros(self.n)
             order = np.argsort(np.nan_to_num(gap[positions], nan=np.inf), kind="stable")
         else:
             errors = np.zeros(self.n, dtype=np.int64)
@@ -469,8 +471,7 @@ class Assessment:
             }
             record["overlays"] = [k for k, mask in result.points.overlays.items() if mask[i]]
             if any(
-                leaf.kind == "score" and leaf.gap is not None and not math.isnan(leaf.gap[i])
-                for leaf in result.leaves.values()
+                leaf.kind == "score" and not math.isnan(leaf.gap_at(i)) for leaf in result.leaves.values()
             ):
                 from eligibility.explain import plan_band_moves  # explain builds on the assessment
 
@@ -504,7 +505,7 @@ class Assessment:
             "threshold": _at(leaf.threshold, i),
             "margin": _at(leaf.margin, i),
             "within_margin": bool(leaf.within_margin[i]) if leaf.within_margin is not None else None,
-            "gap": _at(leaf.gap, i),
+            "gap": _num(leaf.gap_at(i)),
             "lever": leaf.lever,
             "lever_gap": _at(leaf.lever_gap, i),
             "source": source.document + (f" {source.article}" if source and source.article else "")

@@ -32,6 +32,23 @@ def calendar_years(start: FloatArray, end: FloatArray) -> FloatArray:
     the part of the current year is the share of days to the next anniversary. A 29 February start has
     its anniversary on 1 March in other years.
     """
+    pairs = np.broadcast_arrays(np.asarray(start, dtype=np.float64), np.asarray(end, dtype=np.float64))
+    if pairs[0].size > 4096:
+        # A pool has far fewer distinct (start, end) days than firms: compute each pair once.
+        stacked = np.stack([np.nan_to_num(pairs[0], nan=-1e18), np.nan_to_num(pairs[1], nan=-1e18)])
+        if np.ndim(end) == 0 or np.all(pairs[1] == pairs[1].flat[0]):
+            unique, inverse = np.unique(stacked[0], return_inverse=True)
+            distinct = _calendar_years(np.where(unique == -1e18, np.nan, unique), pairs[1].flat[:1])
+        else:
+            both, inverse = np.unique(stacked, axis=1, return_inverse=True)
+            both = np.where(both == -1e18, np.nan, both)
+            distinct = _calendar_years(both[0], both[1])
+        result: FloatArray = distinct[inverse.reshape(-1)].reshape(pairs[0].shape)
+        return result
+    return _calendar_years(start, end)
+
+
+def _calendar_years(start: FloatArray, end: FloatArray) -> FloatArray:
     known = ~(np.isnan(start) | np.isnan(end))
     a = np.where(known, start, 0).astype("int64").astype("datetime64[D]")
     b = np.where(known, end, 0).astype("int64").astype("datetime64[D]")

@@ -123,17 +123,18 @@ def gap_sentences(
             else {}
         )
         for leaf in result.leaves.values():
-            if leaf.gap is None:
+            gap = leaf.gap
+            if gap is None:
                 continue
             blamed = result.blame.get(leaf.id, np.zeros(assessment.n, dtype=bool))
-            wanted = ~np.isnan(leaf.gap) & blamed
+            wanted = ~np.isnan(gap) & blamed
             rows = np.flatnonzero(wanted if only is None else wanted & only)
             if rows.size == 0:
                 continue
             spec = rules.fields.get(leaf.field) if leaf.kind != "score" and leaf.field else None
             unit = spec.unit if spec is not None else Unit.POINTS
             label = labels.get(leaf.id, leaf.id)
-            gaps = leaf.gap[rows]
+            gaps = gap[rows]
             strict = leaf.op in (">", "<")  # "more than" thresholds: the change must exceed the gap
             raise_word = text("gap_raise_over" if strict else "gap_raise", lang)
             lower_word = text("gap_lower_over" if strict else "gap_lower", lang)

@@ -9,6 +9,7 @@ views are built on demand by :mod:`eligibility.assessment`.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -77,9 +78,30 @@ class LeafTrace:
     value: FloatArray | None = None
     value_high: FloatArray | None = None
     within_margin: BoolArray | None = None
-    gap: FloatArray | None = None
+    has_gap: bool = False
     lever: str | None = None
     lever_gap: FloatArray | None = None
+
+    @property
+    def gap(self) -> FloatArray | None:
+        """Where the leaf fails, the change of its value that meets the threshold (the high end of a
+        score interval); NaN elsewhere. Computed on demand, so the trace keeps one byte per firm and
+        leaf for its status instead of eight for a gap most views never read."""
+        if not self.has_gap or self.threshold is None:
+            return None
+        edge = self.value_high if self.kind == "score" else self.value
+        assert edge is not None
+        gap: FloatArray = np.where(self.status == Status.FAIL, self.threshold - edge, np.nan)
+        return gap
+
+    def gap_at(self, i: int) -> float:
+        """The gap of firm ``i`` alone (NaN where it does not fail or the leaf has no gap)."""
+        if not self.has_gap or self.threshold is None or self.status[i] != Status.FAIL:
+            return math.nan
+        edge = self.value_high if self.kind == "score" else self.value
+        assert edge is not None
+        threshold = self.threshold if np.ndim(self.threshold) == 0 else self.threshold[i]  # type: ignore[index]
+        return float(threshold - edge[i])
 
 
 @dataclass
@@ -334,7 +356,6 @@ def _compare(node: Criterion, ctx: _Context, result: TierResult) -> Triple:
     tol = tolerance(threshold, spec.unit.relative_tolerance)
     normal, relaxed, tight = _three(values, values, cmp.op, threshold, margin, tol)
     failed = normal == Status.FAIL
-    gap = np.where(failed, threshold - values, np.nan)
     trace = LeafTrace(
         node.id,
         "compare",
@@ -345,7 +366,7 @@ def _compare(node: Criterion, ctx: _Context, result: TierResult) -> Triple:
         margin=margin,
         value=values,
         within_margin=_within_margin(normal, relaxed, tight),
-        gap=gap,
+        has_gap=True,
     )
     if spec.derived and spec.levers:
         trace.lever = spec.levers[0]
@@ -382,7 +403,6 @@ def _score(node: Criterion, ctx: _Context, result: TierResult) -> Triple:
     margin = ctx.rules.margin_of(None, Unit.POINTS, test.value, test.margin)
     tol = tolerance(test.value, relative=False)
     normal, relaxed, tight = _three(low, high, test.op, test.value, margin, tol)
-    failed = normal == Status.FAIL
     result.leaves[node.id] = LeafTrace(
         node.id,
         "score",
@@ -394,7 +414,7 @@ def _score(node: Criterion, ctx: _Context, result: TierResult) -> Triple:
         value=low,
         value_high=high,
         within_margin=_within_margin(normal, relaxed, tight),
-        gap=np.where(failed, test.value - high, np.nan),
+        has_gap=True,
     )
     return normal, relaxed, tight
 
@@ -412,13 +432,16 @@ def _lever_gap(
     if base is None or index.size == 0:
         return out
     inputs, chain = dependencies(ctx.rules, field_id)
-    # Only the failing rows, and only the columns and derived fields on the path to field_id.
-    subset = {k: ctx.columns[k][index] for k in inputs if k in ctx.columns}
-    x0 = base[index]
+    # Only the columns and derived fields on the path to field_id; only the failing rows when they
+    # are few (gathering them costs more than computing every row when most rows fail).
+    few = index.size * 4 < n
+    subset = {k: ctx.columns[k][index] if few else ctx.columns[k] for k in inputs if k in ctx.columns}
+    x0 = base[index] if few else base
+    m = index.size if few else n
     step = np.maximum(np.abs(x0), 1.0)
 
     def value_at(x: FloatArray) -> FloatArray:
-        return derive_columns(ctx.rules, {**subset, lever: x}, index.size, only=chain)[field_id]
+        return derive_columns(ctx.rules, {**subset, lever: x}, m, only=chain)[field_id]
 
     f0 = value_at(x0)
     slope = (value_at(x0 + step) - f0) / step
@@ -426,8 +449,11 @@ def _lever_gap(
         x_star = x0 + (threshold - f0) / slope
     reached = value_at(x_star)
     check = interval_status(reached, reached, op, threshold, tol * 10)
-    out[index] = np.where(np.isfinite(x_star) & (check == Status.PASS), x_star - x0, np.nan)
-    return out
+    solved = np.where(np.isfinite(x_star) & (check == Status.PASS), x_star - x0, np.nan)
+    if few:
+        out[index] = solved
+        return out
+    return np.where(rows, solved, np.nan)
 
 
 def _classify(ruleset: RuleSetFile, ctx: _Context) -> TierResult:
