@@ -12,11 +12,14 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+import numpy.typing as npt
+
 from eligibility.assessment import Assessment
 from eligibility.models import Indicator, Measure, Range
 from eligibility.ruleset import RuleSet
 
-__all__ = ["BandMove", "plan_band_moves"]
+__all__ = ["BandMove", "plan_band_moves", "plan_groups"]
 
 _OPS = {"gt": ">", "ge": ">=", "lt": "<", "le": "<="}
 
@@ -218,3 +221,83 @@ def plan_band_moves(
         best = merged
     plan = best.get(target)
     return plan[2] if plan is not None else None
+
+
+def _score_mark(assessment: Assessment, tier: str, group: str) -> float | None:
+    tests = [x for x in assessment.results[tier].leaves.values() if x.kind == "score" and x.field == group]
+    if not tests or tests[0].threshold is None:
+        return None
+    return float(np.nanmax(tests[0].threshold))
+
+
+def _plan_key(
+    assessment: Assessment, tier: str, rows: npt.NDArray[np.int64], group: str
+) -> npt.NDArray[np.float64]:
+    """Per firm, everything a plan's choice depends on (not its amounts): each indicator's points,
+    and for each measure the side of every band bound its value lies on, whether it is missing, its
+    full steps, or which counted items are 0. Firms with equal keys get the same moves."""
+    result = assessment.results[tier]
+    assert result.points is not None
+    assert result.ruleset.points is not None
+    rules = assessment.rules
+    columns = assessment.columns
+
+    def values(name: str) -> npt.NDArray[np.float64]:
+        found = columns.get(name)
+        return found[rows] if found is not None else np.full(rows.size, np.nan)
+
+    parts: list[npt.NDArray[np.float64]] = []
+    for table_group in result.ruleset.points.groups:
+        if group not in ("total", table_group.id):
+            continue
+        for indicator in table_group.indicators:
+            parts.append(result.points.indicators[indicator.id][0][rows])
+            for measure in indicator.measures:
+                if measure.bands is not None:
+                    v = values(measure.bands.field)
+                    parts.append(np.isnan(v).astype(float))
+                    for band in measure.bands.ranges:
+                        for key in ("ge", "gt", "le", "lt"):
+                            raw = getattr(band, key)
+                            if raw is not None:
+                                parts.append((v < rules.quantity(measure.bands.field, raw)).astype(float))
+                                parts.append((v > rules.quantity(measure.bands.field, raw)).astype(float))
+                elif measure.cascade is not None:
+                    parts.extend(np.isnan(values(step.field)).astype(float) for step in measure.cascade.steps)
+                elif measure.per is not None:
+                    v = values(measure.per.field)
+                    size = rules.quantity(measure.per.field, measure.per.step)
+                    parts.append(np.nan_to_num(np.floor(v / size + 1e-9), nan=-1e18))
+                elif measure.count is not None:
+                    parts.extend((values(f) == 0.0).astype(float) for f in measure.count.fields)
+    return np.stack(parts, axis=1) if parts else np.zeros((rows.size, 0))
+
+
+def plan_groups(
+    assessment: Assessment,
+    tier: str,
+    rows: npt.NDArray[np.int64],
+    group: str = "total",
+    mark: float | None = None,
+) -> list[tuple[npt.NDArray[np.int64], list[BandMove]]]:
+    """Band-move plans for many firms at once: firms that share a plan's key (see ``_plan_key``) share
+    its moves, so one exact knapsack is solved per distinct key rather than per firm. Returns
+    (positions, moves of the first of them); a member's own change of a move is ``move.target`` minus
+    its own value of ``move.field``. Firms without a plan are left out."""
+    result = assessment.results[tier]
+    if result.points is None or result.ruleset.points is None or rows.size == 0:
+        return []
+    mark = mark if mark is not None else _score_mark(assessment, tier, group)
+    if mark is None:
+        return []
+    key = np.nan_to_num(_plan_key(assessment, tier, rows, group), nan=-1e18)
+    _, first, inverse = np.unique(key, axis=0, return_index=True, return_inverse=True)
+    order = np.argsort(inverse.reshape(-1), kind="stable")
+    starts = np.searchsorted(inverse.reshape(-1)[order], np.arange(first.size + 1))
+    out = []
+    for k in range(first.size):  # one knapsack per distinct key
+        members = rows[order[starts[k] : starts[k + 1]]]
+        plan = plan_band_moves(assessment, tier, int(rows[first[k]]), group, mark)
+        if plan:
+            out.append((members, plan))
+    return out

@@ -7,13 +7,17 @@ import os
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from eligibility import RuleSet, evaluate, load_rules
-from eligibility.explain import plan_band_moves
+from eligibility.explain import plan_band_moves, plan_groups
+from eligibility.render.words import _plan_texts, describe_moves
+from eligibility.scoring.logic import Status
+from eligibility.synthetic import synthetic_pool
 from tests.conftest import copy_rules, valid_code
 from tests.strategies import firms
 
@@ -191,3 +195,32 @@ def test_applying_a_plan_reaches_the_mark_on_real_tables(firm: dict[str, Any], t
         )
         low, _ = after.results[tier].points.groups[str(leaf.field)]  # type: ignore[union-attr]
         assert low[0] >= float(leaf.threshold) - 1e-9, (leaf.id, [vars(m) for m in plan])  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("as_of", ["2026-03-31", "2026-11-26"])
+def test_grouped_plans_equal_one_plan_per_firm(as_of: str) -> None:
+    """Firms sharing a plan key get exactly the moves, and the words, of their own knapsack."""
+    rules = RULES
+    a = evaluate(synthetic_pool(3000, seed=11), rules, as_of=as_of)
+    checked = 0
+    for tier, result in a.results.items():
+        if result.points is None:
+            continue
+        for leaf in result.leaves.values():
+            if leaf.kind != "score":
+                continue
+            rows = np.flatnonzero(result.status == Status.FAIL)
+            names = {i.id: i.label_zh for g in result.ruleset.points.groups for i in g.indicators}  # type: ignore[union-attr]
+            mark = float(np.nanmax(leaf.threshold))  # type: ignore[arg-type]
+            for members, plan in plan_groups(a, tier, rows, str(leaf.field), mark):
+                for member in members:
+                    own = plan_band_moves(a, tier, int(member), str(leaf.field), mark)
+                    assert own is not None
+                    grouped = plan_groups(a, tier, np.array([member]), str(leaf.field), mark)
+                    assert [m.indicator for m in grouped[0][1]] == [m.indicator for m in own]
+                texts = _plan_texts(a, plan, members, names, "zh")
+                for member, got in zip(members, texts, strict=True):
+                    own = plan_band_moves(a, tier, int(member), str(leaf.field), mark)
+                    assert got == "；" + describe_moves(own, rules, names, "zh")  # type: ignore[arg-type]
+                    checked += 1
+    assert checked > 500

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
 from eligibility.assessment import Assessment
-from eligibility.explain import BandMove, plan_band_moves
+from eligibility.explain import BandMove, plan_groups
 from eligibility.labels import Lang, text
 from eligibility.ruleset import RuleSet, walk_criteria
 from eligibility.units import Unit
@@ -57,10 +58,17 @@ def _label(rules: RuleSet, field: str, lang: Lang) -> str:
     return spec.label_zh if lang == "zh" else spec.label_en
 
 
-def describe_moves(moves: list[BandMove], rules: RuleSet, labels: dict[str, str], lang: Lang = "zh") -> str:
-    """A band-move plan in words: each indicator from → to points, and what must change."""
+def describe_moves(
+    moves: list[BandMove],
+    rules: RuleSet,
+    labels: dict[str, str],
+    lang: Lang = "zh",
+    amounts: Sequence[str] | None = None,
+) -> str:
+    """A band-move plan in words: each indicator from → to points, and what must change (``amounts``
+    replaces the formatted change of each move, for filling in many firms' own amounts)."""
     parts = []
-    for move in moves:
+    for k, move in enumerate(moves):
         name = labels.get(move.indicator, move.indicator)
         points = text(
             "plan_points", lang, name=name, start=f"{move.points_from:g}", end=f"{move.points_to:g}"
@@ -74,7 +82,7 @@ def describe_moves(moves: list[BandMove], rules: RuleSet, labels: dict[str, str]
                 lang,
                 field=_label(rules, move.field, lang),
                 verb=verb,
-                amount=format_quantity(abs(move.change), unit, lang),
+                amount=amounts[k] if amounts is not None else format_quantity(abs(move.change), unit, lang),
             )
         elif isinstance(move.target, list):
             how = text("plan_items", lang, items="、".join(_label(rules, f, lang) for f in move.target))
@@ -158,15 +166,13 @@ def gap_sentences(
                     for g in result.ruleset.points.groups
                     for i in g.indicators
                 }
-                plans = []
-                for row in rows:
-                    plan = plan_band_moves(assessment, tier, int(row), str(leaf.field), float(leaf.threshold))  # type: ignore[arg-type]
-                    plans.append(
-                        ("；" if lang == "zh" else "; ") + describe_moves(plan, rules, names, lang)
-                        if plan
-                        else ""
+                plans = np.full(rows.size, "", dtype=object)
+                mark = float(np.nanmax(leaf.threshold))  # type: ignore[arg-type]
+                for members, plan in plan_groups(assessment, tier, rows, str(leaf.field), mark):
+                    plans[np.searchsorted(rows, members)] = _plan_texts(
+                        assessment, plan, members, names, lang
                     )
-                sentences = sentences + pd.Series(plans, dtype=object)
+                sentences = sentences + plans
             if leaf.lever is not None and leaf.lever_gap is not None:
                 lever = rules.fields[leaf.lever]
                 lever_gaps = leaf.lever_gap[rows]
@@ -221,3 +227,27 @@ def risk_reason(a: Assessment, reason: str, lang: Lang) -> str:
         if lang == "zh"
         else f"{tier_label(a, tier, lang)}: {text('risk_' + code, lang)}"
     )
+
+
+def _plan_texts(
+    assessment: Assessment,
+    plan: list[BandMove],
+    members: npt.NDArray[np.int64],
+    names: dict[str, str],
+    lang: Lang,
+) -> npt.NDArray[np.object_]:
+    """One plan in words for every member firm, each with its own amounts (target minus its value)."""
+    rules = assessment.rules
+    marks = [f"\0{k}\0" if m.change is not None and m.field is not None else "" for k, m in enumerate(plan)]
+    template = ("；" if lang == "zh" else "; ") + describe_moves(plan, rules, names, lang, amounts=marks)
+    out = pd.Series(template, index=range(members.size), dtype=object)
+    for k, move in enumerate(plan):
+        if not marks[k]:
+            continue
+        assert move.field is not None
+        values = assessment.columns.get(move.field, np.full(assessment.n, np.nan))[members]
+        change = np.abs(float(move.target) - values)
+        halves = out.str.split(marks[k], n=1, expand=True, regex=False)
+        amounts = format_quantities(change, rules.fields[move.field].unit, lang).to_numpy()
+        out = halves[0] + amounts + halves[1]
+    return out.to_numpy(dtype=object)
