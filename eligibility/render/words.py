@@ -43,14 +43,24 @@ def format_quantity(value: float | None, unit: Unit, lang: Lang = "zh") -> str:
     return text(f"unit_{unit.value}", lang, value=number) if unit in _WITH_UNIT else number
 
 
-def format_quantities(values: npt.NDArray[np.float64], unit: Unit, lang: Lang = "zh") -> pd.Series[str]:
+def format_quantities(
+    values: npt.NDArray[np.float64], unit: Unit, lang: Lang = "zh"
+) -> npt.NDArray[np.object_]:
     """Many values with their unit at once (numpy formatting, no Python loop per value)."""
     scaled = values * 100 if unit is Unit.FRACTION else values
-    numbers = pd.Series(np.char.mod(_pattern(unit), scaled), dtype=object)
+    numbers: npt.NDArray[np.object_] = np.char.mod(_pattern(unit), scaled).astype(object)
     if unit not in _WITH_UNIT:
         return numbers
     head, tail = text(f"unit_{unit.value}", lang, value="\0").split("\0")
-    return head + numbers + tail
+    return _concat(head, numbers, tail)
+
+
+def _concat(*parts: str | npt.NDArray[np.object_]) -> npt.NDArray[np.object_]:
+    """Element-wise concatenation of strings and object arrays of strings (numpy's object add)."""
+    out: npt.NDArray[np.object_] = np.asarray(parts[0], dtype=object)
+    for part in parts[1:]:
+        out = np.add(out, part, dtype=object)
+    return out
 
 
 def _label(rules: RuleSet, field: str, lang: Lang) -> str:
@@ -155,10 +165,8 @@ def gap_sentences(
                 verbs = np.where(gaps > 0, raise_word, lower_word)
             head, tail = text("gap_sentence", lang, label=label, verb="\0", amount="\1").split("\0")
             middle, end = tail.split("\1")
-            sentences = (
-                pd.Series(verbs, dtype=object) + middle + format_quantities(np.abs(gaps), unit, lang) + end
-            )
-            sentences = head + sentences
+            amounts = format_quantities(np.abs(gaps), unit, lang)
+            sentences = _concat(head, verbs.astype(object), middle, amounts, end)
             if leaf.kind == "score" and result.points is not None and result.ruleset.points is not None:
                 # The cheapest band moves, for the firms that fall short of the mark (explanation text).
                 names = {
@@ -172,7 +180,7 @@ def gap_sentences(
                     plans[np.searchsorted(rows, members)] = _plan_texts(
                         assessment, plan, members, names, lang
                     )
-                sentences = sentences + plans
+                sentences = _concat(sentences, plans)
             if leaf.lever is not None and leaf.lever_gap is not None:
                 lever = rules.fields[leaf.lever]
                 lever_gaps = leaf.lever_gap[rows]
@@ -186,35 +194,40 @@ def gap_sentences(
                 ).split("\0")
                 lever_middle, lever_end = lever_tail.split("\1")
                 lever_verbs = np.where(lever_gaps > 0, text("gap_raise", lang), text("gap_lower", lang))
-                extra = lever_head + pd.Series(lever_verbs, dtype=object) + lever_middle
-                extra = (
-                    extra + format_quantities(np.abs(np.nan_to_num(lever_gaps)), lever.unit, lang) + lever_end
+                extra = _concat(
+                    lever_head,
+                    lever_verbs.astype(object),
+                    lever_middle,
+                    format_quantities(np.abs(np.nan_to_num(lever_gaps)), lever.unit, lang),
+                    lever_end,
                 )
-                sentences = sentences + extra.where(known, "")
-            pieces.append(pd.DataFrame({"position": rows, "tier": tier, "text": sentences.to_numpy()}))
+                sentences = _concat(sentences, np.where(known, extra, ""))
+            pieces.append((rows, tier, sentences))
     if not pieces:
         return pd.DataFrame(columns=["position", "tier", "text"])
-    joined = pd.concat(pieces, ignore_index=True)
+    positions = np.concatenate([rows for rows, _, _ in pieces])
+    tier_of = np.concatenate([np.full(rows.size, k, dtype=np.int64) for k, (rows, _, _) in enumerate(pieces)])
+    texts_in = np.concatenate([texts for _, _, texts in pieces])
     separator = "；" if lang == "zh" else "; "
     # Join the sentences of each (firm, tier) in their order of appearance: a stable sort by key, then
     # one concatenation per group with numpy's reduceat instead of a Python join per group.
     tier_order = {t: k for k, t in enumerate(results)}
-    codes = (
-        joined["position"].to_numpy(np.int64) * len(tier_order) + joined["tier"].map(tier_order).to_numpy()
-    )
+    piece_tier = np.array([tier_order[t] for _, t, _ in pieces], dtype=np.int64)
+    codes = positions * len(tier_order) + piece_tier[tier_of]
     order = np.argsort(codes, kind="stable")
     codes = codes[order]
-    texts = joined["text"].to_numpy(dtype=object)[order]
+    texts = texts_in[order]
     starts = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]])
     last = np.r_[starts[1:] - 1, len(codes) - 1]
     with_separator = texts + separator
     with_separator[last] = texts[last]
-    firsts = joined.iloc[order[starts]]
+    tier_names = np.array(list(results), dtype=object)
     return pd.DataFrame(
         {
-            "position": firsts["position"].to_numpy(),
-            "tier": firsts["tier"].to_numpy(dtype=object),
-            "text": np.add.reduceat(with_separator, starts),
+            "position": codes[starts] // len(tier_order),
+            # object columns: pandas would otherwise copy every sentence into an Arrow string array
+            "tier": pd.Series(tier_names[codes[starts] % len(tier_order)], dtype=object),
+            "text": pd.Series(np.add.reduceat(with_separator, starts), dtype=object),
         }
     )
 
@@ -240,14 +253,14 @@ def _plan_texts(
     rules = assessment.rules
     marks = [f"\0{k}\0" if m.change is not None and m.field is not None else "" for k, m in enumerate(plan)]
     template = ("；" if lang == "zh" else "; ") + describe_moves(plan, rules, names, lang, amounts=marks)
-    out = pd.Series(template, index=range(members.size), dtype=object)
+    parts: list[str | npt.NDArray[np.object_]] = []
+    rest = template
     for k, move in enumerate(plan):
         if not marks[k]:
             continue
         assert move.field is not None
+        before, rest = rest.split(marks[k], 1)
         values = assessment.columns.get(move.field, np.full(assessment.n, np.nan))[members]
         change = np.abs(float(move.target) - values)
-        halves = out.str.split(marks[k], n=1, expand=True, regex=False)
-        amounts = format_quantities(change, rules.fields[move.field].unit, lang).to_numpy()
-        out = halves[0] + amounts + halves[1]
-    return out.to_numpy(dtype=object)
+        parts += [before, format_quantities(change, rules.fields[move.field].unit, lang)]
+    return _concat(*parts, rest) if parts else np.full(members.size, template, dtype=object)
