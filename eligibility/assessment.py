@@ -188,10 +188,10 @@ def _same_inputs(
     return all(results.get(t) is reuse.get(t) for t in required)
 
 
-def _join_masks(
-    labels: Sequence[str], masks: Sequence[npt.NDArray[np.bool_]], n: int
+def join_masks(
+    labels: Sequence[str], masks: Sequence[npt.NDArray[np.bool_]], n: int, separator: str = ";"
 ) -> npt.NDArray[np.object_]:
-    """Per firm, the labels whose mask is set, joined by ``;`` — vectorised through bit keys."""
+    """Per firm, the labels whose mask is set, joined by ``separator`` — vectorised through bit keys."""
     out = np.full(n, "", dtype=object)
     if not labels:
         return out
@@ -212,7 +212,7 @@ def _join_masks(
     texts = []
     for row in unique:  # one iteration per distinct combination, not per firm
         chosen = [labels[i] for i in range(len(labels)) if (int(row[i // 62]) >> (i % 62)) & 1]
-        texts.append(";".join(chosen))
+        texts.append(separator.join(chosen))
     return np.array(texts, dtype=object)[inverse.reshape(-1)]
 
 
@@ -265,12 +265,12 @@ class Assessment:
         ``;``-separated."""
         result = self.results[tier]
         names = [labels.get(k, k) for k in result.blame] if labels is not None else list(result.blame)
-        return _join_masks(names, list(result.blame.values()), self.n)
+        return join_masks(names, list(result.blame.values()), self.n)
 
     def route(self, tier: str) -> npt.NDArray[np.object_]:
         """Per firm, the route(s) that qualified (``score``, ``direct``, …) when eligible."""
         result = self.results[tier]
-        return _join_masks(list(result.routes), list(result.routes.values()), self.n)
+        return join_masks(list(result.routes), list(result.routes.values()), self.n)
 
     @cached_property
     def _size_class(self) -> npt.NDArray[np.object_] | None:

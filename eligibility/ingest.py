@@ -125,14 +125,7 @@ def read_input(
             )
             sheet_name = None
         elif suffix in _EXCEL:
-            grid = pd.read_excel(
-                source,
-                sheet_name=sheet if sheet is not None else 0,
-                header=None,
-                dtype=object,
-                engine="calamine",
-            )
-            sheet_name = str(sheet) if sheet is not None else _first_sheet(source)
+            grid, sheet_name = _read_excel(source, sheet)
         else:
             grid = _read_csv(source)
             sheet_name = None
@@ -143,11 +136,28 @@ def read_input(
     return _tabulate(grid.reset_index(drop=True), reader, str(source), sheet_name)
 
 
-def _first_sheet(source: Path) -> str | None:
+def _read_excel(source: Path, sheet: str | int | None) -> tuple[pd.DataFrame, str | None]:
+    """Every cell of one worksheet, from row 1 and column A, through calamine (Rust): empty cells
+    None, numbers float, dates as dates. The cells are not converted one by one in Python."""
     from python_calamine import CalamineWorkbook
 
-    names = CalamineWorkbook.from_path(str(source)).sheet_names
-    return str(names[0]) if names else None
+    book = CalamineWorkbook.from_path(str(source))
+    names = [str(n) for n in book.sheet_names]
+    if isinstance(sheet, str):
+        if sheet not in names:
+            raise _unreadable(f"{source.name}: no sheet {sheet!r} ({', '.join(names)})")
+        name = sheet
+    else:
+        index = sheet or 0
+        if not names or index >= len(names):
+            raise _unreadable(f"{source.name}: no sheet {index}")
+        name = names[index]
+    rows = book.get_sheet_by_name(name).to_python(skip_empty_area=False)
+    cells = np.array(rows, dtype=object) if rows else np.empty((0, 0), dtype=object)
+    if cells.ndim != 2:  # ragged rows: let pandas pad them
+        cells = pd.DataFrame(rows).to_numpy(dtype=object)
+    cells[cells == ""] = None
+    return pd.DataFrame(cells), name
 
 
 def _read_csv(source: Path) -> pd.DataFrame:
@@ -399,6 +409,12 @@ class _Cells:
 
 
 def _strings(raw: pd.Series[Any]) -> pd.Series[str]:
+    if raw.dtype == object:
+        # A spreadsheet number in a text or category column: 911405 not "911405.0", 3 not "3.0".
+        integral = raw.map(lambda v: isinstance(v, float) and v.is_integer()).to_numpy(dtype=bool)
+        if integral.any():
+            raw = raw.copy()
+            raw[integral] = raw[integral].map(lambda v: str(int(v)))
     as_text = raw.astype("string").str.strip()
     blank = as_text.isna() | as_text.str.lower().isin(_BLANK)
     return as_text.mask(blank, pd.NA)
@@ -416,13 +432,23 @@ def _numbers(cells: _Cells) -> FloatArray:
         values = raw.to_numpy(dtype=np.float64, na_value=np.nan)
         given = ~np.isnan(values)
     else:
-        strings = _strings(raw)
-        given = strings.notna().to_numpy()
-        cleaned = strings.str.replace(_NUMBER_NOISE, "", regex=True)
-        percent = cleaned.str.endswith("%") | cleaned.str.endswith("％")
-        cleaned = cleaned.str.rstrip("%％")
-        values = pd.to_numeric(cleaned, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
-        percent_mask = percent.fillna(False).to_numpy(dtype=bool)
+        # Cells that already are numbers (the usual case) convert at C speed; only the others go
+        # through the text clean-up (thousands separators, units, %, blanks written as 无 or —).
+        is_flag = raw.map(type).isin((bool, np.bool_)).to_numpy() if raw.dtype == object else None
+        values = np.array(pd.to_numeric(raw, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan))
+        if is_flag is not None:
+            values[is_flag] = np.nan
+        given = ~np.isnan(values)
+        pending = np.flatnonzero(raw.notna().to_numpy() & ~given)
+        if pending.size:
+            strings = _strings(raw.iloc[pending])
+            cleaned = strings.str.replace(_NUMBER_NOISE, "", regex=True)
+            percent = cleaned.str.endswith("%") | cleaned.str.endswith("％")
+            cleaned = cleaned.str.rstrip("%％")
+            parsed = pd.to_numeric(cleaned, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+            percent_mask[pending] = percent.fillna(False).to_numpy(dtype=bool)
+            values[pending] = parsed
+            given[pending] = strings.notna().to_numpy()
         if spec.unit is not Unit.FRACTION:
             # "3%" in a field that is not a ratio is not a number of that field.
             values = np.where(percent_mask, np.nan, values)
@@ -452,11 +478,13 @@ def _numbers(cells: _Cells) -> FloatArray:
 
 
 def _lookup(raw: pd.Series[Any], table: Mapping[str, float]) -> tuple[FloatArray, npt.NDArray[np.bool_]]:
-    strings = _strings(raw)
-    given = strings.notna().to_numpy()
+    # A category column holds few distinct spellings: look each up once, then index.
+    index, distinct = pd.factorize(raw, use_na_sentinel=True)
+    strings = _strings(pd.Series(distinct, dtype=object))
+    known = np.append(strings.notna().to_numpy(), False)
     codes = strings.str.casefold().map(table).astype("Float64")
-    values = np.asarray(codes.to_numpy(dtype=np.float64, na_value=np.nan), dtype=np.float64)
-    return values, given
+    mapped = np.append(codes.to_numpy(dtype=np.float64, na_value=np.nan), np.nan)
+    return mapped[index], known[index]
 
 
 def _bools(cells: _Cells) -> FloatArray:

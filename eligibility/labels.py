@@ -376,6 +376,10 @@ _TEXT: dict[str, tuple[str, str]] = {
         "{total} data issues; the first {shown} shown here, all of them in the workbook.",
     ),
     "report_written": ("报告已写入：{path}", "Report written: {path}"),
+    "summary_flag": ("{flag} {count} 家", "{flag} {count}"),
+    "assumption_firms": ("（{firms} 家）", " ({firms} firms)"),
+    "col_flags": ("标记", "Flags"),
+    "col_explain": ("未满足条件与差距", "What fails and what would qualify"),
 }
 
 _ISSUES: dict[IssueCode, tuple[str, str]] = {

@@ -225,17 +225,34 @@ def test_output_workbook(rules: RuleSet, tmp_path: Path) -> None:
     ]
     details = book["全部明细"]
     heads = [c.value for c in details[1]]
-    assert heads[:6] == ["统一社会信用代码", "企业名称", "梯度", "结论", "临界", "得分"]
+    assert heads[:7] == [
+        "统一社会信用代码",
+        "企业名称",
+        "当前称号",
+        "标记",
+        "中小企业划型｜结论",
+        "中小企业划型｜未满足条件与差距",
+        "科技型中小企业｜结论",
+    ]
     assert details.freeze_panes == "A2"
     assert details.auto_filter.ref is not None
     table = read_input(SAMPLES / "pool.xlsx", rules, as_of=AS_OF)
     assessment = evaluate(table, rules, as_of=AS_OF)
-    tiers = assessment.tiers
-    assert details.max_row == 1 + 300 * len(tiers)
+    assert details.max_row == 1 + 300  # one row per firm
     first = [c.value for c in details[2]]
     assert first[0] == assessment.prepared.text["credit_code"][0]
-    assert first[2] == rules.tiers[tiers[0]].label_zh
-    assert book["汇总"]["A1"].value == "筛查完成：300 家企业，评估日期 2026-11-26，用途 新申报"
+    # Every tier has a status column, and tiers with a points table a score column.
+    points = [t for t in assessment.tiers if assessment.results[t].points is not None]
+    assert len(heads) == 4 + 2 * len(assessment.tiers) + len(points)
+    srdi = heads.index("专精特新中小企业｜结论")
+    statuses = [row[srdi] for row in details.iter_rows(min_row=2, values_only=True)]
+    assert statuses.count("不符合") == assessment.summary()["tiers"]["srdi_sme"]["ineligible"] - 3
+    assert statuses.count("不符合（临界未过）") == 3
+    summary = book["汇总"]
+    assert summary["A1"].value == "筛查完成：300 家企业，评估日期 2026-11-26，用途 新申报"
+    assert summary["A2"].value == "标记：晋级候选 191 家；退库风险 39 家；升规候选 6 家；数据问题 4 家"
+    assert [c.value for c in summary[5]][:3] == ["梯度", "规则集", "符合"]
+    assert summary.freeze_panes == "A6"
     issues = book["数据问题"]
     assert [c.value for c in issues[2]][:3] == ["培育库", 19, "2025年营业收入（万元）"]
     # The name that starts with "=" is text, not a formula.

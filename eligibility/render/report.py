@@ -30,8 +30,7 @@ from eligibility.flags import FLAG_NAMES
 from eligibility.labels import Lang, issue_message, text
 from eligibility.render.files import atomic_write
 from eligibility.render.tables import Tables
-from eligibility.render.words import risk_reason, tier_label
-from eligibility.ruleset import walk_criteria
+from eligibility.render.words import criterion_labels, tier_label
 from eligibility.scoring.engine import TierResult
 
 __all__ = ["build_report", "write_report"]
@@ -250,30 +249,11 @@ def _score_figures(a: Assessment, lang: Lang) -> list[tuple[str, go.Figure, str]
     return out
 
 
-def _criterion_labels(result: TierResult, lang: Lang) -> dict[str, str]:
-    """Criterion labels of a tier, leaves inside an ``any`` group marked as one of alternatives."""
-    root = result.ruleset.criteria
-    if root is None:
-        return {}
-    labels: dict[str, str] = {}
-    alternatives: set[str] = set()
-    for node in walk_criteria(root):
-        labels[node.id] = node.label_zh if lang == "zh" else (node.label_en or node.label_zh)
-        if node.any:
-            alternatives.update(c.id for child in node.any for c in walk_criteria(child))
-    prefix = text("any_prefix", lang)
-    return {k: (prefix + v if k in alternatives else v) for k, v in labels.items()}
-
-
-def _generated_labels(lang: Lang) -> dict[str, str]:
-    return {"requires_title": text("doc_requires_title", lang), "not_large": text("explain_not_large", lang)}
-
-
 def _heatmap(a: Assessment, lang: Lang) -> go.Figure | None:
     """Share of all firms failing each tier on each criterion (criteria matched across tiers by label)."""
     shares: dict[str, dict[str, float]] = {}
     for tier, result in a.results.items():
-        labels = _generated_labels(lang) | _criterion_labels(result, lang)
+        labels = criterion_labels(result, lang)
         column = tier_label(a, tier, lang)
         for leaf_id, mask in result.blame.items():
             share = float(mask.mean()) if a.n else 0.0
@@ -404,30 +384,6 @@ def _score_text(result: TierResult, n: int) -> npt.NDArray[np.object_]:
     return shown.to_numpy(dtype=object)
 
 
-def _flag_text(a: Assessment, tables: Tables, lang: Lang) -> pd.Series[str]:
-    """Per firm, its flags in words: the promotion target and the at-risk reason included."""
-    separator = "；" if lang == "zh" else "; "
-    colon = "：" if lang == "zh" else ": "
-    words = {t: tier_label(a, t, lang) for t in a.rules.tiers}
-    parts = []
-    promotion = pd.Series(a.flags.reasons["promotion_candidate"], dtype=object)
-    parts.append(
-        (text("promotion_candidate", lang) + colon + promotion.map(words)).where(promotion.notna(), "")
-    )
-    risk = pd.Series(a.flags.reasons["at_risk"], dtype=object)
-    reasons = {r: risk_reason(a, r, lang) for r in risk.dropna().unique()}
-    parts.append((text("at_risk", lang) + colon + risk.map(reasons)).where(risk.notna(), ""))
-    parts.extend(
-        pd.Series(np.where(a.flags.get(name), text(name, lang), ""), dtype=object)
-        for name in ("scale_up_candidate", "data_issue")
-    )
-    joined = parts[0]
-    for part in parts[1:]:  # join the non-empty parts column-wise, without a loop over firms
-        both = (joined != "") & (part != "")
-        joined = (joined + pd.Series(np.where(both, separator, ""), dtype=object) + part).astype(object)
-    return joined
-
-
 def _cards_blob(a: Assessment, tables: Tables, lang: Lang) -> str:
     """All firm cards as base64 of gzip of JSON rows: code, name, row, title, flags, issues, then per
     tier status, borderline, score, failed criteria and gaps."""
@@ -437,7 +393,7 @@ def _cards_blob(a: Assessment, tables: Tables, lang: Lang) -> str:
         "name": pd.Series(tables.names, dtype=object).fillna(""),
         "row": a.prepared.rows,
         "title": tables.title_words,
-        "flags": _flag_text(a, tables, lang).to_numpy(dtype=object),
+        "flags": tables.flag_words(),
     }
     separator = "；" if lang == "zh" else "; "
     by_row: dict[int, list[str]] = {}
@@ -449,7 +405,7 @@ def _cards_blob(a: Assessment, tables: Tables, lang: Lang) -> str:
     positions = np.arange(n, dtype=np.int64)
     gaps = tables.gaps
     for k, (tier, result) in enumerate(a.results.items()):
-        labels = _generated_labels(lang) | _criterion_labels(result, lang)
+        labels = criterion_labels(result, lang)
         columns[f"s{k}"] = result.status.astype(np.int64)
         columns[f"b{k}"] = result.thin_pass.astype(np.int64) + 2 * result.near_miss.astype(np.int64)
         columns[f"p{k}"] = _score_text(result, n)

@@ -14,9 +14,9 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from eligibility.assessment import STATUS_NAMES, Assessment
+from eligibility.assessment import STATUS_NAMES, Assessment, join_masks
 from eligibility.labels import Lang, text
-from eligibility.render.words import gap_sentences, risk_reason, tier_label
+from eligibility.render.words import criterion_labels, gap_sentences, risk_reason, tier_label
 
 __all__ = ["Tables"]
 
@@ -164,6 +164,79 @@ class Tables:
                 "col_gaps": self._gap_text(self.gaps, positions, tiers),
             }
         )
+
+    def firms(self) -> pd.DataFrame:
+        """全部明细: one row per firm — code, name, title, flags, then per tier its status (with the
+        borderline mark), its score (tiers with a points table) and what fails in words: the failed
+        criteria that have no gap, then the gap sentences. Headings are already translated."""
+        a, lang = self.a, self.lang
+        n = a.n
+        separator = "；" if lang == "zh" else "; "
+        bar = "｜" if lang == "zh" else " | "
+        positions = np.arange(n, dtype=np.int64)
+        columns: dict[str, object] = {
+            text("col_code", lang): self.codes,
+            text("col_name", lang): self.names,
+            text("col_title", lang): self.title_words,
+            text("col_flags", lang): self.flag_words(),
+        }
+        status_words = np.array([text(str(s), lang) for s in STATUS_NAMES], dtype=object)
+        marks = {"thin_pass": text("thin_pass", lang), "near_miss": text("near_miss", lang)}
+        left, right = ("（", "）") if lang == "zh" else (" (", ")")
+        for tier, result in a.results.items():
+            label = tier_label(a, tier, lang)
+            words = status_words[result.status]
+            for key, mark in marks.items():
+                chosen = getattr(result, key)
+                words = np.where(chosen, words + left + mark + right, words)
+            columns[label + bar + text("col_status", lang)] = words
+            if result.points is not None:
+                low, high = result.points.total
+                columns[label + bar + text("col_score", lang)] = np.where(low == high, low, np.nan)
+            labels = criterion_labels(result, lang)
+            without_gap = [k for k, leaf in result.leaves.items() if not leaf.has_gap and k in result.blame]
+            failed = a.failed(tier, labels) if without_gap else np.full(n, "", dtype=object)
+            if without_gap:
+                names = [labels.get(k, k) for k in without_gap]
+                failed = join_masks(names, [result.blame[k] for k in without_gap], n, separator)
+            gaps = self._gap_text(self.gaps, positions, np.full(n, tier, dtype=object))
+            both = (failed != "") & (gaps != "")
+            columns[label + bar + text("col_explain", lang)] = failed + np.where(both, separator, "") + gaps
+        return pd.DataFrame(
+            {
+                k: pd.Series(v, dtype=None if isinstance(v, np.ndarray) and v.dtype.kind == "f" else object)
+                for k, v in columns.items()
+            }
+        )
+
+    def flag_words(self) -> ObjectArray:
+        """Per firm, its flags in words, the promotion target and the at-risk reason included."""
+        a, lang = self.a, self.lang
+        separator = "；" if lang == "zh" else "; "
+        colon = "：" if lang == "zh" else ": "
+        words = {t: tier_label(a, t, lang) for t in a.rules.tiers}
+        promotion = pd.Series(a.flags.reasons["promotion_candidate"], dtype=object)
+        risk = pd.Series(a.flags.reasons["at_risk"], dtype=object)
+        reasons = {r: risk_reason(a, r, lang) for r in risk.dropna().unique()}
+        parts: list[ObjectArray] = [
+            np.where(
+                promotion.notna(),
+                text("promotion_candidate", lang) + colon + promotion.map(words).fillna("").astype(object),
+                "",
+            ),
+            np.where(
+                risk.notna(), text("at_risk", lang) + colon + risk.map(reasons).fillna("").astype(object), ""
+            ),
+            *(
+                np.where(a.flags.get(name), text(name, lang), "").astype(object)
+                for name in ("scale_up_candidate", "data_issue")
+            ),
+        ]
+        joined = parts[0].astype(object)
+        for part in parts[1:]:
+            both = (joined != "") & (part != "")
+            joined = joined + np.where(both, separator, "") + part
+        return joined
 
     def at_risk(self) -> pd.DataFrame:
         """退库风险, ranked: expiry, reason and the gaps of the re-review rules."""

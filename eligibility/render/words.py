@@ -13,9 +13,11 @@ from eligibility.assessment import Assessment
 from eligibility.explain import BandMove, plan_groups
 from eligibility.labels import Lang, text
 from eligibility.ruleset import RuleSet, walk_criteria
+from eligibility.scoring.engine import TierResult
 from eligibility.units import Unit
 
 __all__ = [
+    "criterion_labels",
     "describe_moves",
     "format_quantities",
     "format_quantity",
@@ -264,3 +266,22 @@ def _plan_texts(
         change = np.abs(float(move.target) - values)
         parts += [before, format_quantities(change, rules.fields[move.field].unit, lang)]
     return _concat(*parts, rest) if parts else np.full(members.size, template, dtype=object)
+
+
+def criterion_labels(result: TierResult, lang: Lang) -> dict[str, str]:
+    """Criterion labels of a tier (and of the leaves the engine adds itself), leaves inside an ``any``
+    group marked as one of alternatives."""
+    root = result.ruleset.criteria
+    labels: dict[str, str] = {
+        "requires_title": text("doc_requires_title", lang),
+        "not_large": text("explain_not_large", lang),
+    }
+    if root is None:
+        return labels
+    alternatives: set[str] = set()
+    for node in walk_criteria(root):
+        labels[node.id] = node.label_zh if lang == "zh" else (node.label_en or node.label_zh)
+        if node.any:
+            alternatives.update(c.id for child in node.any for c in walk_criteria(child))
+    prefix = text("any_prefix", lang)
+    return {k: (prefix + v if k in alternatives else v) for k, v in labels.items()}

@@ -1,21 +1,20 @@
 """The reviewer's workbook: what a county officer hands to colleagues.
 
-Sheets 汇总, 晋级候选, 临界企业, 退库风险, 升规候选, 全部明细, 数据问题, 规则说明 — Chinese headings (English
-with ``lang="en"``), frozen header rows, filters, column widths, colours for statuses and borderline
-marks. Text is always written as text, so a cell starting with ``=`` never becomes a formula. The file
-is written under a temporary name and renamed into place.
+Sheets 汇总, 晋级候选, 临界企业, 退库风险, 升规候选, 全部明细 (one row per firm), 数据问题, 规则说明 —
+Chinese headings (English with ``lang="en"``), frozen header rows, filters, column widths, colours for
+statuses and borderline marks. Every sheet is a table from :mod:`eligibility.render.tables`, written by
+rustpy-xlsxwriter (the Rust ``rust_xlsxwriter`` behind a Python API) in one call, so a pool of 100,000
+firms is written in seconds. Text is always written as text, so a cell starting with ``=`` never
+becomes a formula. The file is written under a temporary name and renamed into place.
 """
 
 from __future__ import annotations
 
-import math
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
-import xlsxwriter
+import rustpy_xlsxwriter as rx
 
 from eligibility.assessment import Assessment
 from eligibility.flags import FLAG_NAMES
@@ -26,7 +25,6 @@ from eligibility.render.words import gap_sentences, tier_label
 
 __all__ = ["gap_sentences", "write_workbook"]
 
-# Column widths by heading key, shared by every sheet built from a table.
 _WIDTHS = {
     "col_rank": 6,
     "col_code": 22,
@@ -47,9 +45,21 @@ _WIDTHS = {
     "col_reason": 30,
     "col_main_revenue": 18,
     "col_to_line": 18,
+    "col_flags": 30,
+    "col_sheet": 12,
+    "col_row": 8,
+    "col_header": 26,
+    "col_value": 20,
+    "col_severity": 8,
+    "col_problem": 60,
+    "col_code_slug": 20,
+    "col_version": 10,
+    "col_regime": 14,
+    "col_source": 60,
+    "col_effective": 26,
+    "col_assumption": 60,
 }
 _STATUS_KEYS = ["eligible", "ineligible", "incomplete", "review", "thin_pass", "near_miss"]
-
 _COLOURS = {
     "eligible": "#C6EFCE",
     "ineligible": "#FFC7CE",
@@ -58,198 +68,187 @@ _COLOURS = {
     "thin_pass": "#FCE4D6",
     "near_miss": "#DDEBF7",
 }
-
-
-class _Book:
-    def __init__(self, path: Path, lang: Lang) -> None:
-        self.lang = lang
-        self.book = xlsxwriter.Workbook(
-            str(path), {"strings_to_formulas": False, "strings_to_urls": False, "nan_inf_to_errors": True}
-        )
-        self.header = self.book.add_format(
-            {"bold": True, "bg_color": "#1F4E78", "font_color": "#FFFFFF", "text_wrap": True, "valign": "top"}
-        )
-        self.title = self.book.add_format({"bold": True, "font_size": 14})
-        self.colours = {k: self.book.add_format({"bg_color": v}) for k, v in _COLOURS.items()}
-
-    def sheet(
-        self, name_key: str, headers: Sequence[str], columns: Sequence[Sequence[Any]], widths: Sequence[int]
-    ) -> Any:
-        """A sheet with a frozen, filtered header row and one column per sequence."""
-        sheet = self.book.add_worksheet(text(name_key, self.lang))
-        sheet.write_row(0, 0, list(headers), self.header)
-        sheet.freeze_panes(1, 0)
-        rows = len(columns[0]) if columns else 0
-        for index, values in enumerate(columns):
-            cleaned = [_cell(v) for v in values]
-            sheet.write_column(1, index, cleaned)
-        for index, width in enumerate(widths):
-            sheet.set_column(index, index, width)
-        sheet.autofilter(0, 0, max(rows, 1), len(headers) - 1)
-        return sheet
-
-    def colour(self, sheet: Any, column: int, rows: int, keys: Sequence[str]) -> None:
-        """Colour cells of ``column`` by their (translated) status or borderline word."""
-        for key in keys:
-            sheet.conditional_format(
-                1,
-                column,
-                max(rows, 1),
-                column,
-                {
-                    "type": "cell",
-                    "criteria": "==",
-                    "value": f'"{text(key, self.lang)}"',
-                    "format": self.colours[key],
-                },
-            )
-
-
-def _cell(value: Any) -> Any:
-    """Blank for a missing number; float noise (8.900000000000091) rounded away for display."""
-    if isinstance(value, float | np.floating):
-        return None if math.isnan(value) else round(float(value), 4)
-    return value
+_SUMMARY_HEADER_ROW = 4
 
 
 def write_workbook(assessment: Assessment, path: str | Path, lang: Lang = "zh") -> Path:
     """Write the reviewer's workbook atomically to ``path``."""
+    book = _Book(lang)
+    _fill(book, assessment, lang)
     with atomic_path(path, ".xlsx") as temporary:
-        book = _Book(temporary, lang)
-        _fill(book, assessment, lang)
-        book.book.close()
+        book.save(temporary)
     return Path(path)
 
 
-def _fill(book: _Book, a: Assessment, lang: Lang) -> None:
-    n = a.n
-    tables = Tables(a, lang)
+class _Book:
+    """Sheets collected as (name, table) with their options, then written in one call."""
 
-    # 汇总 ---------------------------------------------------------------------------------------
-    summary = a.summary()
-    sheet = book.book.add_worksheet(text("sheet_summary", lang))
-    sheet.write(
-        0,
-        0,
-        text(
-            "summary_title",
-            lang,
-            firms=n,
-            as_of=a.as_of.isoformat(),
-            purpose=text(f"purpose_{a.purpose}", lang),
-        ),
-        book.title,
-    )
-    heads = [
-        text(k, lang)
-        for k in (
-            "col_tier",
-            "col_ruleset",
-            "eligible",
-            "ineligible",
-            "incomplete",
-            "review",
-            "thin_pass",
-            "near_miss",
+    def __init__(self, lang: Lang) -> None:
+        self.lang = lang
+        self.sheets: list[tuple[str, Any]] = []
+        self.widths: dict[str, dict[str, float]] = {}
+        self.freeze: dict[str, dict[str, int]] = {}
+        self.filters: dict[str, bool] = {}
+        self.conditional: dict[str, dict[str, list[dict[str, Any]]]] = {}
+        self.header_rows: dict[str, int] = {}
+        self.merges: dict[str, list[Any]] = {}
+        self.header = (
+            rx.Format().set_bold().set_background_color("#1F4E78").set_font_color("#FFFFFF").set_text_wrap()
         )
-    ]
-    sheet.write_row(2, 0, heads, book.header)
-    for i, (tier, counts) in enumerate(summary["tiers"].items(), start=3):
-        cells: list[Any] = [tier_label(a, tier, lang), f"{counts['ruleset']}（{counts['regime']}）"]
-        cells += [
-            counts[k] for k in ("eligible", "ineligible", "incomplete", "review", "thin_pass", "near_miss")
+        self.colours = {k: rx.Format().set_background_color(v) for k, v in _COLOURS.items()}
+
+    def add(self, key: str, table: pd.DataFrame, header_row: int = 0, lines: list[str] | None = None) -> str:
+        """A sheet from a table whose columns are heading keys (or headings); text lines above it."""
+        name = text(key, self.lang)
+        frame = table.rename(columns={c: text(str(c), self.lang) for c in table.columns})
+        frame = frame.apply(_clean_floats) if len(frame) else frame
+        self.sheets.append((name, frame))
+        self.widths[name] = {
+            text(str(c), self.lang): float(_WIDTHS.get(str(c), _width(str(c)))) for c in table.columns
+        }
+        self.freeze[name] = {"row": header_row + 1, "col": 0}
+        self.filters[name] = True
+        if header_row:
+            self.header_rows[name] = header_row
+            last = max(len(frame.columns) - 1, 1)
+            self.merges[name] = [(row, 0, row, last, line) for row, line in enumerate(lines or []) if line]
+        status_words = {text(k, self.lang): self.colours[k] for k in _STATUS_KEYS}
+        rules = [
+            {"type": "text", "criteria": "begins_with", "value": word, "format": fmt}
+            for word, fmt in status_words.items()
         ]
-        sheet.write_row(i, 0, cells)
-    start = 4 + len(summary["tiers"])
-    sheet.write_row(start, 0, [text("col_flag", lang), text("col_firms", lang)], book.header)
-    for i, name in enumerate(FLAG_NAMES, start=start + 1):
-        sheet.write_row(i, 0, [text(name, lang), summary["flags"][name]])
-    sheet.write_row(start + 6, 0, [text("issues_line", lang, **summary["issues"])])
-    sheet.set_column(0, 0, 26)
-    sheet.set_column(1, 1, 30)
-    sheet.set_column(2, 7, 11)
+        coloured = [
+            str(c)
+            for c in frame.columns
+            if str(c) in (text("col_status", self.lang), text("col_borderline", self.lang))
+            or str(c).endswith(text("col_status", self.lang))
+        ]
+        if coloured:
+            self.conditional[name] = dict.fromkeys(coloured, rules)
+        return name
 
-    _table_sheet(book, "sheet_promotion", tables.promotion())
-    _table_sheet(book, "sheet_borderline", tables.borderline())
-    _table_sheet(book, "sheet_at_risk", tables.at_risk())
-    _table_sheet(book, "sheet_scale_up", tables.scale_up())
-    _table_sheet(book, "sheet_details", tables.details())
+    def save(self, path: Path) -> None:
+        rx.write_worksheets(
+            self.sheets,
+            str(path),
+            freeze_panes=self.freeze,
+            column_widths=self.widths,  # type: ignore[arg-type]
+            header_format={"general": self.header},
+            autofilter=self.filters,
+            conditional_formats=self.conditional,  # type: ignore[arg-type]
+            header_row=self.header_rows,
+            merge_ranges=self.merges,
+        )
 
-    # 数据问题 -------------------------------------------------------------------------------------
+
+def _width(heading: str) -> int:
+    """A column width from the heading's length (CJK characters count double)."""
+    wide = sum(1 for ch in heading if ord(ch) > 0x2E80)
+    return min(max(10, len(heading) + wide + 2), 60)
+
+
+def _clean_floats(column: pd.Series[Any]) -> pd.Series[Any]:
+    """Float noise (8.900000000000091) rounded away for display; other columns untouched."""
+    return column.round(4) if column.dtype.kind == "f" else column
+
+
+def _fill(book: _Book, a: Assessment, lang: Lang) -> None:
+    tables = Tables(a, lang)
+    summary = a.summary()
+
+    # 汇总: a title, the flag counts and the issue counts above the per-tier table.
+    counts = ("eligible", "ineligible", "incomplete", "review", "thin_pass", "near_miss")
+    promotion = pd.Series(a.flags.reasons["promotion_candidate"], dtype=object).value_counts()
+    at_risk = (
+        pd.Series(a.flags.reasons["at_risk"], dtype=object).dropna().str.partition(":")[0].value_counts()
+    )
+    rows = [
+        {
+            "col_tier": tier_label(a, tier, lang),
+            "col_ruleset": f"{c['ruleset']}（{c['regime']}）"
+            if lang == "zh"
+            else f"{c['ruleset']} ({c['regime']})",
+            **{k: c[k] for k in counts},
+            "promotion_candidate": int(promotion.get(tier, 0)),
+            "at_risk": int(at_risk.get(tier, 0)),
+        }
+        for tier, c in summary["tiers"].items()
+    ]
+    title = text(
+        "summary_title",
+        lang,
+        firms=a.n,
+        as_of=a.as_of.isoformat(),
+        purpose=text(f"purpose_{a.purpose}", lang),
+    )
+    flags = ("；" if lang == "zh" else "; ").join(
+        text("summary_flag", lang, flag=text(name, lang), count=summary["flags"][name]) for name in FLAG_NAMES
+    )
+    book.add(
+        "sheet_summary",
+        pd.DataFrame(rows),
+        header_row=_SUMMARY_HEADER_ROW,
+        lines=[title, text("flags_line", lang) + flags, text("issues_line", lang, **summary["issues"])],
+    )
+
+    book.add("sheet_promotion", tables.promotion())
+    book.add("sheet_borderline", tables.borderline())
+    book.add("sheet_at_risk", tables.at_risk())
+    book.add("sheet_scale_up", tables.scale_up())
+    book.add("sheet_details", tables.firms())
+
     issues = a.issues
-    columns: list[list[Any]] = [
-        [x.sheet or "" for x in issues],
-        [x.row for x in issues],
-        [x.header or x.field or "" for x in issues],
-        [x.value or "" for x in issues],
-        [text(f"severity_{x.severity.value}", lang) for x in issues],
-        [issue_message(x, lang) for x in issues],
-        [x.code.value for x in issues],
-    ]
-    heads = [
-        text(k, lang)
-        for k in (
-            "col_sheet",
-            "col_row",
-            "col_header",
-            "col_value",
-            "col_severity",
-            "col_problem",
-            "col_code_slug",
-        )
-    ]
-    book.sheet("sheet_issues", heads, columns, [12, 8, 26, 20, 8, 60, 20])
+    book.add(
+        "sheet_issues",
+        pd.DataFrame(
+            {
+                "col_sheet": pd.Series([x.sheet or "" for x in issues], dtype=object),
+                "col_row": pd.Series([x.row for x in issues], dtype="Int64"),
+                "col_header": pd.Series([x.header or x.field or "" for x in issues], dtype=object),
+                "col_value": pd.Series([x.value or "" for x in issues], dtype=object),
+                "col_severity": pd.Series(
+                    [text(f"severity_{x.severity.value}", lang) for x in issues], dtype=object
+                ),
+                "col_problem": pd.Series([issue_message(x, lang) for x in issues], dtype=object),
+                "col_code_slug": pd.Series([x.code.value for x in issues], dtype=object),
+            }
+        ),
+    )
 
-    # 规则说明 -------------------------------------------------------------------------------------
     used = list(a.results.values())
-    heads = [
-        text(k, lang)
-        for k in ("col_tier", "col_ruleset", "col_version", "col_regime", "col_source", "col_effective")
-    ]
-    columns = [
-        [tier_label(a, r.tier, lang) for r in used],  # the rule sets used
-        [r.ruleset.ruleset.id for r in used],
-        [r.ruleset.ruleset.version for r in used],
-        [r.ruleset.ruleset.regime for r in used],
-        [
-            r.ruleset.ruleset.source.document
-            + (f" {r.ruleset.ruleset.source.article}" if r.ruleset.ruleset.source.article else "")
-            for r in used
-        ],
-        [_effective(r.ruleset.ruleset.effective(a.purpose), lang) for r in used],
-    ]
-    sheet = book.sheet("sheet_rules", heads, columns, [20, 26, 10, 14, 60, 26])
-    line = len(used) + 2
-    sheet.write(
-        line,
-        0,
-        text("rules_as_of", lang, as_of=a.as_of.isoformat(), purpose=text(f"purpose_{a.purpose}", lang)),
-    )
-    sheet.write_row(
-        line + 2,
-        0,
-        [text(k, lang) for k in ("col_tier", "col_criterion", "col_assumption", "col_firms")],
-        book.header,
-    )
-    for k, (tier, assumption) in enumerate(
-        ((t, x) for t, r in a.results.items() for x in r.assumptions), start=line + 3
-    ):
-        note = assumption.note_zh if lang == "zh" else (assumption.note_en or assumption.note_zh)
-        sheet.write_row(
-            k, 0, [tier_label(a, tier, lang), assumption.criterion, note, int(assumption.firms.sum())]
+    notes = {
+        r.tier: ("；" if lang == "zh" else "; ").join(
+            f"{x.criterion}：{x.note_zh if lang == 'zh' else (x.note_en or x.note_zh)}"
+            + text("assumption_firms", lang, firms=int(x.firms.sum()))
+            for x in r.assumptions
         )
+        for r in used
+    }
+    book.add(
+        "sheet_rules",
+        pd.DataFrame(
+            {
+                "col_tier": [tier_label(a, r.tier, lang) for r in used],
+                "col_ruleset": [r.ruleset.ruleset.id for r in used],
+                "col_version": [r.ruleset.ruleset.version for r in used],
+                "col_regime": [r.ruleset.ruleset.regime for r in used],
+                "col_source": [
+                    r.ruleset.ruleset.source.document
+                    + (f" {r.ruleset.ruleset.source.article}" if r.ruleset.ruleset.source.article else "")
+                    for r in used
+                ],
+                "col_effective": [_effective(r.ruleset.ruleset.effective(a.purpose), lang) for r in used],
+                "col_assumption": [notes[r.tier] for r in used],
+            },
+            dtype=object,
+        ),
+        header_row=2,
+        lines=[
+            text("rules_as_of", lang, as_of=a.as_of.isoformat(), purpose=text(f"purpose_{a.purpose}", lang))
+        ],
+    )
 
 
 def _effective(span: tuple[Any, Any], lang: Lang) -> str:
     start, end = span
     return f"{start.isoformat()} — {end.isoformat() if end else text('doc_open_end', lang)}"
-
-
-def _table_sheet(book: _Book, key: str, table: pd.DataFrame) -> None:
-    """A sheet from a table whose columns are heading keys; statuses and borderline words coloured."""
-    heads = [text(str(k), book.lang) for k in table.columns]
-    columns = [table[k].tolist() for k in table.columns]
-    sheet = book.sheet(key, heads, columns, [_WIDTHS.get(str(k), 14) for k in table.columns])
-    for column, k in enumerate(table.columns):
-        if k in ("col_status", "col_borderline"):
-            book.colour(sheet, column, len(table), _STATUS_KEYS)
