@@ -165,6 +165,13 @@ class Tables:
             }
         )
 
+    def gap_column(self, tier: str) -> ObjectArray:
+        """The gap sentences of ``tier`` for every firm ("" where none)."""
+        out = np.full(self.a.n, "", dtype=object)
+        mine = (self.gaps["tier"] == tier).to_numpy()
+        out[self.gaps["position"].to_numpy()[mine]] = self.gaps["text"].to_numpy(dtype=object)[mine]
+        return out
+
     def firms(self) -> pd.DataFrame:
         """全部明细: one row per firm — code, name, title, flags, then per tier its status (with the
         borderline mark), its score (tiers with a points table) and what fails in words: the failed
@@ -173,7 +180,6 @@ class Tables:
         n = a.n
         separator = "；" if lang == "zh" else "; "
         bar = "｜" if lang == "zh" else " | "
-        positions = np.arange(n, dtype=np.int64)
         columns: dict[str, object] = {
             text("col_code", lang): self.codes,
             text("col_name", lang): self.names,
@@ -199,7 +205,7 @@ class Tables:
             if without_gap:
                 names = [labels.get(k, k) for k in without_gap]
                 failed = join_masks(names, [result.blame[k] for k in without_gap], n, separator)
-            gaps = self._gap_text(self.gaps, positions, np.full(n, tier, dtype=object))
+            gaps = self.gap_column(tier)
             both = (failed != "") & (gaps != "")
             columns[label + bar + text("col_explain", lang)] = failed + np.where(both, separator, "") + gaps
         return pd.DataFrame(

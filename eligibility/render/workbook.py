@@ -101,7 +101,7 @@ class _Book:
         """A sheet from a table whose columns are heading keys (or headings); text lines above it."""
         name = text(key, self.lang)
         frame = table.rename(columns={c: text(str(c), self.lang) for c in table.columns})
-        frame = frame.apply(_clean_floats) if len(frame) else frame
+        frame = pd.DataFrame({c: _clean_floats(frame[c]) for c in frame.columns}, index=frame.index)
         self.sheets.append((name, frame))
         self.widths[name] = {
             text(str(c), self.lang): float(_WIDTHS.get(str(c), _width(str(c)))) for c in table.columns
@@ -148,8 +148,15 @@ def _width(heading: str) -> int:
 
 
 def _clean_floats(column: pd.Series[Any]) -> pd.Series[Any]:
-    """Float noise (8.900000000000091) rounded away for display; other columns untouched."""
-    return column.round(4) if column.dtype.kind == "f" else column
+    """Float noise (8.900000000000091) rounded away for display; empty text left as a blank cell
+    (nothing is written for it)."""
+    if column.dtype.kind == "f":
+        return column.round(4)
+    if column.dtype == object:
+        values = column.to_numpy(dtype=object).copy()
+        values[values == ""] = None
+        return pd.Series(values, index=column.index, dtype="object")
+    return column
 
 
 def _fill(book: _Book, a: Assessment, lang: Lang) -> None:
