@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -175,10 +175,20 @@ def _read_csv(source: Path) -> pd.DataFrame:
     raise _unreadable(f"{source.name}: not a text table (UTF-8 or GBK)")
 
 
-def _tabulate(grid: pd.DataFrame, reader: HeaderReader, source: str, sheet: str | None) -> InputTable:
-    """Find the header row(s), map headers to fields, keep data rows with their spreadsheet rows."""
-    grid = grid.astype(object).where(grid.notna(), None)
-    header_row, matches = _find_header(grid, reader)
+@dataclass
+class HeaderMap:
+    """Which column is which field: the header matches of one header row, resolved."""
+
+    columns: dict[str, int]
+    headers: dict[str, str]
+    factors: dict[str, float]
+    percent: frozenset[str]
+    issues: list[Issue]
+
+
+def map_headers(matches: list[HeaderMatch], sheet: str | None) -> HeaderMap:
+    """Resolve header matches to one column per field; unmapped, unit-mismatched and duplicated
+    columns become warning issues (never silently dropped)."""
     issues: list[Issue] = []
     chosen: dict[str, int] = {}
     for column, match in enumerate(matches):
@@ -213,18 +223,44 @@ def _tabulate(grid: pd.DataFrame, reader: HeaderReader, source: str, sheet: str 
                 Issue(IssueCode.ASSUMED_YEAR, Severity.WARNING, None, match.field, match.header, None, sheet)
             )
         chosen[match.field] = column
+    return HeaderMap(
+        columns=chosen,
+        headers={name: matches[col].header for name, col in chosen.items()},
+        factors={name: matches[col].factor for name, col in chosen.items() if matches[col].factor != 1.0},
+        percent=frozenset(name for name, col in chosen.items() if matches[col].percent),
+        issues=issues,
+    )
+
+
+def header_map(headers: Sequence[object], rules: RuleSet, as_of: dt.date | str | None = None) -> HeaderMap:
+    """The field of each header of a one-row header (a CSV or Parquet schema, a Dask frame)."""
+    reader = HeaderReader(rules, parse_as_of(as_of).year)
+    return map_headers([reader.read(h if h is not None else "") for h in headers], None)
+
+
+def _tabulate(grid: pd.DataFrame, reader: HeaderReader, source: str, sheet: str | None) -> InputTable:
+    """Find the header row(s), map headers to fields, keep data rows with their spreadsheet rows."""
+    grid = grid.astype(object).where(grid.notna(), None)
+    header_row, matches = _find_header(grid, reader)
+    mapped = map_headers(matches, sheet)
     data = grid.iloc[header_row + 1 :]
     blank = (data.isna() | (data == "")).all(axis=1)
     data = data[~blank.to_numpy()]
     rows = data.index.to_numpy(dtype=np.int64) + 1  # the spreadsheet row the user sees
-    frame = pd.DataFrame({name: data.iloc[:, col].to_numpy(dtype=object) for name, col in chosen.items()})
-    headers = {name: matches[col].header for name, col in chosen.items()}
-    factors = {name: matches[col].factor for name, col in chosen.items() if matches[col].factor != 1.0}
-    percent = frozenset(name for name, col in chosen.items() if matches[col].percent)
-    table = InputTable(
-        frame, source, sheet, rows=rows, headers=headers, factors=factors, percent=percent, issues=issues
+    frame = pd.DataFrame(
+        {name: data.iloc[:, col].to_numpy(dtype=object) for name, col in mapped.columns.items()}
     )
-    if YEAR_COLUMN in chosen:
+    table = InputTable(
+        frame,
+        source,
+        sheet,
+        rows=rows,
+        headers=mapped.headers,
+        factors=mapped.factors,
+        percent=mapped.percent,
+        issues=mapped.issues,
+    )
+    if YEAR_COLUMN in mapped.columns:
         table = _pivot_long(table, reader)
     return table
 

@@ -377,6 +377,20 @@ _TEXT: dict[str, tuple[str, str]] = {
     ),
     "report_written": ("报告已写入：{path}", "Report written: {path}"),
     "summary_flag": ("{flag} {count} 家", "{flag} {count}"),
+    "folder_needs_dask": (
+        "输入是文件夹：{path}；分区数据请加 --engine dask",
+        "The input is a folder: {path}; partitioned data needs --engine dask",
+    ),
+    "dask_missing": (
+        "未安装 Dask：请运行 pip install 'eligibility[dask]'",
+        "Dask is not installed: pip install 'eligibility[dask]'",
+    ),
+    "dask_format": ("Dask 引擎只输出 parquet 或 csv", "The Dask engine writes parquet or csv"),
+    "dask_output_exists": (
+        "输出文件夹已存在且不为空：{path}（不会覆盖）",
+        "The output folder exists and is not empty: {path} (nothing is overwritten)",
+    ),
+    "dask_connected": ("已连接 Dask 集群：{address}", "Connected to the Dask cluster at {address}"),
     "assumption_firms": ("（{firms} 家）", " ({firms} firms)"),
     "col_flags": ("标记", "Flags"),
     "col_explain": ("未满足条件与差距", "What fails and what would qualify"),

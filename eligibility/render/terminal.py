@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 import pandas as pd
 
@@ -10,6 +12,7 @@ from eligibility.assessment import Assessment
 from eligibility.errors import Issue, RuleProblem
 from eligibility.flags import FLAG_NAMES
 from eligibility.labels import Lang, issue_message, problem_message, text
+from eligibility.ruleset import RuleSet
 from eligibility.scenarios import SuiteResult
 
 __all__ = ["format_diff", "format_issues", "format_problems", "format_suite", "format_summary"]
@@ -36,6 +39,29 @@ def format_summary(assessment: Assessment, lang: Lang = "zh", max_issues: int = 
     lines.append("  " + text("flags_line", lang) + ("　".join(flags) if lang == "zh" else ", ".join(flags)))
     lines.append("  " + text("issues_line", lang, **summary["issues"]))
     lines.extend("    " + line for line in format_issues(assessment.issues, lang, max_issues))
+    return "\n".join(lines)
+
+
+def format_partition_summary(
+    counts: Mapping[str, Any], rules: RuleSet, as_of: dt.date, purpose: str, lang: Lang = "zh"
+) -> str:
+    """The summary of a Dask screening: counts per tier and status, and per flag."""
+    lines = [
+        text(
+            "summary_title",
+            lang,
+            firms=counts["firms"],
+            as_of=as_of.isoformat(),
+            purpose=text(f"purpose_{purpose}", lang),
+        )
+    ]
+    for tier, by_status in counts["tiers"].items():
+        meta = rules.tiers[tier]
+        label = meta.label_en if lang == "en" and meta.label_en else meta.label_zh
+        shown = ("　" if lang == "zh" else ", ").join(f"{text(k, lang)} {v}" for k, v in by_status.items())
+        lines.append(f"  {label}：{shown}" if lang == "zh" else f"  {label}: {shown}")
+    flags = [f"{text(name, lang)} {counts['flags'].get(name, 0)}" for name in FLAG_NAMES]
+    lines.append("  " + text("flags_line", lang) + ("　".join(flags) if lang == "zh" else ", ".join(flags)))
     return "\n".join(lines)
 
 

@@ -1,0 +1,105 @@
+"""The Dask engine: a two-worker local cluster gives the pandas engine's results, row for row."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+dd = pytest.importorskip("dask.dataframe")
+distributed = pytest.importorskip("distributed")
+
+from eligibility import evaluate, load_rules, read_input  # noqa: E402
+from eligibility.cli import main  # noqa: E402
+from eligibility.distributed import evaluate_partitions, read_partitioned, summary_counts  # noqa: E402
+from eligibility.synthetic import synthetic_pool  # noqa: E402
+
+pytestmark = [
+    pytest.mark.filterwarnings("ignore::DeprecationWarning"),
+    pytest.mark.filterwarnings("ignore::pandas.errors.Pandas4Warning"),
+    pytest.mark.filterwarnings("ignore::ResourceWarning"),
+    pytest.mark.filterwarnings("ignore::UserWarning:distributed"),
+]
+
+SAMPLES = Path(__file__).resolve().parents[1] / "samples"
+AS_OF = "2026-11-26"
+RULES = load_rules()
+
+
+@pytest.fixture(scope="module")
+def client() -> Iterator[object]:
+    cluster = distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+    )
+    with distributed.Client(cluster) as connected:
+        yield connected
+    cluster.close()
+
+
+def _same(dask_result: pd.DataFrame, pandas_result: pd.DataFrame) -> None:
+    left = dask_result.reset_index(drop=True)
+    right = pandas_result.reset_index(drop=True)
+    assert list(left.columns) == list(right.columns)
+    for column in left.columns:
+        if left[column].dtype.kind in "fb":
+            pd.testing.assert_series_equal(left[column], right[column], check_dtype=False, check_names=False)
+        else:
+            expected = right[column].astype("string")
+            pd.testing.assert_series_equal(left[column], expected, check_names=False)
+
+
+def test_sample_csv_on_two_workers(client: object) -> None:
+    frame = read_partitioned(str(SAMPLES / "pool.csv"), blocksize="40KB")
+    assert frame.npartitions >= 2
+    result = evaluate_partitions(frame, RULES, as_of=AS_OF).compute()
+    table = read_input(SAMPLES / "pool.csv", RULES, as_of=AS_OF)
+    _same(result, evaluate(table, RULES, as_of=AS_OF).wide())
+
+
+def test_synthetic_parquet_partitions(client: object, tmp_path: Path) -> None:
+    pool = synthetic_pool(20_000, seed=9)
+    for k in range(4):
+        pool.iloc[k * 5000 : (k + 1) * 5000].to_parquet(tmp_path / f"part.{k}.parquet")
+    result = evaluate_partitions(dd.read_parquet(str(tmp_path)), RULES, as_of=AS_OF).compute()
+    expected = evaluate(pool, RULES, as_of=AS_OF).wide()
+    _same(result, expected)
+    counts = summary_counts(evaluate_partitions(dd.read_parquet(str(tmp_path)), RULES, as_of=AS_OF))
+    assert counts["firms"] == 20_000
+    assert counts["flags"]["promotion_candidate"] == int(expected["flag.promotion_candidate"].sum())
+    assert counts["tiers"]["srdi_sme"]["eligible"] == int((expected["srdi_sme.status"] == "eligible").sum())
+
+
+def test_cli_dask_engine_on_an_existing_cluster(client: object, tmp_path: Path) -> None:
+    source = tmp_path / "in"
+    source.mkdir()
+    pool = synthetic_pool(3000, seed=4)
+    for k in range(3):
+        pool.iloc[k * 1000 : (k + 1) * 1000].to_parquet(source / f"part.{k}.parquet")
+    out = tmp_path / "out"
+    address = client.scheduler.address  # type: ignore[attr-defined]
+    result = CliRunner().invoke(
+        main,
+        ["screen", str(source), "--engine", "dask", "--scheduler", address, "--as-of", AS_OF, "-o", str(out)],
+    )
+    assert result.exit_code == 0, result.output
+    assert "筛查完成：3000 家企业" in result.output
+    written = pd.read_parquet(out)
+    _same(written, evaluate(pool, RULES, as_of=AS_OF).wide())
+    # The output is never overwritten.
+    again = CliRunner().invoke(
+        main,
+        ["screen", str(source), "--engine", "dask", "--scheduler", address, "--as-of", AS_OF, "-o", str(out)],
+    )
+    assert again.exit_code == 2
+    assert "不会覆盖" in again.output
+
+
+def test_folder_without_dask_engine_is_refused(tmp_path: Path) -> None:
+    result = CliRunner().invoke(
+        main, ["screen", str(tmp_path), "--as-of", AS_OF, "-o", str(tmp_path / "x.xlsx")]
+    )
+    assert result.exit_code == 2
+    assert "--engine dask" in result.output
