@@ -6,6 +6,7 @@ scenario failed); 2 usage; 3 invalid rules.
 
 from __future__ import annotations
 
+import os
 import sys
 import traceback
 from pathlib import Path
@@ -18,7 +19,7 @@ from tqdm import tqdm
 from eligibility.assessment import evaluate
 from eligibility.diff import diff_results, read_result
 from eligibility.errors import InputError, RegimeError, RuleSetError
-from eligibility.ingest import read_input
+from eligibility.ingest import CHUNK_BYTES, InputTable, Prepared, prepare_in_chunks, read_input
 from eligibility.labels import Lang, text
 from eligibility.render.docs import render_rule_docs, write_rule_docs
 from eligibility.render.explain import explain_firm, find_firm
@@ -141,8 +142,15 @@ def screen(
         _fail(format_problems(exc.problems, lang), EXIT_USAGE)
     try:
         day = parse_as_of(as_of)
-        table = read_input(input_path, rules, as_of=day, sheet=sheet, mapping=headers)
-        firms = len(table.frame)
+        chunk_bytes = int(os.environ.get("ELIGIBILITY_CHUNK_BYTES", CHUNK_BYTES))
+        data: InputTable | Prepared
+        if input_path.suffix.lower() in (".csv", ".parquet") and input_path.stat().st_size > chunk_bytes:
+            # A large text or Parquet file is typed chunk by chunk; its text is never held whole.
+            data = prepare_in_chunks(input_path, rules, as_of=day, mapping=headers, strict=strict)
+            firms = data.n
+        else:
+            data = read_input(input_path, rules, as_of=day, sheet=sheet, mapping=headers)
+            firms = len(data.frame)
         # A progress bar for pools above a few thousand firms; stages, since evaluation is one pass.
         bar = tqdm(
             total=4 if html_path else 3,
@@ -155,7 +163,7 @@ def screen(
         if not quiet:
             click.echo(text("progress", lang, firms=firms), err=True)
         assessment = evaluate(
-            table,
+            data,
             rules,
             as_of=day,
             purpose="review" if purpose == "review" else "apply",

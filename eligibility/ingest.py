@@ -161,18 +161,31 @@ def _read_excel(source: Path, sheet: str | int | None) -> tuple[pd.DataFrame, st
 
 
 def _read_csv(source: Path) -> pd.DataFrame:
+    """Every cell of a CSV file as text: UTF-8 or GBK, comma, semicolon, tab or bar separated, rows
+    of different lengths padded (a title line above the header is fine), blank lines kept so that
+    row numbers match the file."""
+    import csv
+
+    encoding, separator, head = _sniff_csv(source)
     raw = source.read_bytes()
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            text = raw.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-        if "\x00" in text:
-            break
-        return pd.read_csv(
-            io.StringIO(text), header=None, dtype=str, keep_default_na=False, sep=None, engine="python"
-        )
-    raise _unreadable(f"{source.name}: not a text table (UTF-8 or GBK)")
+    try:
+        text = raw.decode(encoding)
+    except UnicodeDecodeError:
+        raise _unreadable(f"{source.name}: not a text table (UTF-8 or GBK)") from None
+    width = max(head.shape[1], 1)
+    options: dict[str, Any] = {
+        "header": None,
+        "dtype": str,
+        "keep_default_na": False,
+        "sep": separator,
+        "skip_blank_lines": False,
+    }
+    try:
+        grid: pd.DataFrame = pd.read_csv(io.StringIO(text), names=range(width), **options)
+    except pd.errors.ParserError:  # a row further down is wider than the first rows
+        width = max((len(row) for row in csv.reader(io.StringIO(text), delimiter=separator)), default=1)
+        grid = pd.read_csv(io.StringIO(text), names=range(width), **options)
+    return grid
 
 
 @dataclass
@@ -345,7 +358,9 @@ def _pivot_long(table: InputTable, reader: HeaderReader) -> InputTable:
     )
 
 
-def prepare(table: InputTable | pd.DataFrame, rules: RuleSet, *, strict: bool = False) -> Prepared:
+def prepare(
+    table: InputTable | pd.DataFrame, rules: RuleSet, *, strict: bool = False, check_keys: bool = True
+) -> Prepared:
     """Type every catalogue column of ``table``; collect issues for unusable cells.
 
     Args:
@@ -393,9 +408,14 @@ def prepare(table: InputTable | pd.DataFrame, rules: RuleSet, *, strict: bool = 
         else:
             columns[name] = _numbers(cells)
 
-    _check_keys(
-        text.get("credit_code"), rows, issues, table.sheet, table.headers.get("credit_code", "credit_code")
-    )
+    if check_keys:
+        _check_keys(
+            text.get("credit_code"),
+            rows,
+            issues,
+            table.sheet,
+            table.headers.get("credit_code", "credit_code"),
+        )
     _check_consistency(columns, rows, issues, table.sheet, table.headers)
     prepared = Prepared(
         n=n,
@@ -648,3 +668,139 @@ def _check_consistency(
             )
             for p in np.flatnonzero(above)
         )
+
+
+# --------------------------------------------------------------------------------------------------
+# Large CSV and Parquet files, chunk by chunk
+
+CHUNK_BYTES = 256 * 1024 * 1024  # files above this are read in chunks by the pandas engine
+
+
+def prepare_in_chunks(
+    path: str | Path,
+    rules: RuleSet,
+    *,
+    as_of: dt.date | str | None = None,
+    chunk_rows: int = 200_000,
+    mapping: Mapping[str, Mapping[str, object]] | None = None,
+    strict: bool = False,
+) -> Prepared:
+    """Read a large ``.csv`` or ``.parquet`` pool chunk by chunk, typing each chunk as it arrives.
+
+    Only the typed columns (8 bytes per number) are kept; the text of a chunk is dropped once typed,
+    so memory grows with firms × fields, not with the file's text. Credit codes are checked (check
+    digit, duplicates across chunks) once over the whole file. A long sheet (年度 column) cannot be
+    pivoted chunk by chunk and is read whole.
+    """
+    source = Path(path)
+    day = parse_as_of(as_of)
+    reader = HeaderReader(rules, day.year, mapping)
+    try:
+        if source.suffix.lower() == ".parquet":
+            import pyarrow.parquet as pq
+
+            file = pq.ParquetFile(source)
+            mapped = map_headers([reader.read(name) for name in file.schema_arrow.names], None)
+            header_row = 0
+            batches: Iterable[pd.DataFrame] = (
+                b.to_pandas() for b in file.iter_batches(batch_size=chunk_rows)
+            )
+        else:
+            encoding, separator, head = _sniff_csv(source)
+            header_row, matches = _find_header(head, reader)
+            mapped = map_headers(matches, None)
+            batches = pd.read_csv(
+                source,
+                encoding=encoding,
+                sep=separator,
+                header=None,
+                skiprows=header_row + 1,
+                dtype=str,
+                keep_default_na=False,
+                skip_blank_lines=False,
+                chunksize=chunk_rows,
+            )
+    except InputError:
+        raise
+    except Exception as exc:  # a damaged or foreign file is an input error
+        raise _unreadable(f"{source.name}: {exc}") from exc
+    if YEAR_COLUMN in mapped.columns:
+        return prepare(read_input(source, rules, as_of=day, mapping=mapping), rules, strict=strict)
+    parts: list[Prepared] = []
+    offset = 0
+    for batch in batches:
+        names = list(batch.columns)
+        frame = pd.DataFrame(
+            {f: batch[names[c]].to_numpy() for f, c in mapped.columns.items() if c < len(names)}
+        )
+        blank = (
+            (frame.isna() | (frame == "")).all(axis=1).to_numpy()
+            if len(frame.columns)
+            else np.ones(len(batch), bool)
+        )
+        rows = np.arange(len(batch), dtype=np.int64) + offset + header_row + 2
+        offset += len(batch)
+        table = InputTable(
+            frame[~blank].reset_index(drop=True),
+            str(source),
+            rows=rows[~blank],
+            headers=mapped.headers,
+            factors=mapped.factors,
+            percent=mapped.percent,
+        )
+        parts.append(prepare(table, rules, check_keys=False))
+    prepared = _concat_prepared(parts, mapped.issues)
+    _check_keys(
+        prepared.text.get("credit_code"),
+        prepared.rows,
+        prepared.issues,
+        None,
+        mapped.headers.get("credit_code", "credit_code"),
+    )
+    if strict and any(i.severity is Severity.ERROR for i in prepared.issues):
+        raise InputError([i for i in prepared.issues if i.severity is Severity.ERROR])
+    return prepared
+
+
+def _sniff_csv(source: Path) -> tuple[str, str, pd.DataFrame]:
+    """Encoding, delimiter and the first rows of a CSV file, from its first 256 KB."""
+    import csv
+
+    with source.open("rb") as stream:
+        raw = stream.read(256 * 1024)
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            sample = raw.decode(encoding)
+        except UnicodeDecodeError as error:
+            if error.start < len(raw) - 4:  # not just a character cut at the end of the sample
+                continue
+            sample = raw[: error.start].decode(encoding)
+        if "\x00" in sample:
+            break
+        lines = sample.splitlines()[:_HEADER_SCAN]
+        # The separator is the candidate that splits the most lines the most (a title line above the
+        # header has none, so a median over lines, not a per-line consistency test).
+        counts = {c: sorted(line.count(c) for line in lines if line.strip()) for c in ",;\t|"}
+        separator = max(counts, key=lambda c: (counts[c][len(counts[c]) // 2] if counts[c] else 0, c == ","))
+        parsed = list(csv.reader(lines, delimiter=separator))
+        wide = max((len(row) for row in parsed), default=0)
+        head = pd.DataFrame([row + [""] * (wide - len(row)) for row in parsed], dtype=object)
+        head = head.where(head.notna() & (head != ""), None)
+        return ("utf-8-sig" if encoding == "utf-8-sig" else "gb18030"), separator, head
+    raise _unreadable(f"{source.name}: not a text table (UTF-8 or GBK)")
+
+
+def _concat_prepared(parts: list[Prepared], issues: list[Issue]) -> Prepared:
+    if not parts:
+        return Prepared(0, {}, {}, {}, frozenset(), list(issues), np.zeros(0, dtype=np.int64))
+    first = parts[0]
+    return Prepared(
+        n=sum(p.n for p in parts),
+        columns={k: np.concatenate([p.columns[k] for p in parts]) for k in first.columns},
+        dates={k: np.concatenate([p.dates[k] for p in parts]) for k in first.dates},
+        text={k: np.concatenate([p.text[k] for p in parts]) for k in first.text},
+        present=first.present,
+        issues=[*issues, *(i for p in parts for i in p.issues)],
+        rows=np.concatenate([p.rows for p in parts]),
+        sheet=None,
+    )
