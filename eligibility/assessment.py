@@ -33,6 +33,7 @@ _RISK_ORDER = {"review_ineligible": 0, "not_sme": 0, "review_incomplete": 1, "re
 __all__ = ["CRITERION_STATUS_NAMES", "STATUS_NAMES", "Assessment", "assess_one", "evaluate"]
 
 Purpose = Literal["apply", "review"]
+Backend = Literal["numpy", "durable"]
 STATUS_NAMES = np.array(["ineligible", "incomplete", "review", "eligible"], dtype=object)
 CRITERION_STATUS_NAMES = np.array(["fail", "unknown", "review", "pass"], dtype=object)
 _STATUS_OF_CODE = {int(s): str(STATUS_NAMES[int(s)]) for s in Status}
@@ -49,6 +50,7 @@ def evaluate(
     tiers: Sequence[str] | None = None,
     horizon_months: int = 12,
     strict: bool = False,
+    backend: Backend = "numpy",
 ) -> Assessment:
     """Evaluate every tier for every firm in one vectorised pass.
 
@@ -62,6 +64,8 @@ def evaluate(
         tiers: evaluate only these tiers (and what they require); all tiers by default.
         horizon_months: how far ahead an expiring title counts for the at-risk flag.
         strict: raise :class:`~eligibility.errors.InputError` on error-severity input issues.
+        backend: ``numpy`` (the vectorised core) or ``durable``: every threshold decision taken by
+            durable_rules, one firm at a time (for one-firm assessment, monitoring and comparison).
 
     Raises:
         RegimeError: when ``as_of`` is not a date or no rule set of any requested tier is in force.
@@ -71,6 +75,26 @@ def evaluate(
     if purpose not in ("apply", "review"):
         raise RegimeError(f"purpose must be apply or review, got {purpose!r}")
     prepared = data if isinstance(data, Prepared) else prepare(data, rules, strict=strict)
+    if backend == "durable":
+        from eligibility.backends.durable import durable_decisions
+
+        decider = durable_decisions()
+        codes = prepared.text.get("credit_code", np.full(prepared.n, None, dtype=object))
+        sids = [str(c) if c else f"row{r}" for c, r in zip(codes, prepared.rows, strict=True)]
+        with decider.sessions(sids):
+            return _evaluate(rules, prepared, day, purpose, regime, tiers, horizon_months)
+    return _evaluate(rules, prepared, day, purpose, regime, tiers, horizon_months)
+
+
+def _evaluate(
+    rules: RuleSet,
+    prepared: Prepared,
+    day: dt.date,
+    purpose: Purpose,
+    regime: str | None,
+    tiers: Sequence[str] | None,
+    horizon_months: int,
+) -> Assessment:
     columns = derive_columns(rules, input_columns(prepared, day), prepared.n)
     wanted = _with_dependencies(rules, tiers)
     titles, title_issues = current_titles(rules, prepared, day, horizon_months)
@@ -110,13 +134,24 @@ def assess_one(
     as_of: dt.date | str,
     purpose: Purpose = "apply",
     regime: str | None = None,
+    backend: Backend = "numpy",
 ) -> dict[str, Any]:
     """Assess a single firm given as a mapping of canonical field ids; same results as :func:`evaluate`.
+
+    With ``backend="durable"`` every threshold decision is taken by durable_rules rules (the firm's
+    session, keyed by its credit code, keeps its facts until they change).
 
     Returns:
         The nested per-firm record (see :meth:`Assessment.firm`).
     """
     frame = pd.DataFrame([dict(firm)])
+    if backend == "durable":
+        from eligibility.backends.durable import durable_decisions
+
+        sid = str(firm.get("credit_code") or "firm")
+        with durable_decisions().sessions([sid]):
+            assessment = evaluate(frame, rules, as_of=as_of, purpose=purpose, regime=regime)
+            return assessment.firm(0)
     return evaluate(frame, rules, as_of=as_of, purpose=purpose, regime=regime).firm(0)
 
 

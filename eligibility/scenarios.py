@@ -360,6 +360,18 @@ def _class_probes(rules: RuleSet, ruleset: RuleSetFile) -> Iterator[_Probe]:
                     )
 
 
+def boundary_inputs(rules: RuleSet, ruleset: RuleSetFile) -> list[tuple[str, dt.date, pd.DataFrame]]:
+    """Per purpose of ``ruleset``: its first day in force and a frame of firms just below, at and just
+    above every threshold (for checks of other engines against the same edges)."""
+    probes = [*_leaf_probes(rules, ruleset), *_measure_probes(rules, ruleset), *_class_probes(rules, ruleset)]
+    out = []
+    for purpose in dict.fromkeys(p.purpose for p in probes):
+        batch = [p for p in probes if p.purpose == purpose]
+        frame = pd.DataFrame([{**p.inputs, "credit_code": f"B{i:05d}"} for i, p in enumerate(batch)])
+        out.append((purpose, ruleset.ruleset.effective(purpose)[0], frame.astype(object)))
+    return out
+
+
 def boundary_cases(rules: RuleSet, ruleset: RuleSetFile) -> list[CaseResult]:
     """Check every threshold of ``ruleset`` just below, at and just above it, in one batch per purpose."""
     probes = [*_leaf_probes(rules, ruleset), *_measure_probes(rules, ruleset), *_class_probes(rules, ruleset)]

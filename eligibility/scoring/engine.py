@@ -24,7 +24,9 @@ from eligibility.scoring.logic import (
     Status,
     combine_all,
     combine_any,
+    decide,
     interval_status,
+    member_status,
     negate,
     relaxed_op,
     tight_op,
@@ -318,8 +320,7 @@ def _leaf(node: Criterion, ctx: _Context, result: TierResult) -> Triple:
         else:
             table = category_table(spec)
             allowed = [table[str(v).casefold()] for v in node.match.in_]
-        status = np.where(np.isin(values, allowed), Status.PASS, Status.FAIL).astype(np.int8)
-        status[np.isnan(values)] = Status.UNKNOWN
+        status = member_status(_instance(result, node), values, allowed)
         result.leaves[node.id] = LeafTrace(node.id, "match", status, field=spec.id, value=values)
         return status, status, status
     if node.review is not None:
@@ -327,8 +328,9 @@ def _leaf(node: Criterion, ctx: _Context, result: TierResult) -> Triple:
         verdict_field = node.review.verdict
         verdict = ctx.columns.get(verdict_field) if verdict_field else None
         if verdict is not None:
-            status[verdict == 1.0] = Status.PASS
-            status[verdict == 0.0] = Status.FAIL
+            # A recorded verdict (1 yes, 0 no) decides; without one the item stays with the reviewer.
+            decided = member_status(_instance(result, node), verdict, [1.0])
+            status = np.where(decided == Status.UNKNOWN, np.int8(Status.REVIEW), decided)
         result.leaves[node.id] = LeafTrace(node.id, "review", status, field=verdict_field, value=verdict)
         return status, status, status
     if node.requires is not None:
@@ -354,7 +356,7 @@ def _compare(node: Criterion, ctx: _Context, result: TierResult) -> Triple:
     threshold = ctx.rules.quantity(spec.id, cmp.value)
     margin = ctx.rules.margin_of(spec.id, spec.unit, threshold, cmp.margin)
     tol = tolerance(threshold, spec.unit.relative_tolerance)
-    normal, relaxed, tight = _three(values, values, cmp.op, threshold, margin, tol)
+    normal, relaxed, tight = _three(_instance(result, node), values, values, cmp.op, threshold, margin, tol)
     failed = normal == Status.FAIL
     trace = LeafTrace(
         node.id,
@@ -375,16 +377,23 @@ def _compare(node: Criterion, ctx: _Context, result: TierResult) -> Triple:
     return normal, relaxed, tight
 
 
-def _three(low: FloatArray, high: FloatArray, op: str, threshold: float, margin: float, tol: float) -> Triple:
-    normal = interval_status(low, high, op, threshold, tol)
+def _instance(result: TierResult, node: Criterion) -> str:
+    """The name of a leaf's test for another decider: rule set and criterion."""
+    return f"{result.ruleset.ruleset.id}/{node.id}"
+
+
+def _three(
+    instance: str, low: FloatArray, high: FloatArray, op: str, threshold: float, margin: float, tol: float
+) -> Triple:
+    normal = decide(instance, low, high, op, threshold, tol)
     if margin <= 0:
         return normal, normal, normal
     r_op, r_threshold = relaxed_op(op, threshold, margin)
     t_op, t_threshold = tight_op(op, threshold, margin)
     return (
         normal,
-        interval_status(low, high, r_op, r_threshold, tol),
-        interval_status(low, high, t_op, t_threshold, tol),
+        decide(instance + "~relaxed", low, high, r_op, r_threshold, tol),
+        decide(instance + "~tight", low, high, t_op, t_threshold, tol),
     )
 
 
@@ -402,7 +411,7 @@ def _score(node: Criterion, ctx: _Context, result: TierResult) -> Triple:
     low, high = result.points.groups[test.group]
     margin = ctx.rules.margin_of(None, Unit.POINTS, test.value, test.margin)
     tol = tolerance(test.value, relative=False)
-    normal, relaxed, tight = _three(low, high, test.op, test.value, margin, tol)
+    normal, relaxed, tight = _three(_instance(result, node), low, high, test.op, test.value, margin, tol)
     result.leaves[node.id] = LeafTrace(
         node.id,
         "score",
@@ -503,7 +512,8 @@ def _classify(ruleset: RuleSetFile, ctx: _Context) -> TierResult:
                 threshold = parse_quantity(literal, spec.unit)
                 margin = rules.margin_of(field_id, spec.unit, threshold, None)
                 tol = tolerance(threshold, spec.unit.relative_tolerance)
-                triple = _three(values, values, cls.op, threshold, margin, tol)
+                instance = f"{ruleset.ruleset.id}/{table.industries[0]}/{class_id}/{field_id}"
+                triple = _three(instance, values, values, cls.op, threshold, margin, tol)
                 parts.append(triple)
                 if class_id == large_id:
                     leaf = leaves[f"{large_id}_{field_id}"]

@@ -7,18 +7,25 @@ any unknown, else review if any review, else fail).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from enum import IntEnum
+from typing import Protocol
 
 import numpy as np
 import numpy.typing as npt
 
 __all__ = [
     "EPSILON",
+    "Decider",
     "Status",
     "combine_all",
     "combine_any",
+    "decide",
+    "deciding",
     "interval_status",
+    "member_status",
     "negate",
     "relaxed_op",
     "tight_op",
@@ -113,3 +120,54 @@ def tight_op(
     if op in (">=", ">"):
         return ">", threshold + margin
     return "<", threshold - margin
+
+
+class Decider(Protocol):
+    """Another engine that takes the threshold decisions (the durable_rules backend): the vectorised
+    core still derives the values, applies assumptions and combines the decisions."""
+
+    def compare(
+        self, instance: str, low: FloatArray, high: FloatArray, op: str, threshold: float, tol: float
+    ) -> StatusArray:
+        """Status of ``[low, high]`` against ``op threshold`` with tolerance ``tol``."""
+
+    def member(self, instance: str, values: FloatArray, allowed: Sequence[float]) -> StatusArray:
+        """Pass where the value is one of ``allowed``, fail where it is another, unknown where NaN."""
+
+
+_DECIDER: ContextVar[Decider | None] = ContextVar("decider", default=None)
+
+
+@contextmanager
+def deciding(decider: Decider) -> Iterator[None]:
+    """Within the block, threshold decisions are taken by ``decider``."""
+    token = _DECIDER.set(decider)
+    try:
+        yield
+    finally:
+        _DECIDER.reset(token)
+
+
+def decide(
+    instance: str,
+    low: FloatArray,
+    high: FloatArray,
+    op: str,
+    threshold: float | FloatArray,
+    tol: float | FloatArray,
+) -> StatusArray:
+    """:func:`interval_status`, or the installed decider's answer for test ``instance``."""
+    decider = _DECIDER.get()
+    if decider is None or np.ndim(threshold) != 0 or np.ndim(tol) != 0:
+        return interval_status(low, high, op, threshold, tol)
+    return decider.compare(instance, low, high, op, float(threshold), float(tol))
+
+
+def member_status(instance: str, values: FloatArray, allowed: Sequence[float]) -> StatusArray:
+    """Pass where ``values`` is one of ``allowed``, fail where another value, unknown where NaN."""
+    decider = _DECIDER.get()
+    if decider is not None:
+        return decider.member(instance, values, allowed)
+    status: StatusArray = np.where(np.isin(values, allowed), np.int8(Status.PASS), np.int8(Status.FAIL))
+    status[np.isnan(values)] = Status.UNKNOWN
+    return status

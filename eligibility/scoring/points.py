@@ -16,7 +16,7 @@ import numpy.typing as npt
 
 from eligibility.models import Indicator, Measure, Overlay, Points, Range
 from eligibility.ruleset import RuleSet
-from eligibility.scoring.logic import Status, interval_status, tolerance
+from eligibility.scoring.logic import Status, decide, tolerance
 
 __all__ = ["PointsResult", "score_measure", "score_points"]
 
@@ -155,8 +155,9 @@ def _bands(values: FloatArray, ranges: list[Range], rules: RuleSet, field: str) 
     ordered.sort(key=lambda item: (item[0], item[1]))
     score = np.full(values.shape, ordered[0][2])
     for threshold, strict, points, _ in ordered[1:]:
-        meets = interval_status(
-            values, values, ">" if strict else ">=", threshold, tolerance(threshold, relative)
+        op = ">" if strict else ">="
+        meets = decide(
+            f"{field}{op}{threshold!r}", values, values, op, threshold, tolerance(threshold, relative)
         )
         score[meets == Status.PASS] = points
     all_points = [band.points for band in ranges]
@@ -187,7 +188,8 @@ def _cascade(measure: Measure, columns: Mapping[str, FloatArray], rules: RuleSet
         values = _column(columns, step.field, n)
         threshold = rules.quantity(step.field, step.value)
         relative = rules.fields[step.field].unit.relative_tolerance
-        status = interval_status(values, values, step.op, threshold, tolerance(threshold, relative))
+        tol = tolerance(threshold, relative)
+        status = decide(f"{step.field}{step.op}{threshold!r}", values, values, step.op, threshold, tol)
         possible = still_open & (status != Status.FAIL)
         low = np.where(possible, np.minimum(low, step.points), low)
         high = np.where(possible, np.maximum(high, step.points), high)

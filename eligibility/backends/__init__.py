@@ -1,0 +1,1 @@
+"""Other engines that take the threshold decisions of the rule sets (see :mod:`.durable`)."""
