@@ -6,11 +6,15 @@ scenario failed); 2 usage; 3 invalid rules.
 
 from __future__ import annotations
 
+import json
 import os
+import signal
 import sys
+import time
 import traceback
+from collections.abc import Iterator
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 import click
 from rich.console import Console
@@ -37,6 +41,7 @@ from eligibility.render.terminal import (
 from eligibility.render.workbook import write_workbook
 from eligibility.ruleset import RuleSet, load_rules, parse_as_of, read_mapping, walk_criteria
 from eligibility.scenarios import run_rule_tests
+from eligibility.watch import Monitor
 
 __all__ = ["main"]
 
@@ -261,6 +266,90 @@ def _screen_dask(
     if not quiet:
         click.echo(format_partition_summary(counts, rules, day, purpose, lang))
         click.echo(text("written", lang, path=output))
+
+
+@main.command()
+@click.option(
+    "--pool", "pool_path", required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path)
+)
+@click.option("--as-of", "as_of", required=True, help="评估日期 YYYY-MM-DD")
+@click.option("--updates", default="-", show_default=True, help="更新文件（JSON lines），- 为标准输入")
+@click.option("--follow", is_flag=True, help="文件增长时持续读取 / keep reading as the file grows")
+@click.option(
+    "--state",
+    "state_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="状态文件：启动时读取，退出时保存",
+)
+@click.option("--purpose", type=click.Choice(["apply", "review"]), default="apply", show_default=True)
+@click.option("--regime", default=None)
+@click.option("--sheet", default=None)
+@click.option("--rules", "rules_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@_lang_option
+def watch(
+    pool_path: Path,
+    as_of: str,
+    updates: str,
+    follow: bool,
+    state_path: Path | None,
+    purpose: str,
+    regime: str | None,
+    sheet: str | None,
+    rules_dir: Path | None,
+    lang: Lang,
+) -> None:
+    """Watch firm updates (JSON lines) and report every crossing of a threshold or borderline zone."""
+    rules = _load(rules_dir, lang)
+    try:
+        day = parse_as_of(as_of)
+        table = read_input(pool_path, rules, as_of=day, sheet=sheet)
+        monitor = Monitor.from_pool(
+            table, rules, day.isoformat(), "review" if purpose == "review" else "apply", regime, lang
+        )
+    except InputError as exc:
+        lines = [text("input_failed", lang, count=len(exc.issues)), *format_issues(exc.issues, lang, 50)]
+        _fail("\n".join(lines), EXIT_INPUT)
+    except RegimeError as exc:
+        _fail(text("regime_error", lang, detail=exc), EXIT_USAGE)
+    if state_path is not None and state_path.exists():
+        try:
+            restored = monitor.load(state_path)
+        except (ValueError, KeyError, OSError) as exc:
+            _fail(text("watch_state_bad", lang, path=state_path, detail=exc), EXIT_USAGE)
+        click.echo(text("watch_state_loaded", lang, firms=restored, path=state_path), err=True)
+    click.echo(text("watch_started", lang, firms=len(monitor.records), as_of=day.isoformat()), err=True)
+    stream = sys.stdin if updates == "-" else open(updates, encoding="utf-8")  # noqa: SIM115
+    signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        for record in monitor.feed(_following(stream) if follow else stream):
+            click.echo(json.dumps(record, ensure_ascii=False))
+            click.echo(monitor.describe(record), err=True)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        if stream is not sys.stdin:
+            stream.close()
+        if state_path is not None:
+            monitor.save(state_path)
+            click.echo(text("watch_state_saved", lang, path=state_path), err=True)
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+def _following(stream: Any) -> Iterator[str]:
+    """Lines of a file that keeps growing (like ``tail -f``): a partial last line waits for its end."""
+    pending = ""
+    while True:
+        chunk = stream.readline()
+        if not chunk:
+            time.sleep(0.2)
+            continue
+        pending += chunk
+        if pending.endswith("\n"):
+            yield pending
+            pending = ""
 
 
 @main.command()

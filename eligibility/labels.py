@@ -377,6 +377,43 @@ _TEXT: dict[str, tuple[str, str]] = {
     ),
     "report_written": ("报告已写入：{path}", "Report written: {path}"),
     "summary_flag": ("{flag} {count} 家", "{flag} {count}"),
+    "watch_malformed_line": (
+        "第 {line} 行不是有效的 JSON 对象（{detail}），已跳过",
+        "Line {line} is not a JSON object ({detail}); skipped",
+    ),
+    "watch_unknown_firm": (
+        "第 {line} 行：培育库中没有统一社会信用代码为“{code}”的企业，已跳过",
+        "Line {line}: no firm with credit code {code!r} in the pool; skipped",
+    ),
+    "watch_unknown_field": (
+        "第 {line} 行（{code}）：未知字段 {fields}，整行未采用",
+        "Line {line} ({code}): unknown field(s) {fields}; the line was not applied",
+    ),
+    "watch_bad_value": (
+        "第 {line} 行（{code}）：{detail}，整行未采用",
+        "Line {line} ({code}): {detail}; the line was not applied",
+    ),
+    "watch_value": ("{field} 的值“{value}”{reason}", "{field} = {value!r}: {reason}"),
+    "short_not_a_number": ("不是数字", "not a number"),
+    "short_negative_value": ("不能为负数", "cannot be negative"),
+    "short_out_of_range": ("超出允许范围", "out of range"),
+    "short_unknown_category": ("无法识别", "not a known choice"),
+    "short_bad_bool": ("应为是或否", "must be yes or no"),
+    "short_bad_date": ("不是有效日期", "not a valid date"),
+    "watch_alert": (
+        "【变化】{name}（{code}）{tier}：{before} → {after}；变动条件：{moved}",
+        "[change] {name} ({code}) {tier}: {before} → {after}; criteria that moved: {moved}",
+    ),
+    "watch_started": (
+        "监测中：{firms} 家企业，评估日期 {as_of}；每行一条企业更新（JSON），Ctrl+C 结束",
+        "Watching {firms} firms as of {as_of}; one firm update (JSON) per line, Ctrl+C to stop",
+    ),
+    "watch_state_loaded": ("已从状态文件恢复 {firms} 家企业：{path}", "Restored {firms} firms from {path}"),
+    "watch_state_saved": ("监测状态已保存：{path}", "Monitor state saved to {path}"),
+    "watch_state_bad": (
+        "状态文件无法读取：{path}（{detail}）",
+        "Cannot read the state file {path} ({detail})",
+    ),
     "folder_needs_dask": (
         "输入是文件夹：{path}；分区数据请加 --engine dask",
         "The input is a folder: {path}; partitioned data needs --engine dask",

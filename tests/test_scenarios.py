@@ -38,14 +38,14 @@ def test_generated_boundary_cases(rules: RuleSet, ruleset_id: str) -> None:
 
 def test_boundary_cases_catch_an_operator_bug(rules: RuleSet, monkeypatch: pytest.MonkeyPatch) -> None:
     """If the engine read ">=" as ">", the generated "at the threshold" cases must fail."""
-    from eligibility.scoring import engine
+    from eligibility.scoring import logic
 
-    original = engine.interval_status
+    original = logic.interval_status
 
     def off_by_one(low: np.ndarray, high: np.ndarray, op: str, threshold: float, tol: float) -> np.ndarray:
         return original(low, high, ">" if op == ">=" else op, threshold, tol)
 
-    monkeypatch.setattr(engine, "interval_status", off_by_one)
+    monkeypatch.setattr(logic, "interval_status", off_by_one)  # every threshold decision goes through it
     results = boundary_cases(rules, rules.rulesets["srdi_sme_2026"])
     failed = [r.name for r in results if not r.ok]
     assert failed

@@ -1,0 +1,287 @@
+"""Monitoring the 临界线 between rounds: firm updates in, an alert when a firm crosses a line.
+
+The pool is screened once by the vectorised core. Each update (one JSON object per line, canonical
+field ids in canonical units: ``{"credit_code": "...", "rd_expense_y1": 96.5}``) is merged into the
+firm's record and the firm is re-assessed by the durable_rules backend, whose session for the firm
+keeps its facts between updates. When a firm's status or borderline mark changes for any tier, one
+alert names the tier, the change, and the criteria that moved (status or margin) with their values,
+thresholds and gaps. A malformed line, an unknown firm or an unknown field yields an error record;
+the monitor keeps going. The records of updated firms can be saved to a state file and loaded on the
+next start.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from eligibility.assessment import Assessment, Purpose, assess_one, evaluate
+from eligibility.errors import Severity
+from eligibility.ingest import InputTable, prepare
+from eligibility.labels import Lang, text
+from eligibility.render.files import atomic_write
+from eligibility.render.words import criterion_labels, format_quantity, tier_label
+from eligibility.ruleset import RuleSet
+from eligibility.units import Unit
+
+__all__ = ["Monitor", "canonical_records"]
+
+STATE_VERSION = 1
+
+
+def canonical_records(assessment: Assessment) -> dict[str, dict[str, Any]]:
+    """Each firm's inputs as canonical ids and units (what an update speaks), by credit code.
+
+    Numbers in the catalogue's units, categories as their ids, yes/no as booleans, dates as ISO days.
+    A credit code that repeats keeps its first row (the repeat is a data issue already).
+    """
+    rules, prepared = assessment.rules, assessment.prepared
+    codes = prepared.text.get("credit_code")
+    if codes is None:
+        return {}
+    records: dict[str, dict[str, Any]] = {}
+    for i, code in enumerate(codes):  # once per firm at start-up: the monitor then works firm by firm
+        if code is None or code in records:
+            continue
+        record: dict[str, Any] = {}
+        for name, values in prepared.columns.items():
+            value = float(values[i])
+            if math.isnan(value):
+                continue
+            spec = rules.fields[name]
+            if spec.unit is Unit.CATEGORY:
+                record[name] = spec.choice_ids[int(value)]
+            elif spec.unit is Unit.BOOL:
+                record[name] = bool(value)
+            else:
+                record[name] = value
+        for name, dates in prepared.dates.items():
+            if not np.isnat(dates[i]):
+                record[name] = str(dates[i])[:10]
+        for name, texts in prepared.text.items():
+            if texts[i] is not None:
+                record[name] = texts[i]
+        records[str(code)] = record
+    return records
+
+
+@dataclass
+class Monitor:
+    """Per-firm records and last results; :meth:`feed` turns update lines into output records."""
+
+    rules: RuleSet
+    as_of: str
+    purpose: Purpose = "apply"
+    regime: str | None = None
+    lang: Lang = "zh"
+    records: dict[str, dict[str, Any]] = field(default_factory=dict)
+    results: dict[str, dict[str, Any]] = field(default_factory=dict)
+    updated: set[str] = field(default_factory=set)
+    _pool: Assessment | None = None
+    _position: dict[str, int] = field(default_factory=dict)
+
+    @classmethod
+    def from_pool(
+        cls,
+        table: InputTable,
+        rules: RuleSet,
+        as_of: str,
+        purpose: Purpose = "apply",
+        regime: str | None = None,
+        lang: Lang = "zh",
+    ) -> Monitor:
+        """Screen the pool once (vectorised); firms enter the rule engine on their first update."""
+        pool = evaluate(table, rules, as_of=as_of, purpose=purpose, regime=regime)
+        monitor = cls(rules, as_of, purpose, regime, lang, records=canonical_records(pool))
+        monitor._pool = pool
+        codes = pool.prepared.text.get("credit_code", np.full(pool.n, None, dtype=object))
+        for i, code in enumerate(codes):
+            if code is not None and str(code) not in monitor._position:
+                monitor._position[str(code)] = i
+        return monitor
+
+    # -- state ------------------------------------------------------------------------------------
+
+    def save(self, path: str | Path) -> Path:
+        """Write the records and results of every updated firm (atomically)."""
+        state = {
+            "version": STATE_VERSION,
+            "as_of": self.as_of,
+            "purpose": self.purpose,
+            "regime": self.regime,
+            "firms": {code: {"record": self.records[code]} for code in sorted(self.updated)},
+        }
+        return atomic_write(path, lambda stream: json.dump(state, stream, ensure_ascii=False, indent=1))
+
+    def load(self, path: str | Path) -> int:
+        """Start from a saved state: its firms' records replace the pool's. Returns how many firms."""
+        state = json.loads(Path(path).read_text(encoding="utf-8"))
+        if state.get("version") != STATE_VERSION:
+            raise ValueError(f"state file version {state.get('version')!r}, expected {STATE_VERSION}")
+        for code, saved in state.get("firms", {}).items():
+            self.records[code] = dict(saved["record"])
+            self.results[code] = self._assess(code)
+            self.updated.add(code)
+        return len(state.get("firms", {}))
+
+    # -- updates ----------------------------------------------------------------------------------
+
+    def feed(self, lines: Iterable[str]) -> Iterator[dict[str, Any]]:
+        """Output records (alerts and errors) for a stream of update lines, in order."""
+        for number, line in enumerate(lines, start=1):
+            if line.strip():
+                yield from self.update(line, number)
+
+    def update(self, line: str, number: int = 0) -> list[dict[str, Any]]:
+        """Apply one update line; the alerts it causes, or one error record."""
+        try:
+            update = json.loads(line)
+        except json.JSONDecodeError as exc:
+            return [self._error(number, "malformed_line", detail=exc.msg)]
+        if not isinstance(update, dict):
+            return [self._error(number, "malformed_line", detail=type(update).__name__)]
+        code = update.get("credit_code")
+        if not isinstance(code, str) or code not in self.records:
+            return [self._error(number, "unknown_firm", code=code)]
+        unknown = sorted(k for k in update if k not in self.rules.fields)
+        if unknown:
+            return [self._error(number, "unknown_field", code=code, fields="、".join(unknown))]
+        merged = {**self.records[code], **{k: v for k, v in update.items() if v is not None}}
+        for k, v in update.items():
+            if v is None:
+                merged.pop(k, None)  # null clears a value
+        problems = [
+            i
+            for i in prepare(InputTable(_frame(merged)), self.rules).issues
+            if i.severity is Severity.ERROR and i.field in update
+        ]
+        if problems:
+            bad = problems[0]
+            reason = text(f"short_{bad.code.value}", self.lang)
+            detail = text("watch_value", self.lang, field=bad.field, value=bad.value, reason=reason)
+            return [self._error(number, "bad_value", code=code, detail=detail)]
+        before = self.results.get(code) or self._pool_record(code)
+        self.records[code] = merged
+        after = self._assess(code)
+        self.results[code] = after
+        self.updated.add(code)
+        return self._alerts(code, before, after, number)
+
+    def _assess(self, code: str) -> dict[str, Any]:
+        return assess_one(
+            self.records[code],
+            self.rules,
+            as_of=self.as_of,
+            purpose=self.purpose,
+            regime=self.regime,
+            backend="durable",
+        )
+
+    def _pool_record(self, code: str) -> dict[str, Any]:
+        if self._pool is None or code not in self._position:
+            return self._assess(code)
+        return self._pool.firm(self._position[code])
+
+    def _alerts(
+        self, code: str, before: Mapping[str, Any], after: Mapping[str, Any], number: int
+    ) -> list[dict[str, Any]]:
+        alerts = []
+        for tier, now in after["tiers"].items():
+            was = before["tiers"].get(tier)
+            if was is None or (was["status"], was["borderline"]) == (now["status"], now["borderline"]):
+                continue
+            pool = self._pool
+            labels = criterion_labels(pool.results[tier], self.lang) if pool and tier in pool.results else {}
+            old = {c["id"]: c for c in was["criteria"]}
+            moved = [
+                {
+                    "criterion": c["id"],
+                    "label": labels.get(c["id"], c["id"]),
+                    "before": old[c["id"]]["status"] if c["id"] in old else None,
+                    "after": c["status"],
+                    "within_margin": c["within_margin"],
+                    "field": c["field"],
+                    "value_before": old[c["id"]]["value"] if c["id"] in old else None,
+                    "value": c["value"],
+                    "op": c["op"],
+                    "threshold": c["threshold"],
+                    "gap": c["gap"],
+                }
+                for c in now["criteria"]
+                if c["id"] not in old
+                or (old[c["id"]]["status"], old[c["id"]]["within_margin"])
+                != (c["status"], c["within_margin"])
+            ]
+            alerts.append(
+                {
+                    "type": "alert",
+                    "line": number,
+                    "credit_code": code,
+                    "name": after.get("name"),
+                    "tier": tier,
+                    "before": {"status": was["status"], "borderline": was["borderline"]},
+                    "after": {"status": now["status"], "borderline": now["borderline"]},
+                    "moved": moved,
+                }
+            )
+        return alerts
+
+    def _error(self, number: int, kind: str, **details: Any) -> dict[str, Any]:
+        return {
+            "type": "error",
+            "line": number,
+            "error": kind,
+            "message": text(f"watch_{kind}", self.lang, line=number, **details),
+            **{k: v for k, v in details.items() if k != "detail"},
+        }
+
+    # -- words ------------------------------------------------------------------------------------
+
+    def describe(self, record: Mapping[str, Any]) -> str:
+        """The terminal line for an output record, Chinese first."""
+        if record["type"] == "error":
+            return str(record["message"])
+        lang = self.lang
+        label = tier_label(self._pool, record["tier"], lang) if self._pool is not None else record["tier"]
+
+        def state(part: Mapping[str, Any]) -> str:
+            word = text(part["status"], lang)
+            return word + (f"（{text(part['borderline'], lang)}）" if part["borderline"] else "")
+
+        parts = []
+        for moved in record["moved"]:
+            spec = self.rules.fields.get(moved["field"] or "")
+            unit = spec.unit if spec is not None else Unit.POINTS
+            was, now = _shown(moved["value_before"], unit, lang), _shown(moved["value"], unit, lang)
+            parts.append(
+                f"{moved['label']}（{was} → {now}）" if lang == "zh" else f"{moved['label']} ({was} → {now})"
+            )
+        return text(
+            "watch_alert",
+            lang,
+            name=record.get("name") or "",
+            code=record["credit_code"],
+            tier=label,
+            before=state(record["before"]),
+            after=state(record["after"]),
+            moved=("；" if lang == "zh" else "; ").join(parts) or "—",
+        )
+
+
+def _frame(record: Mapping[str, Any]) -> Any:
+    import pandas as pd
+
+    return pd.DataFrame([dict(record)])
+
+
+def _shown(value: float | None, unit: Unit, lang: Lang) -> str:
+    """A value as the monitor prints it: ratios as per cent."""
+    if value is not None and unit is Unit.FRACTION:
+        return f"{value * 100:.2f}%"
+    return format_quantity(value, unit, lang)
