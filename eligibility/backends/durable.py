@@ -184,6 +184,11 @@ class DurableDecider:
         for key in [k for k in self._facts if k[1] == sid]:
             self.host.retract_fact(key[0], self._facts.pop(key))
 
+    def forget_all(self) -> None:
+        """Retract every fact of every session (the rulesets stay compiled)."""
+        for sid in {key[1] for key in self._facts}:
+            self.forget(sid)
+
     @contextmanager
     def sessions(self, sids: Sequence[str]) -> Iterator[None]:
         """Take decisions for firms ``sids`` (one per input row) within the block."""
