@@ -5,14 +5,14 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench samples docs clean browser
+.PHONY: run test lint bench samples docs clean browser serve
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
 $(STAMP): $(BIN)/python pyproject.toml
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,web]'
 	touch $(STAMP)
 
 # Exit status 1 means "finished, with input issues listed": the sample has dirty cells on purpose.
@@ -20,6 +20,11 @@ run: $(STAMP)
 	mkdir -p out
 	$(BIN)/eligibility screen samples/pool.xlsx --as-of 2026-11-26 -o out/筛查结果.xlsx --html out/报告.html; \
 	  status=$$?; [ $$status -le 1 ] || exit $$status
+	@echo "网页版（上传表格、查看报告、下载结果）：make serve，然后在浏览器打开 http://127.0.0.1:8765/"
+
+# The local web page (this computer only); `.venv/bin/eligibility serve --help` for options.
+serve: $(STAMP)
+	$(BIN)/eligibility serve
 
 test: $(STAMP) lint browser
 	$(BIN)/python -m pytest -q

@@ -334,6 +334,25 @@ def watch(
             click.echo(text("watch_state_saved", lang, path=state_path), err=True)
 
 
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="绑定地址；默认仅本机可访问")
+@click.option("--port", default=8765, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--rules", "rules_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@_lang_option
+def serve(host: str, port: int, rules_dir: Path | None, lang: Lang) -> None:
+    """Start the local web page (upload a pool, see the report, download the results)."""
+    try:
+        import uvicorn
+
+        from eligibility.web import create_app
+    except ImportError:
+        _fail(text("web_missing", lang), EXIT_USAGE)
+    rules = _load(rules_dir, lang)
+    local = host in ("127.0.0.1", "localhost", "::1")
+    click.echo(text("web_local" if local else "web_shared", lang, host=host, port=port), err=True)
+    uvicorn.run(create_app(rules, lang=lang), host=host, port=port, log_level="warning")
+
+
 def _interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 

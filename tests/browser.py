@@ -55,8 +55,13 @@ class Visit:
 
 
 @contextmanager
-def offline_page(browser: Browser, width: int = 1400, height: int = 1000) -> Iterator[Visit]:
-    context = browser.new_context(viewport={"width": width, "height": height}, offline=True)
+def offline_page(
+    browser: Browser, width: int = 1400, height: int = 1000, allow: tuple[str, ...] = ()
+) -> Iterator[Visit]:
+    """A page that may load files (and the ``allow``ed local addresses) and nothing else."""
+    context = browser.new_context(
+        viewport={"width": width, "height": height}, offline=not allow, accept_downloads=True
+    )
     page = context.new_page()
     visit = Visit(page)
     page.on("console", lambda m: visit.errors.append(m.text) if m.type == "error" else None)
@@ -65,7 +70,7 @@ def offline_page(browser: Browser, width: int = 1400, height: int = 1000) -> Ite
 
     def route(r: object) -> None:
         request = r.request  # type: ignore[attr-defined]
-        if request.url.startswith(("file:", "data:", "blob:")):
+        if request.url.startswith(("file:", "data:", "blob:", *allow)):
             r.continue_()  # type: ignore[attr-defined]
         else:
             visit.requests.append(request.url)

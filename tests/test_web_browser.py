@@ -1,0 +1,102 @@
+"""The web page in headless Chromium: upload the sample, read the results, download the workbook;
+bad uploads get a readable error and the server keeps serving."""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import openpyxl
+import pytest
+import uvicorn
+
+from eligibility import load_rules
+from eligibility.web import create_app
+from tests.browser import SCREENSHOTS, chromium, offline_page
+
+SAMPLES = Path(__file__).resolve().parents[1] / "samples"
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[str]:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    config = uvicorn.Config(create_app(load_rules()), host="127.0.0.1", port=port, log_level="warning")
+    running = uvicorn.Server(config)
+    thread = threading.Thread(target=running.run, daemon=True)
+    thread.start()
+    for _ in range(200):
+        if running.started:
+            break
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    running.should_exit = True
+    thread.join(timeout=10)
+
+
+def _submit(page: object, path: Path) -> str:
+    page.set_input_files("#file", str(path))  # type: ignore[attr-defined]
+    page.fill("#as_of", "2026-11-26")  # type: ignore[attr-defined]
+    page.click("#run")  # type: ignore[attr-defined]
+    page.wait_for_function(  # type: ignore[attr-defined]
+        "['done', 'failed'].includes(document.body.dataset.state)", timeout=60_000
+    )
+    return str(page.evaluate("document.body.dataset.state"))  # type: ignore[attr-defined]
+
+
+def test_upload_sample_and_download(server: str, tmp_path: Path) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    with chromium() as browser, offline_page(browser, height=1400, allow=(server,)) as visit:
+        page = visit.page
+        page.goto(server)
+        assert page.locator("h1").text_content() == "优质中小企业梯度培育 · 筛查"
+        assert _submit(page, SAMPLES / "pool.xlsx") == "done"
+        frame = page.frame_locator("#report")
+        frame.locator("body[data-cards=ready]").wait_for(timeout=30_000)
+        promotion = frame.locator("#list-promotion_candidate tbody tr")
+        assert promotion.count() == 191
+        assert "需增加" in (frame.locator("#list-borderline").text_content() or "")
+        page.fill("#firm", "911405200BHALT75UL")
+        page.click("#explain")
+        page.locator("#explanation").wait_for()
+        assert "盛钢精密铸件有限公司" in (page.locator("#explanation").text_content() or "")
+        with page.expect_download() as download_info:
+            page.click("#download-workbook")
+        download = download_info.value
+        assert download.suggested_filename.startswith("筛查结果-")
+        saved = tmp_path / "download.xlsx"
+        download.save_as(saved)
+        assert openpyxl.load_workbook(saved).sheetnames[0] == "汇总"
+        page.screenshot(path=str(SCREENSHOTS / "web-result.png"), full_page=False)
+        assert visit.errors == []
+
+
+def test_bad_uploads_in_the_browser(server: str, tmp_path: Path) -> None:
+    noise = tmp_path / "资料.pdf"
+    noise.write_bytes(os.urandom(10 * 1024 * 1024))
+    renamed = tmp_path / "名单.xlsx"
+    renamed.write_text("统一社会信用代码,企业名称\n1,甲\n", encoding="utf-8")
+    empty = tmp_path / "空.xlsx"
+    empty.write_bytes(b"")
+    headerless = tmp_path / "数字.csv"
+    headerless.write_text("\n".join(f"{i},{i * 3}" for i in range(20)), encoding="utf-8")
+    with chromium() as browser, offline_page(browser, allow=(server,)) as visit:
+        page = visit.page
+        page.goto(server)
+        for path, words in (
+            (noise, "不支持的文件类型"),
+            (renamed, "不是 Excel 工作簿"),
+            (empty, "文件是空的"),
+            (headerless, "表头"),
+        ):
+            assert _submit(page, path) == "failed"
+            message = page.locator("#error").text_content() or ""
+            assert words in message, message
+            assert "Traceback" not in message
+        page.screenshot(path=str(SCREENSHOTS / "web-error.png"))
+        assert _submit(page, SAMPLES / "pool.csv") == "done"  # and it still works
