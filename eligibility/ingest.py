@@ -459,9 +459,24 @@ class _Cells:
         rows, spec = self.sink.rows, self.spec
         header = self.header or spec.id
         self.sink.issues.extend(
-            Issue(code, severity, int(rows[p]), spec.id, header, str(self.raw.iloc[int(p)]), self.sink.sheet)
+            Issue(
+                code,
+                severity,
+                int(rows[p]),
+                spec.id,
+                header,
+                _cell_text(self.raw.iloc[int(p)]),
+                self.sink.sheet,
+            )
             for p in np.flatnonzero(mask)
         )
+
+
+def _cell_text(value: object) -> str:
+    """A cell as the user typed it: 350000, not 350000.0."""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
 
 
 def _strings(raw: pd.Series[Any]) -> pd.Series[str]:
