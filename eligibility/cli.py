@@ -61,6 +61,12 @@ def _fail(message: str, code: int) -> NoReturn:
     sys.exit(code)
 
 
+def _input_failed(exc: InputError, lang: Lang) -> NoReturn:
+    """Stop with the input issues that made the input unusable, in words."""
+    lines = [text("input_failed", lang, count=len(exc.issues)), *format_issues(exc.issues, lang, 50)]
+    _fail("\n".join(lines), EXIT_INPUT)
+
+
 def _load(rules_dir: Path | None, lang: Lang) -> RuleSet:
     try:
         return load_rules(rules_dir)
@@ -179,8 +185,7 @@ def screen(
         bar.update(1)
         bar.set_postfix_str(text("stage_write", lang))
     except InputError as exc:
-        lines = [text("input_failed", lang, count=len(exc.issues)), *format_issues(exc.issues, lang, 50)]
-        _fail("\n".join(lines), EXIT_INPUT)
+        _input_failed(exc, lang)
     except RegimeError as exc:
         _fail(text("regime_error", lang, detail=exc), EXIT_USAGE)
     except Exception:
@@ -307,8 +312,7 @@ def watch(
             table, rules, day.isoformat(), "review" if purpose == "review" else "apply", regime, lang
         )
     except InputError as exc:
-        lines = [text("input_failed", lang, count=len(exc.issues)), *format_issues(exc.issues, lang, 50)]
-        _fail("\n".join(lines), EXIT_INPUT)
+        _input_failed(exc, lang)
     except RegimeError as exc:
         _fail(text("regime_error", lang, detail=exc), EXIT_USAGE)
     if state_path is not None and state_path.exists():
@@ -401,12 +405,7 @@ def explain(
             table, rules, as_of=day, purpose="review" if purpose == "review" else "apply", regime=regime
         )
     except InputError as exc:
-        _fail(
-            "\n".join(
-                [text("input_failed", lang, count=len(exc.issues)), *format_issues(exc.issues, lang, 50)]
-            ),
-            EXIT_INPUT,
-        )
+        _input_failed(exc, lang)
     except RegimeError as exc:
         _fail(text("regime_error", lang, detail=exc), EXIT_USAGE)
     position = find_firm(assessment, firm)
