@@ -186,28 +186,27 @@ class Tables:
             text("col_title", lang): self.title_words,
             text("col_flags", lang): self.flag_words(),
         }
-        status_words = np.array([text(str(s), lang) for s in STATUS_NAMES], dtype=object)
-        marks = {"thin_pass": text("thin_pass", lang), "near_miss": text("near_miss", lang)}
+        # Status and borderline mark in one word per (status code, mark): 符合（临界通过）.
         left, right = ("（", "）") if lang == "zh" else (" (", ")")
+        marks = ["", left + text("thin_pass", lang) + right, left + text("near_miss", lang) + right]
+        words = np.array([text(str(s), lang) + m for s in STATUS_NAMES for m in marks], dtype=object)
         for tier, result in a.results.items():
             label = tier_label(a, tier, lang)
-            words = status_words[result.status]
-            for key, mark in marks.items():
-                chosen = getattr(result, key)
-                words = np.where(chosen, words + left + mark + right, words)
-            columns[label + bar + text("col_status", lang)] = words
+            mark = result.thin_pass.astype(np.int64) + 2 * result.near_miss.astype(np.int64)
+            columns[label + bar + text("col_status", lang)] = words[result.status.astype(np.int64) * 3 + mark]
             if result.points is not None:
                 low, high = result.points.total
                 columns[label + bar + text("col_score", lang)] = np.where(low == high, low, np.nan)
             labels = criterion_labels(result, lang)
             without_gap = [k for k, leaf in result.leaves.items() if not leaf.has_gap and k in result.blame]
-            failed = a.failed(tier, labels) if without_gap else np.full(n, "", dtype=object)
-            if without_gap:
-                names = [labels.get(k, k) for k in without_gap]
-                failed = join_masks(names, [result.blame[k] for k in without_gap], n, separator)
-            gaps = self.gap_column(tier)
-            both = (failed != "") & (gaps != "")
-            columns[label + bar + text("col_explain", lang)] = failed + np.where(both, separator, "") + gaps
+            names = [labels.get(k, k) for k in without_gap]
+            failed = join_masks(names, [result.blame[k] for k in without_gap], n, separator)
+            explained = self.gap_column(tier)
+            has_failed = failed != ""
+            both = has_failed & (explained != "")
+            explained[has_failed & ~both] = failed[has_failed & ~both]
+            explained[both] = failed[both] + separator + explained[both]
+            columns[label + bar + text("col_explain", lang)] = explained
         return pd.DataFrame(
             {
                 k: pd.Series(v, dtype=None if isinstance(v, np.ndarray) and v.dtype.kind == "f" else object)
