@@ -480,13 +480,16 @@ def _cell_text(value: object) -> str:
 
 
 def _strings(raw: pd.Series[Any]) -> pd.Series[str]:
+    as_text = raw.astype("string")
     if raw.dtype == object:
-        # A spreadsheet number in a text or category column: 911405 not "911405.0", 3 not "3.0".
-        integral = raw.map(lambda v: isinstance(v, float) and v.is_integer()).to_numpy(dtype=bool)
-        if integral.any():
-            raw = raw.copy()
-            raw[integral] = raw[integral].map(lambda v: str(int(v)))
-    as_text = raw.astype("string").str.strip()
+        # A spreadsheet number in a text or category column reads 911405 / 3, not "911405.0" / "3.0".
+        # Only the cells whose text ends in ".0" are looked at one by one (a handful, if any).
+        suspect = np.flatnonzero(as_text.str.endswith(".0").fillna(False).to_numpy(dtype=bool))
+        fixed = {int(p): _cell_text(raw.iloc[int(p)]) for p in suspect if isinstance(raw.iloc[int(p)], float)}
+        if fixed:
+            as_text = as_text.copy()
+            as_text.iloc[list(fixed)] = pd.Series(list(fixed.values()), dtype="string")
+    as_text = as_text.str.strip()
     blank = as_text.isna() | as_text.str.lower().isin(_BLANK)
     return as_text.mask(blank, pd.NA)
 
