@@ -79,6 +79,7 @@ class DurableDecider:
         self._rulesets: dict[tuple[Any, ...], str] = {}
         self._outcome: dict[tuple[str, str], int] = {}
         self._facts: dict[tuple[str, str, str], dict[str, Any]] = {}
+        self._by_sid: dict[str, set[tuple[str, str, str]]] = {}
         self._names = (f"t{k}" for k in itertools.count())
         self.sids: Sequence[str] = ("firm",)
         self.asserted = 0
@@ -146,6 +147,7 @@ class DurableDecider:
         self._outcome[(sid, instance)] = int(Status.UNKNOWN)
         self.host.assert_fact(ruleset, fact)
         self._facts[key] = fact
+        self._by_sid.setdefault(sid, set()).add(key)
         self.asserted += 1
         return self._outcome[(sid, instance)]
 
@@ -177,16 +179,21 @@ class DurableDecider:
 
     def facts(self, sid: str) -> Mapping[str, dict[str, Any]]:
         """The facts a firm's session holds, by test."""
-        return {instance: fact for (_, s, instance), fact in self._facts.items() if s == sid}
+        return {key[2]: self._facts[key] for key in self._by_sid.get(sid, ())}
 
     def forget(self, sid: str) -> None:
-        """Retract every fact of a firm's session."""
-        for key in [k for k in self._facts if k[1] == sid]:
+        """Retract every fact of a firm's session and drop the session from every ruleset it used
+        (durable_rules slows down as sessions pile up; a forgotten firm leaves none behind)."""
+        keys = self._by_sid.pop(sid, set())
+        for key in keys:
             self.host.retract_fact(key[0], self._facts.pop(key))
+            self._outcome.pop((sid, key[2]), None)
+        for ruleset in {key[0] for key in keys}:
+            self.host.delete_state(ruleset, sid)
 
     def forget_all(self) -> None:
-        """Retract every fact of every session (the rulesets stay compiled)."""
-        for sid in {key[1] for key in self._facts}:
+        """Forget every session (the rulesets stay compiled)."""
+        for sid in list(self._by_sid):
             self.forget(sid)
 
     @contextmanager
