@@ -315,3 +315,22 @@ def test_progress_bar_on_large_pools(tmp_path: Path) -> None:
     assert "3/3" in shown.stderr
     quiet = CliRunner().invoke(main, ["screen", str(path), "--as-of", AS_OF, "-o", str(out), "--quiet"])
     assert (quiet.exit_code, quiet.stderr, quiet.stdout) == (0, "", "")
+
+
+def test_real_xls_reads_like_the_xlsx(rules: RuleSet, tmp_path: Path) -> None:
+    """An old-format .xls (BIFF8, written by xlwt) gives the same results as the sample .xlsx."""
+    import xlwt  # a dev dependency: the one writer of real .xls files
+
+    book = xlwt.Workbook(encoding="utf-8")
+    sheet = book.add_sheet("培育库")
+    source = openpyxl.load_workbook(SAMPLES / "pool.xlsx").worksheets[0]
+    for r, row in enumerate(source.iter_rows(values_only=True)):
+        for c, value in enumerate(row):
+            if value is not None:
+                sheet.write(r, c, value.date().isoformat() if hasattr(value, "date") else value)
+    path = tmp_path / "pool.xls"
+    book.save(str(path))
+    old = evaluate(read_input(path, rules, as_of=AS_OF), rules, as_of=AS_OF)
+    new = evaluate(read_input(SAMPLES / "pool.xlsx", rules, as_of=AS_OF), rules, as_of=AS_OF)
+    pd.testing.assert_frame_equal(old.wide(), new.wide())
+    assert [(i.code, i.row) for i in old.issues] == [(i.code, i.row) for i in new.issues]
