@@ -5,17 +5,16 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
+import dask.dataframe as dd  # the dask extra is part of the dev install: a missing one fails here
+import distributed
 import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-dd = pytest.importorskip("dask.dataframe")
-distributed = pytest.importorskip("distributed")
-
-from eligibility import evaluate, load_rules, read_input  # noqa: E402
-from eligibility.cli import main  # noqa: E402
-from eligibility.distributed import evaluate_partitions, read_partitioned, summary_counts  # noqa: E402
-from eligibility.synthetic import synthetic_pool  # noqa: E402
+from eligibility import evaluate, load_rules, read_input
+from eligibility.cli import main
+from eligibility.distributed import evaluate_partitions, read_partitioned, summary_counts
+from eligibility.synthetic import synthetic_pool
 
 pytestmark = [
     pytest.mark.filterwarnings("ignore::DeprecationWarning"),
