@@ -145,14 +145,7 @@ def assess_one(
         The nested per-firm record (see :meth:`Assessment.firm`).
     """
     frame = pd.DataFrame([dict(firm)])
-    if backend == "durable":
-        from eligibility.backends.durable import durable_decisions
-
-        sid = str(firm.get("credit_code") or "firm")
-        with durable_decisions().sessions([sid]):
-            assessment = evaluate(frame, rules, as_of=as_of, purpose=purpose, regime=regime)
-            return assessment.firm(0)
-    return evaluate(frame, rules, as_of=as_of, purpose=purpose, regime=regime).firm(0)
+    return evaluate(frame, rules, as_of=as_of, purpose=purpose, regime=regime, backend=backend).firm(0)
 
 
 def _with_dependencies(rules: RuleSet, tiers: Sequence[str] | set[str] | None) -> list[str]:
