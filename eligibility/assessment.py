@@ -9,6 +9,7 @@ results; nothing per firm is kept as Python objects.
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import math
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -19,9 +20,10 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from eligibility.errors import Issue, RegimeError, Severity
+from eligibility.errors import Issue, IssueCode, RegimeError, Severity
 from eligibility.flags import FLAG_NAMES, Flags, compute_flags
-from eligibility.ingest import InputTable, Prepared, prepare
+from eligibility.headers import YEAR_COLUMN, HeaderMatch, HeaderReader
+from eligibility.ingest import InputTable, Prepared, map_headers, prepare
 from eligibility.models import Criterion, RuleSetFile
 from eligibility.ruleset import RuleSet, load_rules, parse_as_of, walk_criteria
 from eligibility.scoring.engine import TierResult, derive_columns, evaluate_tier, input_columns
@@ -136,16 +138,77 @@ def assess_one(
     regime: str | None = None,
     backend: Backend = "numpy",
 ) -> dict[str, Any]:
-    """Assess a single firm given as a mapping of canonical field ids; same results as :func:`evaluate`.
+    """Assess a single firm; same results as :func:`evaluate` on a one-row spreadsheet.
+
+    Keys are read like spreadsheet headers: a canonical field id (``revenue_y1``) or a header the
+    reader accepts (``营业收入``, ``2025年营业收入（万元）``, ``研发费用(元)`` with 元 converted to 万元,
+    ``资产负债率(%)``). A key that names no field is an ``unknown_field`` warning whose value is the
+    closest field id or header ("did you mean"), and is not used; a year label out of range, a unit
+    that does not fit and a second key for the same field are the reader's usual warnings.
 
     With ``backend="durable"`` every threshold decision is taken by durable_rules rules (the firm's
     session, keyed by its credit code, keeps its facts until they change).
 
     Returns:
-        The nested per-firm record (see :meth:`Assessment.firm`).
+        The nested per-firm record (see :meth:`Assessment.firm`). Its ``issues`` list the issues
+        about keys first (they have no row, like a spreadsheet's column issues), then those of the
+        firm's values.
     """
-    frame = pd.DataFrame([dict(firm)])
-    return evaluate(frame, rules, as_of=as_of, purpose=purpose, regime=regime, backend=backend).firm(0)
+    rules = rules if rules is not None else load_rules()
+    table = _one_firm_table(firm, rules, parse_as_of(as_of))
+    assessment = evaluate(table, rules, as_of=as_of, purpose=purpose, regime=regime, backend=backend)
+    record = assessment.firm(0)
+    keys = [_issue_record(x) for x in assessment.issues if x.row is None]
+    record["issues"] = [*keys, *record["issues"]]
+    return record
+
+
+def _one_firm_table(firm: Mapping[str, Any], rules: RuleSet, day: dt.date) -> InputTable:
+    """One firm as a one-row table whose keys went through the spreadsheet header mapping."""
+    reader = HeaderReader(rules, day.year)
+    known: list[tuple[Any, HeaderMatch]] = []
+    unknown: list[Issue] = []
+    for key in firm:
+        name = str(key)
+        # A canonical id is taken as it is: no header reading can turn it into another field.
+        match = HeaderMatch(name, name) if name in rules.fields else reader.read(name)
+        if match.field == YEAR_COLUMN:  # the year column of a long sheet: one firm has one row
+            match = HeaderMatch(name, None, problem="year_column")
+        if match.field is None and match.problem in ("unknown", "empty"):
+            unknown.append(
+                Issue(IssueCode.UNKNOWN_FIELD, Severity.WARNING, None, None, name, _closest(name, rules))
+            )
+            continue
+        known.append((key, match))
+    mapped = map_headers([match for _, match in known], None)
+    frame = pd.DataFrame([{field_id: firm[known[col][0]] for field_id, col in mapped.columns.items()}])
+    return InputTable(
+        frame,
+        "<firm>",
+        headers=mapped.headers,
+        factors=mapped.factors,
+        percent=mapped.percent,
+        issues=[*unknown, *mapped.issues],
+    )
+
+
+def _closest(key: str, rules: RuleSet) -> str | None:
+    """The field id or accepted header closest to an unknown key, if any is close."""
+    names = dict.fromkeys(
+        name for spec in rules.fields.values() for name in (spec.id, spec.label_zh, *spec.aliases)
+    )
+    close = difflib.get_close_matches(key, list(names), n=1)
+    return close[0] if close else None
+
+
+def _issue_record(issue: Issue) -> dict[str, Any]:
+    return {
+        "code": str(issue.code),
+        "severity": str(issue.severity),
+        "field": issue.field,
+        "header": issue.header,
+        "value": issue.value,
+    }
 
 
 def _with_dependencies(rules: RuleSet, tiers: Sequence[str] | set[str] | None) -> list[str]:
@@ -465,10 +528,7 @@ class Assessment:
                 for name in FLAG_NAMES
                 if self.flags.reasons[name][i] is not None
             },
-            "issues": [
-                {"code": str(x.code), "severity": str(x.severity), "field": x.field, "value": x.value}
-                for x in self._issues_by_row.get(int(self.prepared.rows[i]), [])
-            ],
+            "issues": [_issue_record(x) for x in self._issues_by_row.get(int(self.prepared.rows[i]), [])],
         }
         return record
 

@@ -93,6 +93,7 @@ class IssueCode(StrEnum):
     STAFF_ABOVE_EMPLOYEES = "staff_above_employees"
     BLANK_EXPIRY = "blank_expiry"
     UNREADABLE_FILE = "unreadable_file"
+    UNKNOWN_FIELD = "unknown_field"
 
 
 @dataclass(frozen=True)

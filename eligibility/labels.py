@@ -142,6 +142,24 @@ _TEXT: dict[str, tuple[str, str]] = {
     "gap_lever": ("（即{lever}{verb}{amount}）", " (that is, {lever} {verb} {amount})"),
     "template_sheet": ("企业数据", "Firms"),
     "template_guide": ("字段说明", "Column guide"),
+    "template_lists": ("选项", "Lists"),
+    "guide_note_current_tier": (
+        "企业已获的最高国家梯度称号；未获称号的留空（高新技术企业填在“有效期内高新技术企业”列）",
+        "The highest national ladder title the firm holds; blank if none (HNTE goes in its own column)",
+    ),
+    "guide_note_tier_awarded_on": (
+        "称号认定日期；未填“称号有效期至”时，按认定日期加该称号有效年限推算",
+        "Date the title was awarded; when the expiry is blank, it is derived from this date and the "
+        "title's validity",
+    ),
+    "guide_note_township": (
+        "企业所在乡镇或街道；仅用于分组，原样写入各项输出",
+        "Township or subdistrict of the firm; for grouping only, carried to every output as text",
+    ),
+    "guide_note_officer": (
+        "负责该企业的服务专员（包联干部）；仅用于分组，原样写入各项输出",
+        "The service officer in charge of the firm; for grouping only, carried to every output as text",
+    ),
     "template_written": ("已生成输入模板：{path}", "Template written: {path}"),
     "guide_header": ("列名", "Header"),
     "guide_id": ("字段编号", "Field id"),
@@ -580,6 +598,10 @@ _ISSUES: dict[IssueCode, tuple[str, str]] = {
         "row {row}: a title without an expiry date; taken as valid",
     ),
     IssueCode.UNREADABLE_FILE: ("无法读取输入文件：{value}", "cannot read the input file: {value}"),
+    IssueCode.UNKNOWN_FIELD: (
+        "未知字段“{header}”{value}，已忽略",
+        "unknown field '{header}'{value}; not used",
+    ),
 }
 
 _PROBLEMS: dict[ProblemCode, tuple[str, str]] = {
@@ -634,6 +656,8 @@ def issue_message(issue: Issue, lang: Lang = "zh") -> str:
     template = _pick(_ISSUES[issue.code], lang)
     value = issue.value or ""
     code, _, first = value.partition("@")  # duplicates carry "code@first row"
+    if issue.code is IssueCode.UNKNOWN_FIELD:  # the value is a suggestion, shown as "did you mean"
+        value = text("did_you_mean", lang, suggestion=value) if value else ""
     return template.format(
         row=issue.row, header=issue.header or issue.field or "", value=value, code=code, first=first
     )

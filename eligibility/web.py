@@ -68,9 +68,13 @@ class Job:
 
 
 class AssessRequest(BaseModel):
-    """One firm's inputs (canonical field ids and units) and the assessment date."""
+    """One firm's inputs (field ids, or headers as a spreadsheet writes them) and the assessment date."""
 
-    firm: dict[str, Any] = Field(description="canonical field id → value, e.g. {'revenue_y1': 3000}")
+    firm: dict[str, Any] = Field(
+        description="字段编号或表头 → 取值，如 {'revenue_y1': 3000} 或 {'2025年营业收入（万元）': 3000}；"
+        "无法识别的键作为 unknown_field 提示返回在 issues 中 / field id or spreadsheet header → value; "
+        "an unknown key is returned as an unknown_field issue"
+    )
     as_of: dt.date
     purpose: str = Field("apply", pattern="^(apply|review)$")
     regime: str | None = None

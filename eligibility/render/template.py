@@ -1,4 +1,9 @@
-"""An empty input workbook: Chinese headers with units, drop-downs for categories, a column guide."""
+"""An empty input workbook: Chinese headers with units, drop-downs for categories, a column guide.
+
+The drop-downs point at ranges of a hidden sheet (``选项``) instead of holding their lists inline:
+an inline list is a quoted formula string, so a choice with a quote (专精特新"小巨人"企业) or a list
+longer than 255 characters makes Excel report damaged content.
+"""
 
 from __future__ import annotations
 
@@ -6,13 +11,14 @@ import datetime as dt
 from pathlib import Path
 
 import xlsxwriter
+from xlsxwriter.utility import quote_sheetname, xl_col_to_name
 
 from eligibility.labels import Lang, text
 from eligibility.render.files import atomic_path
 from eligibility.ruleset import FieldSpec, RuleSet
 from eligibility.units import Unit
 
-__all__ = ["template_header", "write_template"]
+__all__ = ["template_choices", "template_header", "write_template"]
 
 _UNIT_WORDS = {
     Unit.WAN_YUAN: "万元",
@@ -30,12 +36,23 @@ def template_header(spec: FieldSpec) -> str:
     return f"{spec.label_zh}（{unit}）" if unit else spec.label_zh
 
 
-def _choices(spec: FieldSpec, lang: Lang) -> list[str]:
+# Fields whose guide line says more than their label.
+_NOTED = frozenset({"current_tier", "tier_awarded_on", "township", "officer"})
+
+
+def template_choices(rules: RuleSet, spec: FieldSpec, lang: Lang = "zh") -> list[str]:
+    """The drop-down of ``spec``: yes/no, its choices, or for a title the ladder titles only.
+
+    A title column offers the tiers with a ``rank`` in ``rules/tiers.yaml``: classifications
+    (中小企业划型, 规模以上工业企业) and parallel credentials (高新技术企业, a column of its own) are
+    not titles a firm holds on the ladder.
+    """
     if spec.unit is Unit.BOOL:
         return [text("doc_yes", lang), text("doc_no", lang)]
-    return [
-        str(c.label_zh if lang == "zh" else (c.label_en or c.label_zh)) for c in (spec.choices or {}).values()
-    ]
+    choices = dict(spec.choices or {})
+    if spec.choices_from == "tiers":
+        choices = {k: c for k, c in choices.items() if k in rules.tiers and rules.tiers[k].rank is not None}
+    return [str(c.label_zh if lang == "zh" else (c.label_en or c.label_zh)) for c in choices.values()]
 
 
 def write_template(rules: RuleSet, path: str | Path, lang: Lang = "zh", rows: int = 1000) -> Path:
@@ -47,13 +64,26 @@ def write_template(rules: RuleSet, path: str | Path, lang: Lang = "zh", rows: in
         )
         data = book.add_worksheet(text("template_sheet", lang))
         guide = book.add_worksheet(text("template_guide", lang))
+        lists = book.add_worksheet(text("template_lists", lang))
+        lists.hide()
+        ranges: dict[tuple[str, ...], str] = {}  # one column of the hidden sheet per distinct list
         inputs = [spec for spec in rules.fields.values() if not spec.derived]
         for column, spec in enumerate(inputs):
             data.write_string(0, column, template_header(spec), header)
             data.set_column(column, column, max(12, min(40, len(template_header(spec)) * 2)))
-            choices = _choices(spec, lang)
+            choices = tuple(template_choices(rules, spec, lang))
             if choices:
-                data.data_validation(1, column, rows, column, {"validate": "list", "source": choices})
+                if choices not in ranges:
+                    at = len(ranges)
+                    title = text("unit_name_bool", lang) if spec.unit is Unit.BOOL else template_header(spec)
+                    lists.write_string(0, at, title, header)
+                    for offset, choice in enumerate(choices, start=1):
+                        lists.write_string(offset, at, choice)
+                    letter = xl_col_to_name(at)
+                    ranges[choices] = (
+                        f"={quote_sheetname(lists.name)}!${letter}$2:${letter}${len(choices) + 1}"
+                    )
+                data.data_validation(1, column, rows, column, {"validate": "list", "source": ranges[choices]})
             elif spec.unit is Unit.DATE:
                 data.data_validation(
                     1,
@@ -75,8 +105,10 @@ def write_template(rules: RuleSet, path: str | Path, lang: Lang = "zh", rows: in
                     template_header(spec),
                     spec.id,
                     text(f"unit_name_{spec.unit.value}", lang),
-                    "、".join(_choices(spec, lang)),
-                    spec.label_zh if lang == "zh" else spec.label_en,
+                    "、".join(template_choices(rules, spec, lang)),
+                    text(f"guide_note_{spec.id}", lang)
+                    if spec.id in _NOTED
+                    else (spec.label_zh if lang == "zh" else spec.label_en),
                 ],
             )
         guide.set_column(0, 0, 40)
@@ -84,5 +116,6 @@ def write_template(rules: RuleSet, path: str | Path, lang: Lang = "zh", rows: in
         guide.set_column(2, 2, 10)
         guide.set_column(3, 4, 50)
         guide.freeze_panes(1, 0)
+        lists.set_column(0, max(len(ranges) - 1, 0), 30)
         book.close()
     return Path(path)
