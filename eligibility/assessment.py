@@ -32,13 +32,16 @@ from eligibility.titles import Titles, current_titles
 
 _RISK_ORDER = {"review_ineligible": 0, "not_sme": 0, "review_incomplete": 1, "review_thin_pass": 2}
 
-__all__ = ["CRITERION_STATUS_NAMES", "STATUS_NAMES", "Assessment", "assess_one", "evaluate"]
+__all__ = ["CARRIED_TEXT", "CRITERION_STATUS_NAMES", "STATUS_NAMES", "Assessment", "assess_one", "evaluate"]
 
 Purpose = Literal["apply", "review"]
 Backend = Literal["numpy", "durable"]
 STATUS_NAMES = np.array(["ineligible", "incomplete", "review", "eligible"], dtype=object)
 CRITERION_STATUS_NAMES = np.array(["fail", "unknown", "review", "pass"], dtype=object)
 _STATUS_OF_CODE = {int(s): str(STATUS_NAMES[int(s)]) for s in Status}
+# Text fields carried from the input to every output next to the firm's name, when the input has them
+# (offices group their lists by them); they take no part in any rule.
+CARRIED_TEXT = ("township", "officer")
 _CRITERION_OF_CODE = {int(s): str(CRITERION_STATUS_NAMES[int(s)]) for s in Status}
 
 
@@ -111,7 +114,11 @@ def _evaluate(
             rules, prepared, columns, titles, day, "review", regime, wanted_review, reuse=results
         )
     issues = sorted([*prepared.issues, *title_issues], key=lambda x: (x.row or 0, x.field or ""))
-    issue_rows = np.isin(prepared.rows, [i.row for i in issues if i.row is not None])
+    # What the reader did on the user's behalf (info: a 合计 row skipped, an expiry derived) is no
+    # data problem of the firm.
+    issue_rows = np.isin(
+        prepared.rows, [i.row for i in issues if i.row is not None and i.severity is not Severity.INFO]
+    )
     flags = compute_flags(rules, prepared, results, review_results, titles, issue_rows)
     return Assessment(
         rules=rules,
@@ -455,6 +462,7 @@ class Assessment:
         data: dict[str, Any] = {
             "credit_code": text.get("credit_code", np.full(self.n, None, dtype=object)),
             "name": text.get("name", np.full(self.n, None, dtype=object)),
+            **self.carried_text(),
         }
         for tier, result in self.results.items():
             data[f"{tier}.status"] = self.status(tier)
@@ -474,6 +482,11 @@ class Assessment:
         for name in FLAG_NAMES:
             data[f"flag.{name}"] = self.flags.get(name)
         return pd.DataFrame(data)
+
+    def carried_text(self) -> dict[str, npt.NDArray[np.object_]]:
+        """The :data:`CARRIED_TEXT` columns the input has (乡镇（街道）, 服务专员), by field id."""
+        text = self.prepared.text
+        return {k: text[k] for k in CARRIED_TEXT if k in text}
 
     def criteria(self, tier: str) -> dict[str, Criterion]:
         """Criterion nodes of a tier's rule set by id."""
@@ -518,6 +531,7 @@ class Assessment:
             "row": int(self.prepared.rows[i]),
             "credit_code": _text_at(text.get("credit_code"), i),
             "name": _text_at(text.get("name"), i),
+            **{k: _text_at(v, i) for k, v in self.carried_text().items()},
             "as_of": self.as_of.isoformat(),
             "purpose": self.purpose,
             "tiers": {tier: self._tier_record(tier, i) for tier in self.tiers},
@@ -628,6 +642,7 @@ class Assessment:
             "issues": {
                 "error": sum(i.severity is Severity.ERROR for i in self.issues),
                 "warning": sum(i.severity is Severity.WARNING for i in self.issues),
+                "info": sum(i.severity is Severity.INFO for i in self.issues),
             },
         }
 

@@ -1,18 +1,30 @@
 """The ``eligibility`` command: click glue over the public API, nothing more.
 
-Exit codes: 0 finished; 1 finished with error-severity input issues (or ``--strict`` stopped, or a
-scenario failed); 2 usage; 3 invalid rules.
+Exit codes (every failure ends as one line on standard error, Chinese or ``--lang en``; the
+traceback only with ``--debug``)::
+
+    0   EXIT_OK          finished
+    1   EXIT_INPUT       finished with error-severity input issues (or --strict stopped, a scenario failed)
+    2   EXIT_USAGE       usage: bad option or date, output = input, -o = --html, …
+    3   EXIT_RULES       invalid rule files (also YAML nested too deep or an alias bomb)
+    4   EXIT_UNREADABLE  the input file cannot be read (damaged, not a table, a folder, no permission)
+    5   EXIT_UNWRITABLE  an output cannot be written (read-only, disk full, parent is a file)
+    6   EXIT_STATE       the saved monitor state (watch --state) cannot be used
+    70  EXIT_INTERNAL    an unexpected error (a bug): rerun with --debug for the traceback
 """
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import signal
 import sys
+import tempfile
 import time
 import traceback
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -22,12 +34,12 @@ from tqdm import tqdm
 
 from eligibility.assessment import evaluate
 from eligibility.diff import diff_results, read_result
-from eligibility.errors import InputError, RegimeError, RuleSetError
+from eligibility.errors import InputError, IssueCode, RegimeError, RuleSetError, StateError
 from eligibility.ingest import CHUNK_BYTES, InputTable, Prepared, prepare_in_chunks, read_input
-from eligibility.labels import Lang, text
+from eligibility.labels import Lang, issue_message, problem_message, text
 from eligibility.render.docs import render_rule_docs, write_rule_docs
 from eligibility.render.explain import explain_firm, find_firm
-from eligibility.render.files import atomic_write, write_csv, write_jsonl
+from eligibility.render.files import atomic_folder, atomic_write, write_csv, write_jsonl
 from eligibility.render.report import write_report
 from eligibility.render.template import write_template
 from eligibility.render.terminal import (
@@ -46,42 +58,158 @@ from eligibility.watch import Monitor
 __all__ = ["main"]
 
 EXIT_OK, EXIT_INPUT, EXIT_USAGE, EXIT_RULES = 0, 1, 2, 3
+EXIT_UNREADABLE, EXIT_UNWRITABLE, EXIT_STATE = 4, 5, 6
+EXIT_INTERNAL = 70  # EX_SOFTWARE of sysexits.h
+
+_LANG, _DEBUG = "eligibility.lang", "eligibility.debug"  # keys of click's shared ctx.meta
+
+
+def _remember(key: str) -> Any:
+    def callback(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
+        if value or key not in ctx.meta:  # a group-level --debug survives a command without it
+            ctx.meta[key] = value
+        return value
+
+    return callback
+
 
 _lang_option = click.option(
     "--lang",
     type=click.Choice(["zh", "en"]),
     default="zh",
     show_default=True,
+    callback=_remember(_LANG),
     help="输出语言 / message language",
+)
+_debug_option = click.option(
+    "--debug",
+    is_flag=True,
+    expose_value=False,
+    callback=_remember(_DEBUG),
+    help="出错时显示 Python 调用栈 / show tracebacks",
 )
 
 
 def _fail(message: str, code: int) -> NoReturn:
+    """Stop with ``message`` on standard error; with --debug, the exception being handled first."""
+    context = click.get_current_context(silent=True)
+    if context is not None and context.meta.get(_DEBUG) and sys.exc_info()[0] is not None:
+        traceback.print_exc()
     click.echo(message, err=True)
     sys.exit(code)
 
 
-def _input_failed(exc: InputError, lang: Lang) -> NoReturn:
-    """Stop with the input issues that made the input unusable, in words."""
-    lines = [text("input_failed", lang, count=len(exc.issues)), *format_issues(exc.issues, lang, 50)]
+def _one_line(detail: object) -> str:
+    return " ".join(str(detail).split())
+
+
+def _why_unreadable(path: Path, detail: object, lang: Lang) -> str:
+    """The reason a file cannot be read, in words where it is a common one."""
+    if path.is_dir():
+        return text("why_folder", lang)
+    if not path.exists():
+        return text("why_missing", lang)
+    if not os.access(path, os.R_OK) or isinstance(detail, PermissionError):
+        return text("why_denied", lang)
+    if path.stat().st_size == 0:
+        return text("why_empty", lang)
+    found = _one_line(detail)
+    return found.removeprefix(f"{path.name}: ")
+
+
+def _input_failed(exc: InputError, lang: Lang, path: Path, strict: bool = False) -> NoReturn:
+    """Stop: either the file cannot be read at all (one line, exit 4), or ``--strict`` found errors
+    in its cells (every error listed, exit 1). Only the latter mentions ``--strict``."""
+    whole = [i for i in exc.issues if i.row is None and i.code in _FILE_CODES]
+    if whole or not strict:
+        first = (whole or list(exc.issues))[0]
+        detail = (
+            _why_unreadable(path, first.value or "", lang)
+            if first.code is IssueCode.UNREADABLE_FILE
+            else issue_message(first, lang)
+        )
+        _fail(text("input_unreadable", lang, path=path, detail=detail), EXIT_UNREADABLE)
+    lines = [text("strict_stopped", lang, count=len(exc.issues)), *format_issues(exc.issues, lang, 50)]
     _fail("\n".join(lines), EXIT_INPUT)
+
+
+# Issues that make a whole file unusable (no row is at fault): the file cannot be read.
+_FILE_CODES = frozenset({IssueCode.UNREADABLE_FILE, IssueCode.NO_HEADER, IssueCode.MISSING_KEY})
+
+
+def _why_unwritable(path: Path, exc: OSError, lang: Lang) -> str:
+    """The reason an output cannot be written, with what to do."""
+    for parent in path.parents:  # the nearest existing ancestor decides "parent is a file"
+        if parent.exists() or parent.is_symlink():
+            if not parent.is_dir():
+                return text("write_parent_file", lang, parent=parent)
+            break
+    reasons = {
+        errno.EROFS: "write_readonly",
+        errno.ENOSPC: "write_full",
+        errno.EDQUOT: "write_full",
+        errno.EISDIR: "write_is_folder",
+        errno.EACCES: "write_denied",
+        errno.EPERM: "write_denied",
+        errno.ENOENT: "write_missing",
+        errno.ENOTDIR: "write_parent_file",
+    }
+    key = reasons.get(exc.errno or 0)
+    if key == "write_parent_file":
+        key = None  # no ancestor is a file after all
+    if path.is_dir() and key is None:
+        key = "write_is_folder"
+    if key is None:
+        return text("write_other", lang, detail=_one_line(exc.strerror or exc))
+    return text(key, lang)
+
+
+@contextmanager
+def _writing(path: Path, lang: Lang) -> Iterator[None]:
+    """Turn a failed write of ``path`` into one line and exit 5."""
+    try:
+        yield
+    except OSError as exc:
+        _fail(text("output_failed", lang, path=path, why=_why_unwritable(path, exc, lang)), EXIT_UNWRITABLE)
 
 
 def _load(rules_dir: Path | None, lang: Lang) -> RuleSet:
     try:
         return load_rules(rules_dir)
     except RuleSetError as exc:
+        if len(exc.problems) == 1:  # one problem: one line
+            only = exc.problems[0]
+            joined = text("rules_bad", lang, count=1) + ("" if lang == "zh" else " ")
+            _fail(joined + problem_message(only, lang), EXIT_RULES)
         _fail(format_problems(exc.problems, lang), EXIT_RULES)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Main(click.Group):
+    """The command group: an unexpected exception ends as one line and exit 70, never a traceback
+    (unless --debug is given)."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (click.ClickException, click.exceptions.Exit, click.Abort):
+            raise
+        except Exception as exc:
+            if ctx.meta.get(_DEBUG):
+                traceback.print_exc()
+            lang: Lang = "en" if ctx.meta.get(_LANG) == "en" else "zh"
+            click.echo(text("internal_error", lang, kind=type(exc).__name__), err=True)
+            sys.exit(EXIT_INTERNAL)
+
+
+@click.group(cls=_Main, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="eligibility")
+@_debug_option
 def main() -> None:
     """优质中小企业梯度培育 筛查引擎 — screen an SME pool against the ladder of titles."""
 
 
 @main.command()
-@click.argument("input_path", metavar="INPUT", type=click.Path(exists=True, path_type=Path))
+@click.argument("input_path", metavar="INPUT", type=click.Path(exists=True, readable=False, path_type=Path))
 @click.option("--as-of", "as_of", required=True, help="评估日期 YYYY-MM-DD (picks the rule sets in force)")
 @click.option("--purpose", type=click.Choice(["apply", "review"]), default="apply", show_default=True)
 @click.option("--regime", default=None, help="按指定政策口径回放，如 63号 / replay under a named regime")
@@ -113,7 +241,7 @@ def main() -> None:
 @click.option("--horizon-months", default=12, show_default=True, type=click.IntRange(0, 120))
 @click.option("--strict", is_flag=True, help="输入有错误时不评估 / stop on input errors")
 @click.option("--quiet", "-q", is_flag=True, help="不输出汇总 / no summary")
-@click.option("--debug", is_flag=True, help="show tracebacks")
+@_debug_option
 @_lang_option
 def screen(
     input_path: Path,
@@ -131,19 +259,26 @@ def screen(
     horizon_months: int,
     strict: bool,
     quiet: bool,
-    debug: bool,
     lang: Lang,
 ) -> None:
     """Screen the pool in INPUT (.xlsx/.xls/.csv/.parquet) and write the results to OUTPUT."""
     for target in (output, html_path):
         if target is not None and target.resolve() == input_path.resolve():
             _fail(text("same_file", lang, path=target), EXIT_USAGE)
+    if html_path is not None and html_path.resolve() == output.resolve():
+        _fail(text("same_outputs", lang, path=html_path), EXIT_USAGE)
     if engine == "dask":
         _screen_dask(
             input_path, output, fmt, scheduler, rules_dir, as_of, purpose, regime, horizon_months, quiet, lang
         )
         return
     if input_path.is_dir():
+        if input_path.suffix.lower() in (".xlsx", ".xlsm", ".xlsb", ".xls", ".ods"):
+            # A folder named like a workbook is a broken input, not partitioned data.
+            _fail(
+                text("input_unreadable", lang, path=input_path, detail=text("why_folder", lang)),
+                EXIT_UNREADABLE,
+            )
         _fail(text("folder_needs_dask", lang, path=input_path), EXIT_USAGE)
     fmt = fmt or {".csv": "csv", ".jsonl": "jsonl", ".json": "jsonl"}.get(output.suffix.lower(), "xlsx")
     rules = _load(rules_dir, lang)
@@ -185,24 +320,25 @@ def screen(
         bar.update(1)
         bar.set_postfix_str(text("stage_write", lang))
     except InputError as exc:
-        _input_failed(exc, lang)
+        _input_failed(exc, lang, input_path, strict)
     except RegimeError as exc:
         _fail(text("regime_error", lang, detail=exc), EXIT_USAGE)
-    except Exception:
-        if debug:
-            traceback.print_exc()
-        raise
-    if fmt == "csv":
-        written = write_csv(assessment, output)
-    elif fmt == "jsonl":
-        written = write_jsonl(assessment, output)
-    else:
-        written = write_workbook(assessment, output, lang)
+    except OSError as exc:  # reading is the only I/O above
+        detail = _why_unreadable(input_path, exc, lang)
+        _fail(text("input_unreadable", lang, path=input_path, detail=detail), EXIT_UNREADABLE)
+    with _writing(output, lang):
+        if fmt == "csv":
+            written = write_csv(assessment, output)
+        elif fmt == "jsonl":
+            written = write_jsonl(assessment, output)
+        else:
+            written = write_workbook(assessment, output, lang)
     bar.update(1)
     report = None
     if html_path is not None:
         bar.set_postfix_str(text("stage_report", lang))
-        report = write_report(assessment, html_path, lang)
+        with _writing(html_path, lang):
+            report = write_report(assessment, html_path, lang)
         bar.update(1)
     bar.close()
     if not quiet:
@@ -261,10 +397,11 @@ def _screen_dask(
         except RegimeError as exc:
             _fail(text("regime_error", lang, detail=exc), EXIT_USAGE)
         result = result.persist()  # type: ignore[no-untyped-call]
-        if fmt == "csv":
-            result.to_csv(str(output / "part-*.csv"), index=False, encoding="utf-8-sig")
-        else:
-            result.to_parquet(str(output), write_index=False)
+        with _writing(output, lang), atomic_folder(output) as folder:
+            if fmt == "csv":
+                result.to_csv(str(folder / "part-*.csv"), index=False, encoding="utf-8-sig")
+            else:
+                result.to_parquet(str(folder), write_index=False)
         counts = summary_counts(result)
     if cluster is not None:
         cluster.close()
@@ -275,7 +412,7 @@ def _screen_dask(
 
 @main.command()
 @click.option(
-    "--pool", "pool_path", required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path)
+    "--pool", "pool_path", required=True, type=click.Path(exists=True, readable=False, path_type=Path)
 )
 @click.option("--as-of", "as_of", required=True, help="评估日期 YYYY-MM-DD")
 @click.option("--updates", default="-", show_default=True, help="更新文件（JSON lines），- 为标准输入")
@@ -290,6 +427,7 @@ def _screen_dask(
 @click.option("--regime", default=None)
 @click.option("--sheet", default=None)
 @click.option("--rules", "rules_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@_debug_option
 @_lang_option
 def watch(
     pool_path: Path,
@@ -312,17 +450,28 @@ def watch(
             table, rules, day.isoformat(), "review" if purpose == "review" else "apply", regime, lang
         )
     except InputError as exc:
-        _input_failed(exc, lang)
+        _input_failed(exc, lang, pool_path)
     except RegimeError as exc:
         _fail(text("regime_error", lang, detail=exc), EXIT_USAGE)
+    if state_path is not None:
+        with _writing(state_path, lang):  # now, not when the monitor stops hours later
+            state_path.parent.mkdir(parents=True, exist_ok=True)
+            tempfile.TemporaryFile(dir=state_path.parent).close()
     if state_path is not None and state_path.exists():
         try:
             restored = monitor.load(state_path)
-        except (ValueError, KeyError, OSError) as exc:
-            _fail(text("watch_state_bad", lang, path=state_path, detail=exc), EXIT_USAGE)
+        except StateError as exc:
+            _fail(text("watch_state_bad", lang, path=state_path, detail=exc), EXIT_STATE)
+        except OSError as exc:
+            detail = _why_unreadable(state_path, exc, lang)
+            _fail(text("watch_state_bad", lang, path=state_path, detail=detail), EXIT_STATE)
         click.echo(text("watch_state_loaded", lang, firms=restored, path=state_path), err=True)
+    try:
+        stream = sys.stdin if updates == "-" else open(updates, encoding="utf-8")  # noqa: SIM115
+    except OSError as exc:
+        detail = _why_unreadable(Path(updates), exc, lang)
+        _fail(text("updates_unreadable", lang, path=updates, detail=detail), EXIT_UNREADABLE)
     click.echo(text("watch_started", lang, firms=len(monitor.records), as_of=day.isoformat()), err=True)
-    stream = sys.stdin if updates == "-" else open(updates, encoding="utf-8")  # noqa: SIM115
     signal.signal(signal.SIGTERM, _interrupt)
     try:
         for record in monitor.feed(_following(stream) if follow else stream):
@@ -334,7 +483,8 @@ def watch(
         if stream is not sys.stdin:
             stream.close()
         if state_path is not None:
-            monitor.save(state_path)
+            with _writing(state_path, lang):
+                monitor.save(state_path)
             click.echo(text("watch_state_saved", lang, path=state_path), err=True)
 
 
@@ -342,6 +492,7 @@ def watch(
 @click.option("--host", default="127.0.0.1", show_default=True, help="绑定地址；默认仅本机可访问")
 @click.option("--port", default=8765, show_default=True, type=click.IntRange(1, 65535))
 @click.option("--rules", "rules_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@_debug_option
 @_lang_option
 def serve(host: str, port: int, rules_dir: Path | None, lang: Lang) -> None:
     """Start the local web page (upload a pool, see the report, download the results)."""
@@ -376,7 +527,7 @@ def _following(stream: Any) -> Iterator[str]:
 
 
 @main.command()
-@click.argument("input_path", metavar="INPUT", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("input_path", metavar="INPUT", type=click.Path(exists=True, readable=False, path_type=Path))
 @click.option("--firm", required=True, help="统一社会信用代码或企业名称 / credit code or name")
 @click.option("--as-of", "as_of", required=True, help="评估日期 YYYY-MM-DD")
 @click.option("--tier", "tiers", multiple=True, help="只看这些梯度 / only these tiers")
@@ -384,6 +535,7 @@ def _following(stream: Any) -> Iterator[str]:
 @click.option("--regime", default=None)
 @click.option("--sheet", default=None)
 @click.option("--rules", "rules_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@_debug_option
 @_lang_option
 def explain(
     input_path: Path,
@@ -405,7 +557,7 @@ def explain(
             table, rules, as_of=day, purpose="review" if purpose == "review" else "apply", regime=regime
         )
     except InputError as exc:
-        _input_failed(exc, lang)
+        _input_failed(exc, lang, input_path)
     except RegimeError as exc:
         _fail(text("regime_error", lang, detail=exc), EXIT_USAGE)
     position = find_firm(assessment, firm)
@@ -431,32 +583,41 @@ def _labels(rules: RuleSet, lang: Lang) -> dict[str, str]:
 
 
 @main.command()
-@click.argument("before", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.argument("after", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("before", type=click.Path(exists=True, readable=False, path_type=Path))
+@click.argument("after", type=click.Path(exists=True, readable=False, path_type=Path))
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="对比明细 CSV")
 @click.option("--limit", default=50, show_default=True, help="终端最多列出的行数 / rows shown")
+@_debug_option
 @_lang_option
 def diff(before: Path, after: Path, output: Path | None, limit: int, lang: Lang) -> None:
     """Compare two screening results (CSV or JSONL from `eligibility screen`): who gains, who loses, why."""
-    try:
-        changes = diff_results(read_result(before), read_result(after))
-    except InputError as exc:
-        _fail("\n".join(format_issues(exc.issues, lang, 5)), EXIT_INPUT)
+    if output is not None and output.resolve() in (before.resolve(), after.resolve()):
+        _fail(text("same_file", lang, path=output), EXIT_USAGE)
+    results = []
+    for path in (before, after):
+        try:
+            results.append(read_result(path))
+        except InputError as exc:
+            detail = _why_unreadable(path, exc.issues[0].value if exc.issues else "", lang)
+            _fail(text("result_unreadable", lang, path=path, detail=detail), EXIT_UNREADABLE)
+    changes = diff_results(*results)
     click.echo(format_diff(changes, before.name, after.name, lang, limit, _labels(_load(None, lang), lang)))
     if output is not None:
-        if output.resolve() in (before.resolve(), after.resolve()):
-            _fail(text("same_file", lang, path=output), EXIT_USAGE)
-        atomic_write(output, lambda stream: changes.to_csv(stream, index=False, lineterminator="\n"))
+        with _writing(output, lang):
+            atomic_write(output, lambda stream: changes.to_csv(stream, index=False, lineterminator="\n"))
         click.echo(text("diff_written", lang, path=output))
 
 
 @main.command()
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--rules", "rules_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@_debug_option
 @_lang_option
 def template(output: Path, rules_dir: Path | None, lang: Lang) -> None:
     """Write an empty input workbook: Chinese headers, units, drop-downs and a column guide."""
-    written = write_template(_load(rules_dir, lang), output, lang)
+    loaded = _load(rules_dir, lang)
+    with _writing(output, lang):
+        written = write_template(loaded, output, lang)
     click.echo(text("template_written", lang, path=written))
 
 
@@ -467,6 +628,7 @@ def rules() -> None:
 
 @rules.command("check")
 @click.argument("directory", required=False, type=click.Path(exists=True, file_okay=False, path_type=Path))
+@_debug_option
 @_lang_option
 def rules_check(directory: Path | None, lang: Lang) -> None:
     """Validate every rule file of DIRECTORY (default: the bundled rules); exit 3 on problems."""
@@ -485,6 +647,7 @@ def rules_check(directory: Path | None, lang: Lang) -> None:
 @rules.command("test")
 @click.argument("directory", required=False, type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option("--verbose", "-v", is_flag=True, help="list every case / 列出每个用例")
+@_debug_option
 @_lang_option
 def rules_test(directory: Path | None, verbose: bool, lang: Lang) -> None:
     """Run the scenarios of DIRECTORY/scenarios and the boundary cases generated from the rules."""
@@ -506,6 +669,7 @@ def rules_test(directory: Path | None, verbose: bool, lang: Lang) -> None:
     show_default=True,
 )
 @click.option("--check", is_flag=True, help="只检查文档是否最新 / only check that the pages are fresh")
+@_debug_option
 @_lang_option
 def rules_docs(directory: Path | None, output: Path, check: bool, lang: Lang) -> None:
     """Render every rule set of DIRECTORY as a readable document (Markdown) in OUTPUT."""
@@ -521,5 +685,6 @@ def rules_docs(directory: Path | None, output: Path, check: bool, lang: Lang) ->
         if stale or extra:
             _fail(text("doc_stale", lang, directory=output) + "\n  " + "\n  ".join(stale + extra), EXIT_INPUT)
         return
-    written = write_rule_docs(loaded, output, lang)
+    with _writing(output, lang):
+        written = write_rule_docs(loaded, output, lang)
     click.echo(text("doc_docs_written", lang, count=len(written), directory=output))

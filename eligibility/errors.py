@@ -8,7 +8,8 @@ Exception tree::
     EligibilityError            base of every error this package raises on purpose
     ├── RuleSetError            rule files are invalid; holds every RuleProblem found, raised once
     ├── InputError              strict mode: the input has error-severity issues; holds every Issue
-    └── RegimeError             no rule set is in force for the requested as_of / purpose / regime
+    ├── RegimeError             no rule set is in force for the requested as_of / purpose / regime
+    └── StateError              a saved monitor state (``eligibility watch --state``) cannot be used
 
 Input problems in batch are not exceptions: they are :class:`Issue` rows collected in a frame.
 Bugs stay ordinary exceptions.
@@ -30,20 +31,28 @@ __all__ = [
     "RuleProblem",
     "RuleSetError",
     "Severity",
+    "StateError",
 ]
 
 
 class Severity(StrEnum):
-    """How serious an input issue is. Errors make the CLI exit 1; warnings do not."""
+    """How serious an input issue is. Errors make the CLI exit 1; warnings and infos do not.
+
+    ``info`` says what the reader did on the user's behalf (a 合计 row skipped, an expiry derived
+    from the award date) so that nothing happens silently.
+    """
 
     ERROR = "error"
     WARNING = "warning"
+    INFO = "info"
 
 
 class ProblemCode(StrEnum):
     """Stable slugs of rule-file problems."""
 
     YAML_SYNTAX = "yaml_syntax"
+    YAML_TOO_DEEP = "yaml_too_deep"
+    YAML_TOO_LARGE = "yaml_too_large"
     UNKNOWN_KEY = "unknown_key"
     MISSING_KEY = "missing_key"
     WRONG_TYPE = "wrong_type"
@@ -93,6 +102,14 @@ class IssueCode(StrEnum):
     STAFF_ABOVE_EMPLOYEES = "staff_above_employees"
     BLANK_EXPIRY = "blank_expiry"
     UNREADABLE_FILE = "unreadable_file"
+    SKIPPED_ROW = "skipped_row"
+    BLANK_ROW = "blank_row"
+    UNUSUAL_VALUE = "unusual_value"
+    DERIVED_EXPIRY = "derived_expiry"
+    NOT_A_LADDER_TITLE = "not_a_ladder_title"
+    AMBIGUOUS_DATE = "ambiguous_date"
+    BAD_CELL = "bad_cell"
+    SHEET_CHOSEN = "sheet_chosen"
     UNKNOWN_FIELD = "unknown_field"
 
 
@@ -158,3 +175,8 @@ class InputError(EligibilityError):
 
 class RegimeError(EligibilityError):
     """No rule set is in force for the requested date, purpose or regime."""
+
+
+class StateError(EligibilityError):
+    """A saved monitor state that cannot be used (truncated, binary, another shape or version, a
+    record that cannot be assessed); the message says which, in words."""

@@ -70,6 +70,7 @@ class HeaderReader:
         self.rules = rules
         self.as_of_year = as_of_year
         self.mapping = {normalise(k): v for k, v in (mapping or {}).items()}
+        self.ignored = {normalise(h) for h in rules.ignore_headers}
         self.full: dict[str, str] = {}  # name → field id, year already in the name or not yearly
         self.yearly: dict[str, str] = {}  # name → base id of a yearly field
         for spec in rules.fields.values():
@@ -91,6 +92,8 @@ class HeaderReader:
         user = self.mapping.get(text)
         if user is not None:
             return self._from_mapping(original, user)
+        if text in self.ignored:
+            return HeaderMatch(original, None, problem="empty")  # 序号: no field, nothing to report
         if text in self.full:  # an id or a whole label such as 营业收入（上年度）
             return self._with_unit(original, self.full[text], None, year=None)
         name, unit_text = _split_unit(text)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import re
+import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,8 +23,9 @@ import numpy.typing as npt
 import pandas as pd
 
 from eligibility.errors import InputError, Issue, IssueCode, Severity
-from eligibility.headers import YEAR_COLUMN, HeaderMatch, HeaderReader
+from eligibility.headers import YEAR_COLUMN, HeaderMatch, HeaderReader, normalise
 from eligibility.ruleset import FieldSpec, RuleSet, parse_as_of
+from eligibility.sheets import fill_merged, percent_cells, read_sheet, visible_sheets
 from eligibility.units import Unit
 
 __all__ = ["InputTable", "Prepared", "prepare", "read_input"]
@@ -93,18 +95,22 @@ def read_input(
     sheet: str | int | None = None,
     mapping: Mapping[str, Mapping[str, object]] | None = None,
 ) -> InputTable:
-    """Read a pool spreadsheet: ``.xlsx``/``.xls`` (calamine), ``.csv`` (UTF-8 or GBK) or ``.parquet``.
+    """Read a pool spreadsheet: ``.xlsx``/``.xls`` (calamine), ``.csv`` (UTF-8, GBK or UTF-16) or
+    ``.parquet``.
 
     Headers may be canonical ids or Chinese labels with units in brackets and year labels
     (``2025年营业收入（万元）`` is ``revenue_y1`` when ``as_of`` is in 2026), on one row or two (a year
-    row over a metric row). A sheet with a year column (年度) and one row per firm and year is pivoted
-    to one row per firm. Columns that match no field are listed as issues, never dropped silently.
+    row over a metric row, or a metric row over a year row). Merged cells read as a person reads them:
+    the value stands in every cell of the range. A sheet with a year column (年度) and one row per firm
+    and year is pivoted to one row per firm. Rows that are not firms (合计, 注：…, blank rows) are
+    skipped with an info issue each; a row with a name or a credit code is always a firm. Columns that
+    match no field are listed as issues, never dropped silently.
 
     Args:
         path: the file.
         rules: the loaded rules (the bundled ones by default), for the field catalogue.
         as_of: the assessment date; year labels are read relative to it (default: today).
-        sheet: worksheet name or index (default: the first).
+        sheet: worksheet name or index (default: the first visible sheet with a header).
         mapping: extra header → ``{"field": id, "unit": "元"}`` entries (``--mapping`` file).
 
     Raises:
@@ -118,52 +124,82 @@ def read_input(
     reader = HeaderReader(rules, day.year, mapping)
     suffix = source.suffix.lower()
     try:
+        if suffix in _EXCEL:
+            return _read_excel(source, sheet, reader)
         if suffix == ".parquet":
             frame = pd.read_parquet(source)
-            grid = pd.concat(
-                [pd.DataFrame([list(frame.columns)]), pd.DataFrame(frame.to_numpy(dtype=object))]
+            cells = np.concatenate(
+                [np.array([list(frame.columns)], dtype=object), frame.to_numpy(dtype=object)]
             )
-            sheet_name = None
-        elif suffix in _EXCEL:
-            grid, sheet_name = _read_excel(source, sheet)
         else:
-            grid = _read_csv(source)
-            sheet_name = None
+            cells = _read_csv(source)
     except InputError:
         raise
     except Exception as exc:  # any reader failure on a damaged or foreign file is an input error
         raise _unreadable(f"{source.name}: {exc}") from exc
-    return _tabulate(grid.reset_index(drop=True), reader, str(source), sheet_name)
+    return _tabulate(_Grid(cells, cells), reader, str(source), None)
 
 
-def _read_excel(source: Path, sheet: str | int | None) -> tuple[pd.DataFrame, str | None]:
-    """Every cell of one worksheet, from row 1 and column A, through calamine (Rust): empty cells
-    None, numbers float, dates as dates. The cells are not converted one by one in Python."""
+@dataclass
+class _Grid:
+    """The cells of one sheet from A1: as a person reads them (merged ranges filled) and as stored."""
+
+    filled: npt.NDArray[np.object_]
+    raw: npt.NDArray[np.object_]
+    percent: tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]] | None = None
+    merged: bool = False
+
+
+def _read_excel(source: Path, sheet: str | int | None, reader: HeaderReader) -> InputTable:
+    """One worksheet through calamine (Rust): the named one, or the first visible sheet that has a
+    header (hidden sheets are skipped); the sheet read is stated as an info issue."""
     from python_calamine import CalamineWorkbook
 
-    book = CalamineWorkbook.from_path(str(source))
-    names = [str(n) for n in book.sheet_names]
+    try:
+        book = CalamineWorkbook.from_path(str(source))
+        names = [str(n) for n in book.sheet_names]
+        visible = visible_sheets(book)
+    except Exception as exc:  # a damaged or foreign file is an input error
+        raise _unreadable(f"{source.name}: {exc}") from exc
     if isinstance(sheet, str):
         if sheet not in names:
             raise _unreadable(f"{source.name}: no sheet {sheet!r} ({', '.join(names)})")
-        name = sheet
+        candidates = [sheet]
+    elif sheet is not None:
+        if sheet >= len(names):
+            raise _unreadable(f"{source.name}: no sheet {sheet}")
+        candidates = [names[sheet]]
     else:
-        index = sheet or 0
-        if not names or index >= len(names):
-            raise _unreadable(f"{source.name}: no sheet {index}")
-        name = names[index]
-    rows = book.get_sheet_by_name(name).to_python(skip_empty_area=False)
-    cells = np.array(rows, dtype=object) if rows else np.empty((0, 0), dtype=object)
-    if cells.ndim != 2:  # ragged rows: let pandas pad them
-        cells = pd.DataFrame(rows).to_numpy(dtype=object)
-    cells[cells == ""] = None
-    return pd.DataFrame(cells), name
+        candidates = visible or names[:1]
+    if not candidates:
+        raise _unreadable(f"{source.name}: no worksheet")
+    first_error: InputError | None = None
+    for name in candidates:
+        try:
+            read = read_sheet(book, name)
+        except Exception as exc:  # a damaged sheet is an input error
+            raise _unreadable(f"{source.name}: {exc}") from exc
+        percent = percent_cells(source, name) if source.suffix.lower() in {".xlsx", ".xlsm"} else None
+        grid = _Grid(fill_merged(read.cells, read.merged), read.cells, percent, bool(read.merged))
+        try:
+            table = _tabulate(grid, reader, str(source), name)
+        except InputError as exc:
+            if exc.issues and exc.issues[0].code is IssueCode.NO_HEADER:
+                first_error = first_error or exc
+                continue
+            raise
+        if len(names) > 1:
+            table.issues.insert(0, Issue(IssueCode.SHEET_CHOSEN, Severity.INFO, None, None, None, name, name))
+        return table
+    assert first_error is not None
+    raise first_error
 
 
-def _read_csv(source: Path) -> pd.DataFrame:
-    """Every cell of a CSV file as text: UTF-8 or GBK, comma, semicolon, tab or bar separated, rows
-    of different lengths padded (a title line above the header is fine), blank lines kept so that
-    row numbers match the file."""
+def _read_csv(source: Path) -> npt.NDArray[np.object_]:
+    """Every cell of a CSV file as text: UTF-8, GBK or UTF-16 ("Unicode text", tab separated), comma,
+    semicolon, tab or bar separated, rows of different lengths padded (a title line above the header is
+    fine), blank lines kept so that row numbers match the file. A NUL byte becomes U+FFFD, which the
+    cell checks report, instead of refusing the file."""
     import csv
 
     encoding, separator, head = _sniff_csv(source)
@@ -171,7 +207,8 @@ def _read_csv(source: Path) -> pd.DataFrame:
     try:
         text = raw.decode(encoding)
     except UnicodeDecodeError:
-        raise _unreadable(f"{source.name}: not a text table (UTF-8 or GBK)") from None
+        raise _unreadable(f"{source.name}: not a text table (UTF-8, GBK or UTF-16)") from None
+    text = text.lstrip("\ufeff").replace("\x00", "\ufffd")
     width = max(head.shape[1], 1)
     options: dict[str, Any] = {
         "header": None,
@@ -183,9 +220,10 @@ def _read_csv(source: Path) -> pd.DataFrame:
     try:
         grid: pd.DataFrame = pd.read_csv(io.StringIO(text), names=range(width), **options)
     except pd.errors.ParserError:  # a row further down is wider than the first rows
+        csv.field_size_limit(1 << 30)
         width = max((len(row) for row in csv.reader(io.StringIO(text), delimiter=separator)), default=1)
         grid = pd.read_csv(io.StringIO(text), names=range(width), **options)
-    return grid
+    return grid.to_numpy(dtype=object)
 
 
 @dataclass
@@ -251,47 +289,200 @@ def header_map(headers: Sequence[object], rules: RuleSet, as_of: dt.date | str |
     return map_headers([reader.read(h if h is not None else "") for h in headers], None)
 
 
-def _tabulate(grid: pd.DataFrame, reader: HeaderReader, source: str, sheet: str | None) -> InputTable:
-    """Find the header row(s), map headers to fields, keep data rows with their spreadsheet rows."""
-    grid = grid.astype(object).where(grid.notna(), None)
-    header_row, matches = _find_header(grid, reader)
+def _tabulate(grid: _Grid, reader: HeaderReader, source: str, sheet: str | None) -> InputTable:
+    """Find the header row(s), map headers to fields, keep the rows that are firms with their
+    spreadsheet rows (the others are reported as info issues)."""
+    filled = _none_for_blank(grid.filled)
+    raw = filled if grid.raw is grid.filled else _none_for_blank(grid.raw)
+    header_row, matches = _find_header(filled, reader, carry_years=not grid.merged)
     mapped = map_headers(matches, sheet)
-    data = grid.iloc[header_row + 1 :]
-    blank = (data.isna() | (data == "")).all(axis=1)
-    data = data[~blank.to_numpy()]
-    rows = data.index.to_numpy(dtype=np.int64) + 1  # the spreadsheet row the user sees
-    frame = pd.DataFrame(
-        {name: data.iloc[:, col].to_numpy(dtype=object) for name, col in mapped.columns.items()}
-    )
+    start = header_row + 1
+    issues = list(mapped.issues)
+    keep = _firm_rows(raw[start:], mapped, start, sheet, issues)
+    data = filled[start:][keep]
+    rows = np.flatnonzero(keep).astype(np.int64) + start + 1  # the spreadsheet row the user sees
+    columns: dict[str, npt.NDArray[np.object_]] = {}
+    for name, col in mapped.columns.items():
+        values = data[:, col].copy() if col < data.shape[1] else np.full(len(data), None, dtype=object)
+        spec = reader.rules.fields.get(name)
+        if grid.percent is not None and spec is not None and spec.unit is Unit.FRACTION:
+            _percent_as_text(values, grid.percent, col, np.flatnonzero(keep) + start)
+        columns[name] = values
+    _check_cells(columns, rows, mapped.headers, sheet, issues)
     table = InputTable(
-        frame,
+        pd.DataFrame(columns),
         source,
         sheet,
         rows=rows,
         headers=mapped.headers,
         factors=mapped.factors,
         percent=mapped.percent,
-        issues=mapped.issues,
+        issues=issues,
     )
     if YEAR_COLUMN in mapped.columns:
         table = _pivot_long(table, reader)
     return table
 
 
-def _find_header(grid: pd.DataFrame, reader: HeaderReader) -> tuple[int, list[HeaderMatch]]:
-    """The row whose cells name the most fields, read with the year row above it when there is one."""
+def _none_for_blank(cells: npt.NDArray[np.object_]) -> npt.NDArray[np.object_]:
+    blank = pd.isna(cells) | (cells == "")
+    if not blank.any():
+        return cells
+    cleaned = cells.copy()
+    cleaned[blank] = None
+    return cleaned
+
+
+_SUMMARY = re.compile(
+    r"^(?:总合计|合计|小计|总计|共计|累计|汇总|平均值|平均|均值|全县合计|全市合计|本页小计)"
+)
+_NOTE = re.compile(
+    r"^(?:注|备注|说明|附注|填表说明|填表人|填报人|制表人|审核人|审核|填报日期|填表日期|制表日期|报送日期|"
+    r"填报单位|联系人|联系电话|单位负责人|负责人|统计负责人|分管领导|数据来源|资料来源)(?:[:：,，.、()（）\d]|$)"
+)
+
+
+def _words(cells: npt.NDArray[np.object_]) -> pd.Series[str]:
+    """Cells as comparable words: full-width folded, no spaces (``合 计`` is 合计)."""
+    series = pd.Series(cells, dtype=object)
+    text: pd.Series[str] = series.astype("string").str.normalize("NFKC").str.replace(r"\s+", "", regex=True)
+    return text.mask(series.isna().to_numpy(dtype=bool))
+
+
+def _firm_rows(
+    raw: npt.NDArray[np.object_],
+    mapped: HeaderMap,
+    start: int,
+    sheet: str | None,
+    issues: list[Issue],
+) -> npt.NDArray[np.bool_]:
+    """Which rows below the header are firms.
+
+    A row with a credit code or a firm name is always a firm. Otherwise a 合计/小计/平均 row, a note
+    (注：…, 填表人, 填报日期 …), a repeated header row and a blank row inside the table are not firms:
+    each is reported as an info issue with its row. Blank rows below the last filled row are the
+    sheet's empty area and are passed over. Judged on the cells as stored (a note merged across the
+    row stands in its first cell only), so a merged note never lends a row a name.
+    """
+    n = raw.shape[0]
+    if n == 0:
+        return np.zeros(0, dtype=bool)
+    present = ~pd.isna(raw)
+    nonblank = present.any(axis=1)
+    lead = _words(raw[np.arange(n), present.argmax(axis=1)])
+    is_summary = lead.str.match(_SUMMARY).fillna(False).to_numpy(dtype=bool)
+    is_note = lead.str.match(_NOTE).fillna(False).to_numpy(dtype=bool)
+    keyed = np.zeros(n, dtype=bool)
+    header_again = np.zeros(n, dtype=bool)
+    for key in ("credit_code", "name"):
+        col = mapped.columns.get(key)
+        if col is None or col >= raw.shape[1]:
+            continue
+        words = _words(raw[:, col])
+        heading = normalise(mapped.headers.get(key, ""))
+        again = (words == heading).fillna(False).to_numpy(dtype=bool)
+        junk = (words.str.match(_SUMMARY) | words.str.match(_NOTE)).fillna(False).to_numpy(dtype=bool)
+        keyed |= words.notna().to_numpy(dtype=bool) & ~junk & ~again
+        header_again |= again
+        is_summary |= words.str.match(_SUMMARY).fillna(False).to_numpy(dtype=bool)
+    firm = nonblank & (keyed | ~(is_summary | is_note | header_again))
+    filled_rows = np.flatnonzero(nonblank)
+    last = int(filled_rows[-1]) if filled_rows.size else -1
+    blank_inside = ~nonblank & (np.arange(n) < last)
+    issues.extend(
+        Issue(IssueCode.BLANK_ROW, Severity.INFO, int(p) + start + 1, None, None, None, sheet)
+        for p in np.flatnonzero(blank_inside)
+    )
+    shown = lead.fillna("").str.slice(0, 40).to_numpy(dtype=object)
+    issues.extend(
+        Issue(IssueCode.SKIPPED_ROW, Severity.INFO, int(p) + start + 1, None, None, str(shown[p]), sheet)
+        for p in np.flatnonzero(nonblank & ~firm)
+    )
+    return firm
+
+
+def _percent_as_text(
+    values: npt.NDArray[np.object_],
+    percent: tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]],
+    col: int,
+    grid_rows: npt.NDArray[np.int64],
+) -> None:
+    """A number in a percent-formatted cell is the fraction Excel displays (0.35 shown as 35.0%):
+    written as the text the person sees ("35%"), so that no header can read it as 0.35 %."""
+    rows_of_col = percent[0][percent[1] == col]
+    if rows_of_col.size == 0:
+        return
+    hit = np.flatnonzero(np.isin(grid_rows, rows_of_col))
+    cells = pd.Series(values[hit], dtype=object)
+    numeric = cells.map(type).isin((int, float)).to_numpy(dtype=bool)  # not bools, not text
+    if numeric.any():
+        shown = np.char.mod("%.12g%%", cells[numeric].to_numpy(dtype=np.float64) * 100.0)
+        values[hit[numeric]] = shown.astype(object)
+
+
+_LONG_TEXT = 32767  # Excel's own limit on the text of one cell
+
+
+def _check_cells(
+    columns: Mapping[str, npt.NDArray[np.object_]],
+    rows: npt.NDArray[np.int64],
+    headers: Mapping[str, str],
+    sheet: str | None,
+    issues: list[Issue],
+) -> None:
+    """A cell holding a NUL byte (read as U+FFFD) or more text than Excel allows is reported with its
+    row and field and treated as missing; the row and its other cells are kept."""
+    for name, values in columns.items():
+        series = pd.Series(values, dtype=object)
+        if series.dtype != object:
+            continue
+        text = series.where(series.map(type).isin((str,))).astype("string")
+        bad = (text.str.len().gt(_LONG_TEXT) | text.str.contains("\ufffd", regex=False)).fillna(False)
+        for p in np.flatnonzero(bad.to_numpy(dtype=bool)):
+            cell = str(values[p])
+            shown = cell.replace("\ufffd", "\\0")[:20] + ("…" if len(cell) > 20 else "")
+            issues.append(
+                Issue(
+                    IssueCode.BAD_CELL,
+                    Severity.ERROR,
+                    int(rows[p]),
+                    name,
+                    headers.get(name, name),
+                    shown,
+                    sheet,
+                )
+            )
+            values[p] = None
+
+
+def _find_header(
+    grid: npt.NDArray[np.object_], reader: HeaderReader, carry_years: bool = True
+) -> tuple[int, list[HeaderMatch]]:
+    """The row whose cells name the most fields, read with the row above it when that row holds year
+    labels (a year row over a metric row) or metric names over a year row. Merged header cells are
+    already filled; without merge information (CSV) a year cell spans the columns to its right until
+    the next one."""
     best: tuple[int, int, list[HeaderMatch]] = (0, -1, [])
     for row in range(min(_HEADER_SCAN, len(grid))):
-        cells = list(grid.iloc[row])
-        years: list[int | None] = [None] * len(cells)
-        if row > 0:
-            above = [reader.year_label(c) if c is not None else None for c in grid.iloc[row - 1]]
-            # A merged year cell spans the columns to its right until the next one.
+        cells = list(grid[row])
+        above = list(grid[row - 1]) if row > 0 else [None] * len(cells)
+        years: list[int | None] = [reader.year_label(c) if c is not None else None for c in above]
+        if carry_years and row > 0:
             current: int | None = None
-            for i, year in enumerate(above):
+            for i, year in enumerate(years):
                 current = year if year is not None else (current if cells[i] is not None else None)
                 years[i] = current
-        matches = [reader.read(c if c is not None else "", years[i]) for i, c in enumerate(cells)]
+        matches: list[HeaderMatch] = []
+        for i, cell in enumerate(cells):
+            match = reader.read(cell if cell is not None else "", years[i])
+            if match.field is None and row > 0 and above[i] is not None and years[i] is None:
+                own_year = reader.year_label(cell) if cell is not None else None
+                if own_year is not None or cell is None:
+                    # A metric over a year row, or a key column named in the upper row only.
+                    upper = reader.read(above[i], own_year)
+                    if upper.field is not None:
+                        match = upper
+            matches.append(match)
         score = sum(m.field is not None for m in matches)
         if score > best[1]:
             best = (row, score, matches)
@@ -380,6 +571,7 @@ def prepare(
     present: set[str] = set()
 
     sink = _Sink(rows, issues, table.sheet)
+    named_hnte: npt.NDArray[np.bool_] | None = None
     for header in frame.columns:
         name = str(header)
         spec = rules.fields.get(name)
@@ -396,6 +588,7 @@ def prepare(
             table.headers.get(name, name),
             table.factors.get(name, 1.0),
             name in table.percent,
+            rules.plausible.get(spec.unit),
         )
         if spec.unit is Unit.TEXT:
             text[name] = _text(cells.raw)
@@ -403,10 +596,18 @@ def prepare(
             dates[name] = _dates(cells)
         elif spec.unit is Unit.BOOL:
             columns[name] = _bools(cells)
+        elif spec.unit is Unit.CATEGORY and spec.choices_from == "tiers":
+            columns[name], named_hnte = _titles(cells, rules)
         elif spec.unit is Unit.CATEGORY:
             columns[name] = _categories(cells)
         else:
             columns[name] = _numbers(cells)
+    if named_hnte is not None and named_hnte.any() and "hnte_valid" in rules.fields:
+        # 高新技术企业 written among the titles (高新技术企业、专精特新) says the firm is one, unless
+        # a 是否高新技术企业 column says otherwise.
+        hnte = columns.get("hnte_valid", np.full(n, np.nan))
+        columns["hnte_valid"] = np.where(np.isnan(hnte) & named_hnte, 1.0, hnte)
+        present.add("hnte_valid")
 
     if check_keys:
         _check_keys(
@@ -451,6 +652,7 @@ class _Cells:
     header: str = ""
     factor: float = 1.0
     percent: bool = False
+    plausible: float | None = None
 
     def report(
         self, mask: npt.NDArray[np.bool_], code: IssueCode, severity: Severity = Severity.ERROR
@@ -526,20 +728,18 @@ def _numbers(cells: _Cells) -> FloatArray:
         if spec.unit is not Unit.FRACTION:
             # "3%" in a field that is not a ratio is not a number of that field.
             values = np.where(percent_mask, np.nan, values)
-    cells.report(given & ~np.isfinite(values), IssueCode.NOT_A_NUMBER)
-    values = np.where(np.isfinite(values), values, np.nan)
-    if spec.unit is Unit.FRACTION:
-        bare = ~percent_mask & ~np.isnan(values)
-        if cells.percent:
-            values = np.where(bare | percent_mask, values / 100.0, values)  # a （%） header: 3 means 3%
-        else:
-            # A bare number above 1 in a ratio column could be a percentage or a fraction: it is read
-            # as a percentage and flagged, never guessed silently (SPEC §3).
-            ambiguous = bare & (np.abs(values) > 1.0)
-            cells.report(ambiguous, IssueCode.AMBIGUOUS_PERCENT, Severity.WARNING)
-            values = np.where(percent_mask | ambiguous, values / 100.0, values)
-    elif cells.factor != 1.0:
-        values = values * cells.factor
+    cells.report(given & np.isnan(values), IssueCode.NOT_A_NUMBER)
+    with np.errstate(over="ignore", invalid="ignore"):
+        if spec.unit is Unit.FRACTION:
+            values = _fractions(cells, values, percent_mask)
+        elif cells.factor != 1.0:
+            values = values * cells.factor
+        # 1e308 万元 or an overflow of a unit conversion is a typing accident, not a figure.
+        absurd = np.isinf(values)
+        if cells.plausible is not None:
+            absurd |= np.abs(np.nan_to_num(values, nan=0.0, posinf=0.0, neginf=0.0)) > cells.plausible
+    cells.report(absurd, IssueCode.OUT_OF_RANGE)
+    values = np.where(absurd, np.nan, values)
     if spec.min is not None:
         low = values < spec.min
         cells.report(low, IssueCode.NEGATIVE_VALUE if spec.min == 0 else IssueCode.OUT_OF_RANGE)
@@ -548,7 +748,30 @@ def _numbers(cells: _Cells) -> FloatArray:
         high = values > spec.max
         cells.report(high, IssueCode.OUT_OF_RANGE)
         values = np.where(high, np.nan, values)
+    if spec.warn_above is not None:
+        cells.report(values > spec.warn_above, IssueCode.UNUSUAL_VALUE, Severity.WARNING)
     return values.astype(np.float64)
+
+
+def _fractions(cells: _Cells, values: FloatArray, percent_mask: npt.NDArray[np.bool_]) -> FloatArray:
+    """A ratio column as fractions. "35%" (typed, or a percent-formatted cell) is 0.35. A bare number
+    is read on the column's scale: per cents under a （%） header, else fractions; a bare number that
+    does not fit the scale most of the column uses (0.385 among 48.6-style per cents, 38.5 among
+    fractions) is flagged ``ambiguous_percent``, never guessed silently (SPEC §3)."""
+    bare = ~percent_mask & ~np.isnan(values)
+    nonzero = bare & (values != 0)
+    big = nonzero & (np.abs(values) > 1.0)
+    small = nonzero & ~big
+    mostly_per_cent = int(big.sum()) > int(small.sum())
+    if cells.percent:  # a （%） header: 3 means 3 %
+        if mostly_per_cent:
+            cells.report(small, IssueCode.AMBIGUOUS_PERCENT, Severity.WARNING)
+        return np.where(bare | percent_mask, values / 100.0, values)
+    # No % in the header: a bare number above 1 can only be per cents; in a column of per cents a
+    # number up to 1 is doubtful too, and read as the column reads.
+    ambiguous = big | small if mostly_per_cent else big
+    cells.report(ambiguous, IssueCode.AMBIGUOUS_PERCENT, Severity.WARNING)
+    return np.where(percent_mask | ambiguous, values / 100.0, values)
 
 
 def _lookup(raw: pd.Series[Any], table: Mapping[str, float]) -> tuple[FloatArray, npt.NDArray[np.bool_]]:
@@ -586,18 +809,136 @@ def _categories(cells: _Cells) -> FloatArray:
     return values
 
 
+_QUOTES = re.compile(r"[\"'“”„‟「」『』‘’〝〞＂《》]")
+_TITLE_SEPARATORS = re.compile(r"[、，,；;/|\n＋+&]+|\s+")
+
+
+def _title_word(text: str) -> str:
+    """A title as compared: full-width folded, no quotes of any style, no spaces, lower case."""
+    folded = unicodedata.normalize("NFKC", text)
+    return re.sub(r"\s+", "", _QUOTES.sub("", folded)).casefold()
+
+
+def _titles(cells: _Cells, rules: RuleSet) -> tuple[FloatArray, npt.NDArray[np.bool_]]:
+    """Titles as county sheets write them: any alias of a tier, in any quote style; several in one
+    cell (``高新技术企业、专精特新``) give the highest ladder title, and 高新技术企业 among them is
+    returned as a mask. A word for a local or candidate status (``not_choices``: 市级专精特新,
+    省级小巨人培育) is reported as not a ladder title; any other unknown word as an unknown value."""
+    spec = cells.spec
+    table = {_title_word(name): code for name, code in category_table(spec).items()}
+    refused = tuple(_title_word(w) for w in spec.not_choices)
+    ids = spec.choice_ids
+    rank = [rules.tiers[t].rank or 0 if t in rules.tiers else 0 for t in ids]
+    hnte = float(ids.index("hnte")) if "hnte" in ids else None
+    index, distinct = pd.factorize(cells.raw, use_na_sentinel=True)
+    strings = _strings(pd.Series(distinct, dtype=object))
+    k = len(distinct)
+    codes = np.full(k + 1, np.nan)
+    named_hnte = np.zeros(k + 1, dtype=bool)
+    not_title = np.zeros(k + 1, dtype=bool)
+    unknown = np.zeros(k + 1, dtype=bool)
+    spellings: list[object] = list(strings.tolist())
+    for position, value in enumerate(spellings):  # distinct spellings only: a handful
+        if not isinstance(value, str):
+            continue
+        whole = _title_word(str(value))
+        words = [whole] if whole in table else [_title_word(p) for p in _TITLE_SEPARATORS.split(str(value))]
+        found = [table[w] for w in words if w and w in table]
+        strays = [w for w in words if w and w not in table]
+        not_title[position] = any(any(r in w for r in refused) for w in strays)
+        unknown[position] = any(not any(r in w for r in refused) for w in strays)
+        named_hnte[position] = hnte is not None and hnte in found
+        if found:
+            # The highest ladder title; a cell with only other credentials keeps the first of them.
+            codes[position] = max(found, key=lambda c: (rank[int(c)], -found.index(c)))
+    cells.report(not_title[index], IssueCode.NOT_A_LADDER_TITLE, Severity.WARNING)
+    cells.report(unknown[index], IssueCode.UNKNOWN_CATEGORY)
+    return codes[index], named_hnte[index]
+
+
+_NO_EXPIRY = {"长期", "长期有效", "永久", "永久有效", "无固定期限", "无期限", "长期(无固定期限)"}
+_FAR = np.datetime64("9999-12-31", "D")
+_YMD = (
+    r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*[日号]?"
+    r"(?:[T\s]*\d{1,2}:\d{2}(?::\d{2}(?:\.\d*)?)?)?$"
+)
+_COMPACT = r"^(\d{4})(\d{2})(\d{2})$"
+_YM = r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*月?(?:份)?$"
+_Y = r"^(\d{4})\s*(?:年度|年)?$"
+_DMY = r"^(\d{1,2})\s*[-/.]\s*(\d{1,2})\s*[-/.]\s*(\d{4})$"
+
+
 def _dates(cells: _Cells) -> npt.NDArray[np.datetime64]:
-    """Dates written as text, as spreadsheet dates, as Excel day serials or as 20240630."""
-    strings = _strings(cells.raw)
-    given = strings.notna().to_numpy()
-    numeric = pd.to_numeric(strings, errors="coerce")
-    parsed = pd.to_datetime(strings.where(numeric.isna()), errors="coerce", format="mixed")
-    # Excel stores dates as day serials counted from 1899-12-30.
-    serial = numeric.where((numeric > 1) & (numeric < 2_958_466))
-    from_serial = pd.to_datetime(serial, unit="D", origin="1899-12-30", errors="coerce")
-    compact = numeric.where((numeric >= 19000101) & (numeric <= 21001231))
-    from_compact = pd.to_datetime(compact.astype("Int64").astype("string"), format="%Y%m%d", errors="coerce")
-    values = parsed.fillna(from_serial).fillna(from_compact).to_numpy(dtype="datetime64[ns]")
+    """Dates as officers write them, to the day (``datetime64[D]``, so no year wraps):
+    ``2015年3月12日``, ``2023.5.8``, ``2023-5-8``, ``20230508``, spreadsheet dates and Excel day
+    serials; ``2019年1月`` and ``2019`` to the month or year, taking the field's ``partial_date``
+    day (the earliest or the latest of the period); ``9999-12-31``, ``长期``, ``长期有效`` for an
+    expiry mean none (9999-12-31). ``08/05/2023`` (day and month both up to 12) is
+    ``ambiguous_date``, never a guess. Parsed once per distinct spelling."""
+    index, distinct = pd.factorize(cells.raw, use_na_sentinel=True)
+    text = _strings(pd.Series(distinct, dtype=object)).str.normalize("NFKC").str.strip()
+    k = len(text)
+    year, month, day = (np.full(k, np.nan) for _ in range(3))
+    level = np.zeros(k, dtype=np.int8)  # 0 to the day, 1 to the month, 2 to the year
+    todo = text.notna().to_numpy(dtype=bool).copy()
+    out = np.full(k + 1, np.datetime64("NaT"), dtype="datetime64[D]")
+    if cells.spec.id.endswith("expires_on"):
+        never = (text.isin(_NO_EXPIRY) | text.str.startswith("9999")).fillna(False).to_numpy(dtype=bool)
+        out[:k][never] = _FAR
+        todo &= ~never
+
+    def take(pattern: str, parts: tuple[int, int | None, int | None], precision: int) -> None:
+        found = text[todo].str.extract(pattern)
+        hit = found[0].notna().to_numpy(dtype=bool)
+        where = np.flatnonzero(todo)[hit]
+        numbers = found[hit].astype(np.float64).to_numpy()
+        year[where] = numbers[:, parts[0]]
+        if parts[1] is not None:
+            month[where] = numbers[:, parts[1]]
+        if parts[2] is not None:
+            day[where] = numbers[:, parts[2]]
+        level[where] = precision
+        todo[where] = False
+
+    take(_YMD, (0, 1, 2), 0)
+    take(_COMPACT, (0, 1, 2), 0)
+    take(_YM, (0, 1, None), 1)
+    take(_Y, (0, None, None), 2)
+    ambiguous = np.zeros(k + 1, dtype=bool)
+    found = text[todo].str.extract(_DMY)
+    hit = found[0].notna().to_numpy(dtype=bool)
+    if hit.any():
+        where = np.flatnonzero(todo)[hit]
+        a, b, y = found[hit].astype(np.float64).to_numpy().T
+        day_first = (a > 12) | (a == b)
+        month_first = (b > 12) & (a <= 12)
+        year[where] = y
+        day[where] = np.where(day_first, a, np.where(month_first, b, np.nan))
+        month[where] = np.where(day_first, b, np.where(month_first, a, np.nan))
+        ambiguous[where] = ~day_first & ~month_first & (a <= 12) & (b <= 12)
+        todo[where] = False
+    # Excel day serials (counted from 1899-12-30) of dates after 1906; smaller numbers are years
+    # (handled above) or no date at all.
+    serial = pd.to_numeric(text.where(todo), errors="coerce").to_numpy(dtype=np.float64)
+    serial_ok = (serial >= 2200) & (serial < 2_958_466)
+    out[:k][serial_ok] = np.datetime64("1899-12-30", "D") + np.floor(serial[serial_ok]).astype(np.int64)
+    # Whole dates from their parts; a month or year alone takes the earliest or the latest day.
+    latest = cells.spec.partial_date == "latest"
+    month = np.where(level == 2, 12.0 if latest else 1.0, month)
+    known = (
+        ~np.isnan(year) & ~np.isnan(month) & (year >= 1900) & (year <= 2199) & (month >= 1) & (month <= 12)
+    )
+    months = np.where(known, (year - 1970) * 12 + month - 1, 0).astype(np.int64).astype("datetime64[M]")
+    first = months.astype("datetime64[D]")
+    last = (months + 1).astype("datetime64[D]") - 1
+    day = np.where(level > 0, np.nan, day)
+    exact = first + np.where(np.isnan(day), 0, day - 1).astype(np.int64)
+    whole = np.where(level > 0, last if latest else first, exact)
+    fits = known & ((level > 0) | ((day >= 1) & (exact <= last)))
+    out[:k] = np.where(fits, whole, out[:k])
+    values = out[index]
+    given = np.append(text.notna().to_numpy(dtype=bool), False)[index] & ~ambiguous[index]
+    cells.report(ambiguous[index], IssueCode.AMBIGUOUS_DATE)
     cells.report(given & np.isnat(values), IssueCode.BAD_DATE)
     return values
 
@@ -725,7 +1066,7 @@ def prepare_in_chunks(
             )
         else:
             encoding, separator, head = _sniff_csv(source)
-            header_row, matches = _find_header(head, reader)
+            header_row, matches = _find_header(head.to_numpy(dtype=object), reader)
             mapped = map_headers(matches, None)
             batches = pd.read_csv(
                 source,
@@ -746,25 +1087,37 @@ def prepare_in_chunks(
         return prepare(read_input(source, rules, as_of=day, mapping=mapping), rules, strict=strict)
     parts: list[Prepared] = []
     offset = 0
+    pending: list[int] = []
     for batch in batches:
-        names = list(batch.columns)
-        frame = pd.DataFrame(
-            {f: batch[names[c]].to_numpy() for f, c in mapped.columns.items() if c < len(names)}
-        )
-        blank = (
-            (frame.isna() | (frame == "")).all(axis=1).to_numpy()
-            if len(frame.columns)
-            else np.ones(len(batch), bool)
-        )
-        rows = np.arange(len(batch), dtype=np.int64) + offset + header_row + 2
+        cells = _none_for_blank(batch.to_numpy(dtype=object))
+        start = offset + header_row + 1  # grid row (0-based) of the batch's first row
         offset += len(batch)
+        issues: list[Issue] = []
+        keep = _firm_rows(cells, mapped, start, None, issues)
+        filled = np.flatnonzero(~pd.isna(cells).all(axis=1))
+        if filled.size:
+            # Blank rows at the end of the previous batch were inside the table after all.
+            issues[:0] = [
+                Issue(IssueCode.BLANK_ROW, Severity.INFO, r, None, None, None, None) for r in pending
+            ]
+            pending = []
+        last = int(filled[-1]) if filled.size else -1
+        pending += [int(p) + start + 1 for p in range(last + 1, len(cells))]
+        data = cells[keep]
+        rows = np.flatnonzero(keep).astype(np.int64) + start + 1
+        columns = {
+            f: data[:, c].copy() if c < data.shape[1] else np.full(len(data), None, dtype=object)
+            for f, c in mapped.columns.items()
+        }
+        _check_cells(columns, rows, mapped.headers, None, issues)
         table = InputTable(
-            frame[~blank].reset_index(drop=True),
+            pd.DataFrame(columns),
             str(source),
-            rows=rows[~blank],
+            rows=rows,
             headers=mapped.headers,
             factors=mapped.factors,
             percent=mapped.percent,
+            issues=issues,
         )
         parts.append(prepare(table, rules, check_keys=False))
     prepared = _concat_prepared(parts, mapped.issues)

@@ -55,8 +55,8 @@ _TEXT: dict[str, tuple[str, str]] = {
         "Not evaluated (no rule set encoded yet): {tiers}",
     ),
     "issues_line": (
-        "数据问题：错误 {error} 条，提示 {warning} 条",
-        "Input issues: {error} errors, {warning} warnings",
+        "数据问题：错误 {error} 条，提示 {warning} 条，说明 {info} 条",
+        "Input issues: {error} errors, {warning} warnings, {info} notes",
     ),
     "more_issues": ("……另有 {count} 条，见输出文件", "... {count} more, see the output"),
     "written": ("结果已写入：{path}", "Written: {path}"),
@@ -67,9 +67,60 @@ _TEXT: dict[str, tuple[str, str]] = {
     "rules_bad": ("规则文件有 {count} 处问题：", "{count} problem(s) in rule files:"),
     "did_you_mean": ("（是否应为“{suggestion}”？）", " (did you mean '{suggestion}'?)"),
     "same_file": ("输出文件不能与输入文件相同：{path}", "The output must not be the input file: {path}"),
-    "input_failed": (
+    "input_failed": ("输入文件无法使用（{count} 条错误）：", "The input cannot be used ({count} error(s)):"),
+    "strict_stopped": (
         "输入有 {count} 条错误，按 --strict 要求未进行评估：",
         "{count} input error(s); --strict stopped before evaluating:",
+    ),
+    "input_unreadable": (
+        "无法读取输入文件 {path}：{detail}。请确认它是完好的培育库表格（.xlsx、.xls、.csv 或 .parquet，带表头），"
+        "可在 Excel 中打开后另存为 .xlsx 再试，或按 eligibility template 生成的模板整理数据",
+        "Cannot read the input file {path}: {detail}. Check that it is an intact pool table (.xlsx, .xls, .csv "
+        "or .parquet, with a header row); open it in Excel and save it as .xlsx, or use the layout of "
+        "eligibility template",
+    ),
+    "result_unreadable": (
+        "无法读取筛查结果 {path}：{detail}。请给出 eligibility screen 写出的 .csv 或 .jsonl 文件",
+        "Cannot read the screening result {path}: {detail}. Give a .csv or .jsonl written by eligibility screen",
+    ),
+    "updates_unreadable": (
+        "无法读取更新文件 {path}：{detail}。请检查路径，或用 --updates - 从标准输入读取",
+        "Cannot read the updates file {path}: {detail}. Check the path, or read standard input with --updates -",
+    ),
+    "why_folder": ("这是文件夹，不是文件", "it is a folder, not a file"),
+    "why_empty": ("文件是空的", "the file is empty"),
+    "why_denied": ("没有读取权限", "permission denied"),
+    "why_missing": ("文件不存在", "no such file"),
+    "output_failed": ("无法写入 {path}：{why}", "Cannot write {path}: {why}"),
+    "write_readonly": (
+        "该位置是只读的，请换一个可写的文件夹",
+        "the location is read-only; choose a folder you can write to",
+    ),
+    "write_full": (
+        "磁盘空间不足，请腾出空间或换一个磁盘后重试",
+        "the disk is full; free some space or use another disk",
+    ),
+    "write_parent_file": (
+        "“{parent}”是文件而不是文件夹，请换一个输出位置",
+        "'{parent}' is a file, not a folder; choose another location",
+    ),
+    "write_is_folder": ("这是一个已有的文件夹，请给出文件名", "it is an existing folder; give a file name"),
+    "write_denied": (
+        "没有写入权限，请换一个可写的文件夹",
+        "permission denied; choose a folder you can write to",
+    ),
+    "write_missing": (
+        "文件夹不存在且无法创建，请换一个输出位置",
+        "the folder does not exist and cannot be created; choose another location",
+    ),
+    "write_other": ("{detail}；请换一个输出位置后重试", "{detail}; choose another location and retry"),
+    "same_outputs": (
+        "-o 与 --html 不能是同一个文件：{path}",
+        "-o and --html must be different files: {path}",
+    ),
+    "internal_error": (
+        "内部错误（{kind}），未完成。请加 --debug 重新运行查看详情，并把输出发给维护者",
+        "Internal error ({kind}); not finished. Rerun with --debug for the details and send them to the maintainers",
     ),
     "regime_error": ("无法评估：{detail}", "Cannot evaluate: {detail}"),
     "suite_header": (
@@ -95,6 +146,8 @@ _TEXT: dict[str, tuple[str, str]] = {
     "col_rank": ("排名", "Rank"),
     "col_code": ("统一社会信用代码", "Credit code"),
     "col_name": ("企业名称", "Firm"),
+    "col_township": ("乡镇（街道）", "Township"),
+    "col_officer": ("服务专员", "Service officer"),
     "col_tier": ("梯度", "Tier"),
     "col_ruleset": ("规则集", "Rule set"),
     "col_version": ("版本", "Version"),
@@ -128,6 +181,7 @@ _TEXT: dict[str, tuple[str, str]] = {
     "col_assumption": ("假设", "Assumption"),
     "severity_error": ("错误", "error"),
     "severity_warning": ("提示", "warning"),
+    "severity_info": ("说明", "info"),
     "rules_as_of": ("评估日期：{as_of}；用途：{purpose}", "As of {as_of}; purpose: {purpose}"),
     "risk_review_ineligible": ("按复核标准不符合", "fails its re-review rules"),
     "risk_review_incomplete": ("复核所需信息不足", "incomplete for re-review"),
@@ -139,6 +193,7 @@ _TEXT: dict[str, tuple[str, str]] = {
     "gap_climb": ("提升", "climb by"),
     "gap_raise_over": ("增加超过", "raise by more than"),
     "gap_lower_over": ("降低超过", "lower by more than"),
+    "gap_climb_over": ("提升超过", "climb by more than"),
     "gap_lever": ("（即{lever}{verb}{amount}）", " (that is, {lever} {verb} {amount})"),
     "template_sheet": ("企业数据", "Firms"),
     "template_guide": ("字段说明", "Column guide"),
@@ -371,6 +426,7 @@ _TEXT: dict[str, tuple[str, str]] = {
         "{total} rows; the first {shown} shown here, all of them in the workbook.",
     ),
     "list_empty": ("无。", "None."),
+    "list_no_firm": ("本名单中没有企业。", "No firm in this list."),
     "sec_cards": ("企业档案", "Firm cards"),
     "cards_note": (
         "点击企业展开完整说明；可按名称或统一社会信用代码查找。",
@@ -444,10 +500,15 @@ _TEXT: dict[str, tuple[str, str]] = {
         "表格有 {rows} 行，超过网页版上限 {limit} 行；请用命令行 eligibility screen。",
         "The table has {rows} rows, above the page's limit of {limit}; use eligibility screen.",
     ),
-    "web_no_rows": ("表格里没有企业数据行。", "The table has no firm rows."),
     "web_failed": (
         "无法处理这个文件（{detail}）。请确认它是培育库表格，或先用“下载空白填报模板”整理数据。",
         "The file could not be processed ({detail}). Check it is a pool table, or start from the template.",
+    ),
+    "web_internal": (
+        "内部错误（{detail}）：表格已读取，但生成结果时本工具出错，这不是表格的问题。"
+        "请把这条消息和所用表格交给维护人员。",
+        "Internal error ({detail}): the table was read, but this tool failed while producing the results; "
+        "this is not a problem with the table. Please report it with the table used.",
     ),
     "web_no_job": (
         "找不到这次筛查（可能已过期），请重新筛查。",
@@ -501,8 +562,23 @@ _TEXT: dict[str, tuple[str, str]] = {
     "watch_state_loaded": ("已从状态文件恢复 {firms} 家企业：{path}", "Restored {firms} firms from {path}"),
     "watch_state_saved": ("监测状态已保存：{path}", "Monitor state saved to {path}"),
     "watch_state_bad": (
-        "状态文件无法读取：{path}（{detail}）",
-        "Cannot read the state file {path} ({detail})",
+        "监测状态文件无法使用：{path}（{detail}）。请删除或改名该文件后重新开始（从培育库的数据开始），或用 --state 指定另一个文件",
+        "The monitor state file cannot be used: {path} ({detail}). Delete or rename it to start afresh from the "
+        "pool, or give another file with --state",
+    ),
+    "state_not_json": (
+        "不是完整的 JSON：第 {line} 行第 {column} 列",
+        "not complete JSON: line {line}, column {column}",
+    ),
+    "state_binary": ("不是文本文件", "not a text file"),
+    "state_shape": ("内容结构不对：{detail}", "wrong structure: {detail}"),
+    "state_version": (
+        "版本为 {found}，本程序读取版本 {expected}",
+        "version {found}; this program reads version {expected}",
+    ),
+    "state_record": (
+        "企业 {code} 的记录无法使用（{detail}）",
+        "the record of firm {code} cannot be used ({detail})",
     ),
     "folder_needs_dask": (
         "输入是文件夹：{path}；分区数据请加 --engine dask",
@@ -598,6 +674,35 @@ _ISSUES: dict[IssueCode, tuple[str, str]] = {
         "row {row}: a title without an expiry date; taken as valid",
     ),
     IssueCode.UNREADABLE_FILE: ("无法读取输入文件：{value}", "cannot read the input file: {value}"),
+    IssueCode.SKIPPED_ROW: (
+        "第 {row} 行不是企业（{value}），未参与筛查",
+        "row {row} is not a firm ({value}); not screened",
+    ),
+    IssueCode.BLANK_ROW: ("第 {row} 行为空行，未参与筛查", "row {row} is blank; not screened"),
+    IssueCode.UNUSUAL_VALUE: (
+        "第 {row} 行“{header}”为 {value}，超出常见范围（如资产负债率超过100%），按原值使用，请核对",
+        "row {row}, '{header}': {value} is unusual (e.g. a debt ratio above 100%); used as given, please check",
+    ),
+    IssueCode.DERIVED_EXPIRY: (
+        "第 {row} 行未填有效期，按认定时间推算为 {value}",
+        "row {row}: no expiry given; derived from the award date as {value}",
+    ),
+    IssueCode.NOT_A_LADDER_TITLE: (
+        "第 {row} 行“{header}”中的“{value}”不是国家梯度称号（科技型/创新型/专精特新/小巨人），未计为称号",
+        "row {row}, '{header}': '{value}' is not a national ladder title; not counted as a title",
+    ),
+    IssueCode.AMBIGUOUS_DATE: (
+        "第 {row} 行“{header}”为“{value}”，日和月都可能在前，无法确定日期，请改写为 年-月-日",
+        "row {row}, '{header}': '{value}' could be day/month or month/day; please write it as year-month-day",
+    ),
+    IssueCode.BAD_CELL: (
+        "第 {row} 行“{header}”的内容无法使用（{value}），该项按缺失处理",
+        "row {row}, '{header}': unusable cell content ({value}); treated as missing",
+    ),
+    IssueCode.SHEET_CHOSEN: (
+        "读取的工作表：{value}",
+        "sheet read: {value}",
+    ),
     IssueCode.UNKNOWN_FIELD: (
         "未知字段“{header}”{value}，已忽略",
         "unknown field '{header}'{value}; not used",
@@ -606,6 +711,14 @@ _ISSUES: dict[IssueCode, tuple[str, str]] = {
 
 _PROBLEMS: dict[ProblemCode, tuple[str, str]] = {
     ProblemCode.YAML_SYNTAX: ("YAML 语法错误：{detail}", "YAML syntax error: {detail}"),
+    ProblemCode.YAML_TOO_DEEP: (
+        "嵌套超过 {detail} 层，不予读取；规则文件不需要这样深的结构，请检查此行附近是否有多余或未闭合的 [ {{",
+        "nested deeper than {detail} levels, not read; a rule file needs no such depth: look for stray or unclosed [ {{ near this line",
+    ),
+    ProblemCode.YAML_TOO_LARGE: (
+        "别名（*名称）展开后超过 {detail} 个节点，不予读取；请去掉此行的别名，直接写出内容",
+        "aliases (*name) expand to more than {detail} nodes, not read; replace the alias on this line by its content",
+    ),
     ProblemCode.UNKNOWN_KEY: ("未知的键“{detail}”", "unknown key '{detail}'"),
     ProblemCode.MISSING_KEY: ("缺少必填项：{detail}", "missing required key: {detail}"),
     ProblemCode.WRONG_TYPE: ("取值类型不对：{detail}", "wrong type: {detail}"),

@@ -122,6 +122,13 @@ class FieldDef(Frozen):
     levers: list[str] = Field(default_factory=list)
     margin: Margin | None = None
     note: str | None = None
+    # A date written to the month or the year only (2019年1月) takes the earliest or the latest day
+    # of that period: whichever is conservative for the rules that use the field.
+    partial_date: Literal["earliest", "latest"] = "earliest"
+    # Words that look like one of the choices but are not (市级专精特新): an issue that says so.
+    not_choices: list[str] = Field(default_factory=list)
+    # A value above this is possible but unusual (资产负债率 above 100 %): kept, with a warning.
+    warn_above: float | None = None
 
 
 class Catalogue(Frozen):
@@ -131,6 +138,10 @@ class Catalogue(Frozen):
     margins: dict[Unit, Margin]
     fields: list[FieldDef]
     derived: list[FieldDef] = Field(default_factory=list)
+    # Headers that name no field and need no issue (序号).
+    ignore_headers: list[str] = Field(default_factory=list)
+    # Beyond these magnitudes (in the unit's canonical form) a number is out of range, not data.
+    plausible: dict[Unit, float] = Field(default_factory=dict)
 
 
 class TierDef(Frozen):

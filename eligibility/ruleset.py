@@ -19,7 +19,9 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.composer import Composer, ComposerError, MaxDepthExceededError
 from ruamel.yaml.error import YAMLError
+from ruamel.yaml.events import AliasEvent
 
 from eligibility.errors import ProblemCode, RegimeError, RuleProblem, RuleSetError
 from eligibility.expr import Expression, ExpressionError, parse_expression
@@ -56,6 +58,11 @@ YEAR_LABELS_ZH = {"y1": "上年度", "y2": "前年度", "y3": "大前年度"}
 YEAR_LABELS_EN = {"y1": "last year", "y2": "year before last", "y3": "three years ago"}
 M = TypeVar("M", bound=BaseModel)
 _TYPE_TAGS = {"float", "str", "int", "bool", "list", "dict", "date", "none", "function-after"}
+# Limits on one YAML document. The bundled rule files nest 13 levels deep and hold at most 1,383 nodes;
+# a file past these limits is refused before anything walks it (deep nesting exhausts the stack, an
+# alias bomb expands to billions of nodes when validated).
+_MAX_DEPTH = 64
+_MAX_NODES = 100_000
 
 
 def bundled_rules_dir() -> Path:
@@ -85,6 +92,9 @@ class FieldSpec:
     expression: Expression | None = None
     levers: tuple[str, ...] = ()
     choices_from: str | None = None
+    partial_date: str = "earliest"
+    not_choices: tuple[str, ...] = ()
+    warn_above: float | None = None
 
     @property
     def derived(self) -> bool:
@@ -109,6 +119,8 @@ class RuleSet:
     rulesets: Mapping[str, RuleSetFile]
     files: Mapping[str, Path] = field(default_factory=dict)
     overlays: Mapping[str, tuple[Overlay, ...]] = field(default_factory=dict)
+    ignore_headers: tuple[str, ...] = ()
+    plausible: Mapping[Unit, float] = field(default_factory=dict)
 
     def quantity(self, field_id: str, literal: object) -> float:
         """A threshold literal as a number in the canonical unit of ``field_id``."""
@@ -231,6 +243,46 @@ def load_rules(directory: str | Path | None = None) -> RuleSet:
 # YAML with locations
 
 
+class _TooLargeError(ComposerError):
+    """The document would hold more than ``_MAX_NODES`` nodes with its aliases expanded."""
+
+
+class _BoundedComposer(Composer):
+    """ruamel's composer, counting the nodes of the document as if every alias were expanded.
+
+    The round-trip tree shares an aliased node instead of copying it, so loading a billion-laughs
+    file is cheap; validating or copying it is not. Counting here refuses such a file at the alias
+    that crosses the limit, after reading a few hundred bytes. An alias to a node still being
+    composed (a cycle) is refused the same way: its expansion has no end.
+    """
+
+    def __init__(self, loader: Any = None) -> None:
+        super().__init__(loader)
+        self.sizes: dict[int, int] = {}  # id(node) → nodes in its expanded subtree
+        self.expanded = 0
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        alias = self.parser.peek_event() if self.parser.check_event(AliasEvent) else None
+        node = super().compose_node(parent, index)
+        if alias is not None:
+            size = self.sizes.get(id(node))
+            if size is None:
+                raise _TooLargeError(None, None, "recursive alias", alias.start_mark)
+            self.expanded += size
+        else:
+            children: Iterable[Any] = ()
+            if isinstance(node.value, list):
+                children = (
+                    part for child in node.value for part in (child if isinstance(child, tuple) else (child,))
+                )
+            self.sizes[id(node)] = 1 + sum(self.sizes.get(id(child), 1) for child in children)
+            self.expanded += 1
+        if self.expanded > _MAX_NODES:
+            mark = alias.start_mark if alias is not None else node.start_mark
+            raise _TooLargeError(None, None, "too many nodes", mark)
+        return node
+
+
 @dataclass
 class _Doc:
     path: Path
@@ -322,8 +374,24 @@ class _Loader:
     # -- reading -----------------------------------------------------------------------------------
     def read(self, path: Path) -> _Doc | None:
         yaml = YAML(typ="rt", pure=True)  # round-trip loader: plain data plus line numbers, no objects
+        yaml.max_depth = _MAX_DEPTH
+        yaml.Composer = _BoundedComposer
         try:
             data = yaml.load(path.read_text(encoding="utf-8"))
+        except (MaxDepthExceededError, RecursionError) as exc:
+            mark = getattr(exc, "problem_mark", None)
+            line = (mark.line + 1) if mark is not None else 0
+            self.problems.append(
+                RuleProblem(str(path), line, "(file)", ProblemCode.YAML_TOO_DEEP, str(_MAX_DEPTH))
+            )
+            return None
+        except (_TooLargeError, MemoryError) as exc:
+            mark = getattr(exc, "problem_mark", None)
+            line = (mark.line + 1) if mark is not None else 0
+            self.problems.append(
+                RuleProblem(str(path), line, "(file)", ProblemCode.YAML_TOO_LARGE, f"{_MAX_NODES:,}")
+            )
+            return None
         except YAMLError as exc:
             mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
             line = (mark.line + 1) if mark is not None else 0
@@ -457,6 +525,8 @@ class _Loader:
             rulesets=rulesets,
             files=files,
             overlays={k: tuple(v) for k, v in overlays.items()},
+            ignore_headers=tuple(catalogue.ignore_headers) if catalogue else (),
+            plausible=dict(catalogue.plausible) if catalogue else {},
         )
 
     def check_overlay(
@@ -554,6 +624,7 @@ class _Loader:
                     margin=fdef.margin,
                     expression=expression,
                     levers=tuple(fdef.levers),
+                    warn_above=fdef.warn_above,
                 )
         for unit, margin in catalogue.margins.items():
             if margin.absolute is not None:
@@ -583,6 +654,9 @@ def _expand(fdef: FieldDef) -> Iterator[FieldSpec]:
             max=fdef.max,
             margin=fdef.margin,
             choices_from=fdef.choices_from,
+            partial_date=fdef.partial_date,
+            not_choices=tuple(fdef.not_choices),
+            warn_above=fdef.warn_above,
         )
 
 

@@ -43,24 +43,69 @@ def holds_title(rules: RuleSet, titles: Titles, tier: str) -> BoolArray:
     return held | (titles.rank > (rules.tiers[tier].rank or 0))
 
 
+def validity_years(rules: RuleSet) -> dict[str, int]:
+    """The years a title stays valid, from its rule files (the shortest where regimes differ)."""
+    years: dict[str, int] = {}
+    for tier in rules.tiers:
+        found = [r.ruleset.validity_years for r in rules.for_tier(tier) if r.ruleset.validity_years]
+        if found:
+            years[tier] = min(int(y) for y in found)
+    return years
+
+
+def _plus_years(
+    dates: npt.NDArray[np.datetime64], years: npt.NDArray[np.int64]
+) -> npt.NDArray[np.datetime64]:
+    """The same calendar day ``years`` later (29 February becomes 28 February)."""
+    month = dates.astype("datetime64[M]")
+    offset = (dates - month.astype("datetime64[D]")).astype(np.int64)
+    later = month + 12 * years
+    end = (later + 1).astype("datetime64[D]") - 1
+    result: npt.NDArray[np.datetime64] = np.minimum(later.astype("datetime64[D]") + offset, end)
+    return result
+
+
 def current_titles(
     rules: RuleSet, prepared: Prepared, as_of: dt.date, horizon_months: int
 ) -> tuple[Titles, list[Issue]]:
     """Who holds which ladder title: ``current_tier`` is held while ``tier_expires_on`` is blank or
-    not before ``as_of`` (a blank expiry is accepted with a warning issue)."""
+    not before ``as_of``. A blank expiry is derived from ``tier_awarded_on`` plus the title's
+    validity years (an info issue says so); with neither date the title is accepted with a warning
+    issue. Dates are whole days (``datetime64[D]``); 9999-12-31 means no expiry."""
     n = prepared.n
     spec = rules.fields["current_tier"]
     ids = np.array([*spec.choice_ids, None], dtype=object)
     ranks = np.array([rules.tiers[t].rank or 0 for t in spec.choice_ids] + [0], dtype=np.int64)
     codes = prepared.columns.get("current_tier", np.full(n, np.nan))
     index = np.where(np.isnan(codes), len(ids) - 1, np.nan_to_num(codes, nan=0)).astype(np.int64)
-    expires = prepared.dates.get("tier_expires_on", np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]"))
-    as_of64 = np.datetime64(as_of, "ns")
-    horizon = np.datetime64(pd.Timestamp(as_of) + pd.DateOffset(months=horizon_months), "ns")
+    nat = np.full(n, np.datetime64("NaT"), dtype="datetime64[D]")
+    expires = prepared.dates.get("tier_expires_on", nat).astype("datetime64[D]")
+    awarded = prepared.dates.get("tier_awarded_on", nat).astype("datetime64[D]")
+    as_of64 = np.datetime64(as_of, "D")
+    horizon = np.datetime64((pd.Timestamp(as_of) + pd.DateOffset(months=horizon_months)).date(), "D")
     titled = ranks[index] > 0
+    lasting = validity_years(rules)
+    years = np.array([lasting.get(str(t), 0) for t in ids[:-1]] + [0], dtype=np.int64)[index]
+    derive = titled & np.isnat(expires) & ~np.isnat(awarded) & (years > 0)
+    if derive.any():
+        expires = np.where(derive, _plus_years(np.where(derive, awarded, as_of64), years), expires)
     blank = np.isnat(expires)
     held = titled & (blank | (expires >= as_of64))
     issues = [
+        Issue(
+            IssueCode.DERIVED_EXPIRY,
+            Severity.INFO,
+            int(prepared.rows[i]),
+            "tier_expires_on",
+            "tier_expires_on",
+            str(shown),
+            prepared.sheet,
+        )
+        for i, shown in zip(
+            np.flatnonzero(derive), np.datetime_as_string(expires[derive], unit="D"), strict=True
+        )
+    ]
+    issues += [
         Issue(
             IssueCode.BLANK_EXPIRY,
             Severity.WARNING,

@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from eligibility.assessment import Assessment, Purpose, assess_one, evaluate
-from eligibility.errors import Severity
+from eligibility.errors import Severity, StateError
 from eligibility.ingest import InputTable, prepare
 from eligibility.labels import Lang, text
 from eligibility.render.files import atomic_write
@@ -120,15 +120,43 @@ class Monitor:
         return atomic_write(path, lambda stream: json.dump(state, stream, ensure_ascii=False, indent=1))
 
     def load(self, path: str | Path) -> int:
-        """Start from a saved state: its firms' records replace the pool's. Returns how many firms."""
-        state = json.loads(Path(path).read_text(encoding="utf-8"))
+        """Start from a saved state: its firms' records replace the pool's. Returns how many firms.
+
+        Raises:
+            StateError: the file is not a state this monitor can use (truncated or not JSON, binary,
+                another structure or version, a record with unknown fields or unusable values); the
+                message says which, in the monitor's language.
+            OSError: the file cannot be read.
+        """
+        try:
+            state = json.loads(Path(path).read_bytes().decode("utf-8"))
+        except UnicodeDecodeError:
+            raise StateError(text("state_binary", self.lang)) from None
+        except json.JSONDecodeError as exc:
+            raise StateError(text("state_not_json", self.lang, line=exc.lineno, column=exc.colno)) from None
+        if not isinstance(state, dict):
+            raise StateError(text("state_shape", self.lang, detail=type(state).__name__))
         if state.get("version") != STATE_VERSION:
-            raise ValueError(f"state file version {state.get('version')!r}, expected {STATE_VERSION}")
-        for code, saved in state.get("firms", {}).items():
+            found = state.get("version")
+            raise StateError(text("state_version", self.lang, found=found, expected=STATE_VERSION))
+        firms = state.get("firms", {})
+        if not isinstance(firms, dict) or not all(
+            isinstance(saved, dict) and isinstance(saved.get("record"), dict) for saved in firms.values()
+        ):
+            raise StateError(text("state_shape", self.lang, detail="firms"))
+        for code, saved in firms.items():
+            unknown = sorted(str(k) for k in saved["record"] if k not in self.rules.fields)
+            if unknown:
+                raise StateError(text("state_record", self.lang, code=code, detail="、".join(unknown)))
+        for code, saved in firms.items():
             self.records[code] = dict(saved["record"])
-            self.results[code] = self._assess(code)
+            try:
+                self.results[code] = self._assess(code)
+            except (ValueError, TypeError, KeyError) as exc:
+                detail = type(exc).__name__
+                raise StateError(text("state_record", self.lang, code=code, detail=detail)) from exc
             self.updated.add(code)
-        return len(state.get("firms", {}))
+        return len(firms)
 
     # -- updates ----------------------------------------------------------------------------------
 

@@ -22,6 +22,7 @@ from tests.browser import SCREENSHOTS, chromium, offline_page
 
 SAMPLES = Path(__file__).resolve().parents[1] / "samples"
 AS_OF = dt.date(2026, 11, 26)
+TIER0 = 8  # a card row: code, name, row, title, flags, issues, township, officer, then 5 per tier
 
 
 @pytest.fixture(scope="module")
@@ -76,26 +77,26 @@ def test_report_sections_and_numbers(sample_assessment, sample_report: Path) -> 
     for result in sample_assessment.results.values():
         assert f"<td>{result.ruleset.ruleset.id}</td>" in html
         assert result.ruleset.ruleset.source.document in html
-    assert "数据问题（4）" in html
+    assert "数据问题（31）" in html  # 4 dirty cells and 27 market shares below 1 % among per cents
     # One card per firm, in input order, with every tier.
     cards = _cards(html)
     assert len(cards) == 300
     assert [c[2] for c in cards] == [int(r) for r in sample_assessment.prepared.rows]
-    assert all(len(c) == 6 + 5 * len(sample_assessment.tiers) for c in cards)
+    assert all(len(c) == TIER0 + 5 * len(sample_assessment.tiers) for c in cards)
 
 
 def test_card_rows_match_the_assessment(sample_assessment, sample_report: Path) -> None:  # type: ignore[no-untyped-def]
     cards = _cards(sample_report.read_text(encoding="utf-8"))
     a = sample_assessment
     for k, tier in enumerate(a.tiers):
-        statuses = [c[6 + 5 * k] for c in cards]
+        statuses = [c[TIER0 + 5 * k] for c in cards]
         assert statuses == a.results[tier].status.tolist()
-        borders = [c[7 + 5 * k] for c in cards]
+        borders = [c[TIER0 + 1 + 5 * k] for c in cards]
         expected = (a.results[tier].thin_pass * 1 + a.results[tier].near_miss * 2).tolist()
         assert borders == expected
     # The firm the acceptance of issue 5 worked by hand: its gaps are in its card.
     srdi = a.tiers.index("srdi_sme")
-    gaps = [str(c[10 + 5 * srdi]) for c in cards]
+    gaps = [str(c[TIER0 + 4 + 5 * srdi]) for c in cards]
     assert sum("需增加" in g for g in gaps) > 100
 
 

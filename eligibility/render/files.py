@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import shutil
 import tempfile
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -15,7 +18,7 @@ import pandas as pd
 
 from eligibility.assessment import Assessment
 
-__all__ = ["atomic_path", "atomic_write", "escape_formula", "write_csv", "write_jsonl"]
+__all__ = ["atomic_folder", "atomic_path", "atomic_write", "escape_formula", "write_csv", "write_jsonl"]
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -33,13 +36,60 @@ def _umask() -> int:
     return current
 
 
+# A temporary file of a writer that was killed stays behind; the next write to the same target
+# removes it once its process is gone and it is old enough not to be a slow writer on another machine
+# sharing the folder (whose pid means nothing here), or once it is very old whatever its pid says.
+_STALE_DEAD = 10 * 60.0
+_STALE_ANY = 24 * 3600.0
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid() or os.name == "nt":  # on Windows os.kill would end the process
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError):
+        return True  # another user's process, or not a pid we can ask about
+    return True
+
+
+def _remove_stale(target: Path, suffix: str) -> None:
+    """Remove leftovers of interrupted writes to ``target``: only its own temporary names
+    (``.{name}.{pid}-XXXXXXXX{suffix}``), never those of another target in the same folder."""
+    own = re.compile(re.escape(f".{target.name}.") + r"(\d+)-[a-z0-9_]{8}" + re.escape(suffix))
+    now = time.time()
+    try:
+        entries = list(os.scandir(target.parent))
+    except OSError:
+        return
+    for entry in entries:
+        match = own.fullmatch(entry.name)
+        if match is None:
+            continue
+        try:
+            age = now - entry.stat(follow_symlinks=False).st_mtime
+            if age > _STALE_ANY or (age > _STALE_DEAD and not _alive(int(match.group(1)))):
+                if entry.is_dir(follow_symlinks=False):
+                    shutil.rmtree(entry.path)  # an interrupted atomic_folder
+                else:
+                    os.unlink(entry.path)
+        except OSError:
+            continue  # removed by another writer meanwhile, or not ours to remove
+
+
 @contextmanager
 def atomic_path(path: str | Path, suffix: str = ".tmp") -> Iterator[Path]:
     """A temporary path in the target's folder; renamed onto the target when the block succeeds,
-    removed when it fails, so a reader never sees a half-written file."""
+    removed when it fails, so a reader never sees a half-written file. Leftovers of earlier
+    interrupted writes to the same target are removed first."""
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=suffix, dir=target.parent)
+    _remove_stale(target, suffix)
+    handle, temporary = tempfile.mkstemp(
+        prefix=f".{target.name}.{os.getpid()}-", suffix=suffix, dir=target.parent
+    )
     os.close(handle)
     try:
         yield Path(temporary)
@@ -47,6 +97,23 @@ def atomic_path(path: str | Path, suffix: str = ".tmp") -> Iterator[Path]:
         os.replace(temporary, target)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+@contextmanager
+def atomic_folder(path: str | Path) -> Iterator[Path]:
+    """A temporary folder next to ``path`` (which must be absent or empty), renamed onto it when the
+    block succeeds and removed when it fails: partitioned outputs appear whole or not at all."""
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    _remove_stale(target, ".tmp")
+    temporary = tempfile.mkdtemp(prefix=f".{target.name}.{os.getpid()}-", suffix=".tmp", dir=target.parent)
+    try:
+        yield Path(temporary)
+        os.chmod(temporary, 0o777 & ~_umask())  # mkdtemp makes 0700
+        os.replace(temporary, target)
+    except BaseException:
+        shutil.rmtree(temporary, ignore_errors=True)
         raise
 
 
