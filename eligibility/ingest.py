@@ -1133,32 +1133,56 @@ def prepare_in_chunks(
     return prepared
 
 
+_SNIFF_BYTES = 256 * 1024
+_SNIFF_MAX = 16 * 1024 * 1024  # a header line wider than this is read in full by the parser anyway
+
+
+def _text_encoding(raw: bytes) -> list[str]:
+    """Candidate encodings: UTF-16 when Excel's "Unicode text" shows (a BOM, or NUL in every other
+    byte), else UTF-8 (with or without BOM), then GBK (as gb18030, its superset)."""
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return ["utf-16"]
+    head = raw[:4096]
+    if len(head) >= 8 and head[1::2].count(0) > 0.8 * (len(head) // 2):
+        return ["utf-16-le"]
+    if len(head) >= 8 and head[0::2].count(0) > 0.8 * (len(head) // 2):
+        return ["utf-16-be"]
+    return ["utf-8-sig", "gb18030"]
+
+
 def _sniff_csv(source: Path) -> tuple[str, str, pd.DataFrame]:
-    """Encoding, delimiter and the first rows of a CSV file, from its first 256 KB."""
+    """Encoding, delimiter and the first rows of a CSV file, from its first 256 KB (more, up to
+    16 MB, while the first rows are not complete: a very wide header line)."""
     import csv
 
     with source.open("rb") as stream:
-        raw = stream.read(256 * 1024)
-    for encoding in ("utf-8-sig", "gb18030"):
+        raw = stream.read(_SNIFF_BYTES)
+        while raw.count(b"\n") <= _HEADER_SCAN and len(raw) < _SNIFF_MAX:
+            more = stream.read(_SNIFF_BYTES)
+            if not more:
+                break
+            raw += more
+    for encoding in _text_encoding(raw):
+        sample_bytes = raw[: len(raw) - len(raw) % 2] if encoding.startswith("utf-16") else raw
         try:
-            sample = raw.decode(encoding)
+            sample = sample_bytes.decode(encoding)
         except UnicodeDecodeError as error:
-            if error.start < len(raw) - 4:  # not just a character cut at the end of the sample
+            if error.start < len(sample_bytes) - 4:  # not just a character cut at the end of the sample
                 continue
-            sample = raw[: error.start].decode(encoding)
-        if "\x00" in sample:
-            break
+            sample = sample_bytes[: error.start].decode(encoding)
+        sample = sample.lstrip("\ufeff").replace("\x00", "\ufffd")
         lines = sample.splitlines()[:_HEADER_SCAN]
         # The separator is the candidate that splits the most lines the most (a title line above the
         # header has none, so a median over lines, not a per-line consistency test).
         counts = {c: sorted(line.count(c) for line in lines if line.strip()) for c in ",;\t|"}
         separator = max(counts, key=lambda c: (counts[c][len(counts[c]) // 2] if counts[c] else 0, c == ","))
+        csv.field_size_limit(1 << 30)
         parsed = list(csv.reader(lines, delimiter=separator))
         wide = max((len(row) for row in parsed), default=0)
         head = pd.DataFrame([row + [""] * (wide - len(row)) for row in parsed], dtype=object)
         head = head.where(head.notna() & (head != ""), None)
-        return ("utf-8-sig" if encoding == "utf-8-sig" else "gb18030"), separator, head
-    raise _unreadable(f"{source.name}: not a text table (UTF-8 or GBK)")
+        return encoding, separator, head
+    raise _unreadable(f"{source.name}: not a text table (UTF-8, GBK or UTF-16)")
 
 
 def _concat_prepared(parts: list[Prepared], issues: list[Issue]) -> Prepared:
