@@ -107,8 +107,8 @@ class HeaderReader:
             base = self.yearly[name]
             if year is None:
                 return self._with_unit(original, f"{base}_y1", unit_text, year=None, assumed=True)
-            offset = self.as_of_year - year
-            if offset not in (1, 2, 3):
+            offset = self.year_offset(base, year)
+            if offset not in (1, 2, 3) or f"{base}_y{offset}" not in self.rules.fields:
                 return HeaderMatch(original, None, year=year, problem="year_out_of_range")
             return self._with_unit(original, f"{base}_y{offset}", unit_text, year=year)
         if name in self.full:  # a non-yearly field under a year label: keep the field, ignore the year
@@ -135,6 +135,13 @@ class HeaderReader:
         if unit is Unit.FRACTION:
             return HeaderMatch(original, field, percent=True, year=year, assumed_year=assumed)
         return HeaderMatch(original, field, factor=factor, year=year, assumed_year=assumed)
+
+    def year_offset(self, base: str, year: int) -> int:
+        """Which ``_yN`` a year label names for a yearly field: financials count back from the last
+        fiscal year (2025 is y1 in 2026), the quality score from the year of ``as_of`` (2026 is y1)."""
+        spec = self.rules.fields.get(f"{base}_y1")
+        current = spec is not None and spec.year_base == "as_of"
+        return self.as_of_year - year + (1 if current else 0)
 
     def year_label(self, cell: object) -> int | None:
         """The year a cell of a two-row header's upper row names (``2025年``, ``2025``), if any."""

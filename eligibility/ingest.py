@@ -294,7 +294,7 @@ def _tabulate(grid: _Grid, reader: HeaderReader, source: str, sheet: str | None)
     spreadsheet rows (the others are reported as info issues)."""
     filled = _none_for_blank(grid.filled)
     raw = filled if grid.raw is grid.filled else _none_for_blank(grid.raw)
-    header_row, matches = _find_header(filled, reader, carry_years=not grid.merged)
+    header_row, matches = _find_header(filled, reader)
     mapped = map_headers(matches, sheet)
     start = header_row + 1
     issues = list(mapped.issues)
@@ -460,8 +460,8 @@ def _find_header(
 ) -> tuple[int, list[HeaderMatch]]:
     """The row whose cells name the most fields, read with the row above it when that row holds year
     labels (a year row over a metric row) or metric names over a year row. Merged header cells are
-    already filled; without merge information (CSV) a year cell spans the columns to its right until
-    the next one."""
+    already filled; a year typed once over a block without merging it (and in CSV) spans the columns
+    to its right until the next one."""
     best: tuple[int, int, list[HeaderMatch]] = (0, -1, [])
     for row in range(min(_HEADER_SCAN, len(grid))):
         cells = list(grid[row])
@@ -519,13 +519,15 @@ def _pivot_long(table: InputTable, reader: HeaderReader) -> InputTable:
         spec = reader.rules.fields[name]
         series = frame[name].where(frame[name].notna(), None)
         if spec.year is not None and table.headers[name] and reader.read(table.headers[name]).assumed_year:
-            # A yearly field without a year label takes the year of its row.
+            # A yearly field without a year label takes the year of its row (a quality score's year
+            # counts from the year of as_of, a financial figure's from the last fiscal year).
+            shift = reader.year_offset(spec.base, reader.as_of_year)
             for k in (1, 2, 3):
                 target = f"{spec.base}_y{k}"
-                picked = series[(offset == k).to_numpy()]
-                columns[target] = (
-                    picked.groupby(keys[(offset == k).to_numpy()].to_numpy()).first().reindex(order)
-                )
+                if target not in reader.rules.fields:
+                    continue
+                mine = (offset + shift == k).to_numpy()
+                columns[target] = series[mine].groupby(keys[mine].to_numpy()).first().reindex(order)
                 table.headers.setdefault(target, table.headers[name])
                 if name in table.factors:
                     table.factors[target] = table.factors[name]

@@ -125,6 +125,9 @@ class FieldDef(Frozen):
     # A date written to the month or the year only (2019年1月) takes the earliest or the latest day
     # of that period: whichever is conservative for the rules that use the field.
     partial_date: Literal["earliest", "latest"] = "earliest"
+    # Which year a yearly field's y1 is: the last fiscal year before as_of (financials), or the year
+    # of as_of itself (the platform's quality score of the application year: 本年度 / 上一年度).
+    year_base: Literal["fiscal", "as_of"] = "fiscal"
     # Words that look like one of the choices but are not (市级专精特新): an issue that says so.
     not_choices: list[str] = Field(default_factory=list)
     # A value above this is possible but unusual (资产负债率 above 100 %): kept, with a warning.

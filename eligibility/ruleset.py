@@ -56,6 +56,9 @@ Loc = tuple[str | int, ...]
 AS_OF = "as_of"  # in expressions: the assessment date, in days since 1970-01-01 like date fields
 YEAR_LABELS_ZH = {"y1": "上年度", "y2": "前年度", "y3": "大前年度"}
 YEAR_LABELS_EN = {"y1": "last year", "y2": "year before last", "y3": "three years ago"}
+# Fields counted from the year of as_of (year_base: as_of): y1 is this year.
+CURRENT_YEAR_LABELS_ZH = {"y1": "本年度", "y2": "上一年度", "y3": "前两年度"}
+CURRENT_YEAR_LABELS_EN = {"y1": "this year", "y2": "last year", "y3": "two years ago"}
 M = TypeVar("M", bound=BaseModel)
 _TYPE_TAGS = {"float", "str", "int", "bool", "list", "dict", "date", "none", "function-after"}
 # Limits on one YAML document. The bundled rule files nest 13 levels deep and hold at most 1,383 nodes;
@@ -93,6 +96,7 @@ class FieldSpec:
     levers: tuple[str, ...] = ()
     choices_from: str | None = None
     partial_date: str = "earliest"
+    year_base: str = "fiscal"
     not_choices: tuple[str, ...] = ()
     warn_above: float | None = None
 
@@ -637,16 +641,20 @@ class _Loader:
 
 def _expand(fdef: FieldDef) -> Iterator[FieldSpec]:
     years: list[str | None] = list(fdef.years) if fdef.years else [None]
+    current = fdef.year_base == "as_of"
+    labels_zh = CURRENT_YEAR_LABELS_ZH if current else YEAR_LABELS_ZH
+    labels_en = CURRENT_YEAR_LABELS_EN if current else YEAR_LABELS_EN
     for year in years:
         suffix = f"_{year}" if year else ""
         yield FieldSpec(
             id=f"{fdef.id}{suffix}",
             base=fdef.id,
             year=year,
-            label_zh=f"{fdef.label_zh}（{YEAR_LABELS_ZH[year]}）" if year else fdef.label_zh,
-            label_en=f"{fdef.label_en or fdef.id} ({YEAR_LABELS_EN[year]})"
+            label_zh=f"{fdef.label_zh}（{labels_zh[year]}）" if year else fdef.label_zh,
+            label_en=f"{fdef.label_en or fdef.id} ({labels_en[year]})"
             if year
             else (fdef.label_en or fdef.id),
+            year_base=fdef.year_base,
             unit=fdef.unit,
             aliases=tuple(fdef.aliases),
             choices=dict(fdef.choices) if fdef.choices else None,

@@ -55,13 +55,17 @@ def chinese(pool: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, tuple[str, str 
         if spec.choices and name != "current_tier":
             labels = {k: c.label_zh for k, c in spec.choices.items()}
             out[name] = pool[name].map(lambda v, labels=labels: labels.get(v, v))
-        header = re.sub(r"（(上|前|大前)年度）", "", template_header(spec))
+        header = re.sub(r"（(上|前|大前|本|上一)年度）", "", template_header(spec))
         if spec.base in IN_YUAN:
             header = header.replace("（万元）", "（元）")
             out[name] = pool[name].map(lambda v: v * 10_000 if isinstance(v, int | float) else v)
         if name in PERCENT:
             out[name] = pool[name].map(lambda v: round(v * 100, 2) if isinstance(v, int | float) else v)
         year = f"{YEARS[spec.year]}年" if spec.year else None
+        if spec.year and spec.year_base == "as_of":
+            # The quality score is that of a year's round (2026年…得分 is 本年度 in 2026): a column
+            # of its own with its year in the header, in every shape.
+            header, year = f"{YEARS[spec.year] + 1}年{header}", None
         columns[name] = (header, year, name)
     return out, columns
 
