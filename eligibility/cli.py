@@ -61,6 +61,33 @@ EXIT_OK, EXIT_INPUT, EXIT_USAGE, EXIT_RULES = 0, 1, 2, 3
 EXIT_UNREADABLE, EXIT_UNWRITABLE, EXIT_STATE = 4, 5, 6
 EXIT_INTERNAL = 70  # EX_SOFTWARE of sysexits.h
 
+
+def _lang_of(ctx: click.Context) -> Lang:
+    """The language of a message given before every option is parsed (``--lang en`` anywhere)."""
+    words = sys.argv[1:]
+    asked = any(
+        w == "--lang=en" or (w == "--lang" and words[i + 1 : i + 2] == ["en"]) for i, w in enumerate(words)
+    )
+    return "en" if ctx.params.get("lang") == "en" or asked else "zh"
+
+
+def _existing(ctx: click.Context, param: click.Parameter, value: Path | None) -> Path | None:
+    """An input path that must exist: one Chinese line and exit 4 when it does not."""
+    if value is not None and not value.exists():
+        _fail(text("input_missing", _lang_of(ctx), path=value), EXIT_UNREADABLE)
+    return value
+
+
+def _day(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """``--as-of`` must be a calendar date: one line and exit 2 otherwise."""
+    if value is not None:
+        try:
+            parse_as_of(value)
+        except RegimeError:
+            _fail(text("bad_as_of", _lang_of(ctx), value=value), EXIT_USAGE)
+    return value
+
+
 _LANG, _DEBUG = "eligibility.lang", "eligibility.debug"  # keys of click's shared ctx.meta
 
 
@@ -209,8 +236,16 @@ def main() -> None:
 
 
 @main.command()
-@click.argument("input_path", metavar="INPUT", type=click.Path(exists=True, readable=False, path_type=Path))
-@click.option("--as-of", "as_of", required=True, help="评估日期 YYYY-MM-DD (picks the rule sets in force)")
+@click.argument(
+    "input_path", metavar="INPUT", type=click.Path(readable=False, path_type=Path), callback=_existing
+)
+@click.option(
+    "--as-of",
+    "as_of",
+    required=True,
+    callback=_day,
+    help="评估日期 YYYY-MM-DD (picks the rule sets in force)",
+)
 @click.option("--purpose", type=click.Choice(["apply", "review"]), default="apply", show_default=True)
 @click.option("--regime", default=None, help="按指定政策口径回放，如 63号 / replay under a named regime")
 @click.option(
@@ -412,9 +447,9 @@ def _screen_dask(
 
 @main.command()
 @click.option(
-    "--pool", "pool_path", required=True, type=click.Path(exists=True, readable=False, path_type=Path)
+    "--pool", "pool_path", required=True, type=click.Path(readable=False, path_type=Path), callback=_existing
 )
-@click.option("--as-of", "as_of", required=True, help="评估日期 YYYY-MM-DD")
+@click.option("--as-of", "as_of", required=True, callback=_day, help="评估日期 YYYY-MM-DD")
 @click.option("--updates", default="-", show_default=True, help="更新文件（JSON lines），- 为标准输入")
 @click.option("--follow", is_flag=True, help="文件增长时持续读取 / keep reading as the file grows")
 @click.option(
@@ -527,9 +562,11 @@ def _following(stream: Any) -> Iterator[str]:
 
 
 @main.command()
-@click.argument("input_path", metavar="INPUT", type=click.Path(exists=True, readable=False, path_type=Path))
+@click.argument(
+    "input_path", metavar="INPUT", type=click.Path(readable=False, path_type=Path), callback=_existing
+)
 @click.option("--firm", required=True, help="统一社会信用代码或企业名称 / credit code or name")
-@click.option("--as-of", "as_of", required=True, help="评估日期 YYYY-MM-DD")
+@click.option("--as-of", "as_of", required=True, callback=_day, help="评估日期 YYYY-MM-DD")
 @click.option("--tier", "tiers", multiple=True, help="只看这些梯度 / only these tiers")
 @click.option("--purpose", type=click.Choice(["apply", "review"]), default="apply", show_default=True)
 @click.option("--regime", default=None)
@@ -583,8 +620,8 @@ def _labels(rules: RuleSet, lang: Lang) -> dict[str, str]:
 
 
 @main.command()
-@click.argument("before", type=click.Path(exists=True, readable=False, path_type=Path))
-@click.argument("after", type=click.Path(exists=True, readable=False, path_type=Path))
+@click.argument("before", type=click.Path(readable=False, path_type=Path), callback=_existing)
+@click.argument("after", type=click.Path(readable=False, path_type=Path), callback=_existing)
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="对比明细 CSV")
 @click.option("--limit", default=50, show_default=True, help="终端最多列出的行数 / rows shown")
 @_debug_option

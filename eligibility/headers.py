@@ -30,6 +30,8 @@ _UNIT = re.compile(r"[(\[【]\s*(?:单位[:：]?\s*)?([^()\[\]【】]*?)\s*[)\]�
 _YEAR_PREFIX = re.compile(r"^((?:19|20)\d{2})\s*(?:年度|年)?\s*")
 _YEAR_SUFFIX = re.compile(r"[(\[【]?\s*((?:19|20)\d{2})\s*(?:年度|年)?\s*[)\]】]?\s*$")
 _YEAR_ONLY = re.compile(r"^((?:19|20)\d{2})\s*(?:年度|年)?$")
+# A group header over a year's columns: 2025年度主要经济指标（万元）, 2025年主要指标.
+_YEAR_GROUP = re.compile(r"^((?:19|20)\d{2})\s*(?:年度|年)(?:主要|经济|财务|经营|指标|数据|情况)")
 
 
 def normalise(text: object) -> str:
@@ -145,7 +147,8 @@ class HeaderReader:
 
     def year_label(self, cell: object) -> int | None:
         """The year a cell of a two-row header's upper row names (``2025年``, ``2025``), if any."""
-        match = _YEAR_ONLY.match(normalise(cell))
+        text = normalise(cell)
+        match = _YEAR_ONLY.match(text) or _YEAR_GROUP.match(text)
         return int(match.group(1)) if match else None
 
 

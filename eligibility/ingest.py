@@ -77,6 +77,7 @@ class Prepared:
     issues: list[Issue]
     rows: npt.NDArray[np.int64]
     sheet: str | None = None
+    headers: dict[str, str] = field(default_factory=dict)  # the sheet's own header of each field
 
 
 _EXCEL = {".xlsx", ".xlsm", ".xlsb", ".xls", ".ods"}
@@ -252,7 +253,7 @@ def map_headers(matches: list[HeaderMatch], sheet: str | None) -> HeaderMap:
                         None,
                         None,
                         match.header,
-                        match.problem,
+                        None,
                         sheet,
                     )
                 )
@@ -342,6 +343,11 @@ _NOTE = re.compile(
 )
 
 
+_SECTION = re.compile(
+    r"^(?:[一二三四五六七八九十]+[、.．]|[(（][一二三四五六七八九十]+[)）]|第[一二三四五六七八九十]+[类部分组])"
+)
+
+
 def _words(cells: npt.NDArray[np.object_]) -> pd.Series[str]:
     """Cells as comparable words: full-width folded, no spaces (``合 计`` is 合计)."""
     series = pd.Series(cells, dtype=object)
@@ -385,7 +391,11 @@ def _firm_rows(
         keyed |= words.notna().to_numpy(dtype=bool) & ~junk & ~again
         header_again |= again
         is_summary |= words.str.match(_SUMMARY).fillna(False).to_numpy(dtype=bool)
-    firm = nonblank & (keyed | ~(is_summary | is_note | header_again))
+    # A section row (一、装备制造 drawn across the table) holds one text and nothing else.
+    single: npt.NDArray[np.bool_] = np.asarray(present.sum(axis=1) == 1, dtype=bool)
+    is_section = single & lead.str.match(_SECTION).fillna(False).to_numpy(dtype=bool)
+    keyed &= ~is_section
+    firm: npt.NDArray[np.bool_] = nonblank & (keyed | ~(is_summary | is_note | header_again | is_section))
     filled_rows = np.flatnonzero(nonblank)
     last = int(filled_rows[-1]) if filled_rows.size else -1
     blank_inside = ~nonblank & (np.arange(n) < last)
@@ -393,7 +403,8 @@ def _firm_rows(
         Issue(IssueCode.BLANK_ROW, Severity.INFO, int(p) + start + 1, None, None, None, sheet)
         for p in np.flatnonzero(blank_inside)
     )
-    shown = lead.fillna("").str.slice(0, 40).to_numpy(dtype=object)
+    written = pd.Series(raw[np.arange(n), present.argmax(axis=1)], dtype=object).astype("string")
+    shown = written.fillna("").str.strip().str.slice(0, 40).to_numpy(dtype=object)
     issues.extend(
         Issue(IssueCode.SKIPPED_ROW, Severity.INFO, int(p) + start + 1, None, None, str(shown[p]), sheet)
         for p in np.flatnonzero(nonblank & ~firm)
@@ -420,7 +431,7 @@ def _percent_as_text(
         values[hit[numeric]] = shown.astype(object)
 
 
-_LONG_TEXT = 32767  # Excel's own limit on the text of one cell
+_LONG_TEXT = 32767  # Excel's own limit on the text of one cell: a cell that long was cut, or is no figure
 
 
 def _check_cells(
@@ -437,7 +448,7 @@ def _check_cells(
         if series.dtype != object:
             continue
         text = series.where(series.map(type).isin((str,))).astype("string")
-        bad = (text.str.len().gt(_LONG_TEXT) | text.str.contains("\ufffd", regex=False)).fillna(False)
+        bad = (text.str.len().ge(_LONG_TEXT) | text.str.contains("\ufffd", regex=False)).fillna(False)
         for p in np.flatnonzero(bad.to_numpy(dtype=bool)):
             cell = str(values[p])
             shown = cell.replace("\ufffd", "\\0")[:20] + ("…" if len(cell) > 20 else "")
@@ -462,7 +473,7 @@ def _find_header(
     labels (a year row over a metric row) or metric names over a year row. Merged header cells are
     already filled; a year typed once over a block without merging it (and in CSV) spans the columns
     to its right until the next one."""
-    best: tuple[int, int, list[HeaderMatch]] = (0, -1, [])
+    best: tuple[tuple[int, int], int, list[HeaderMatch]] = ((-1, 0), 0, [])
     for row in range(min(_HEADER_SCAN, len(grid))):
         cells = list(grid[row])
         above = list(grid[row - 1]) if row > 0 else [None] * len(cells)
@@ -472,23 +483,37 @@ def _find_header(
             for i, year in enumerate(years):
                 current = year if year is not None else (current if cells[i] is not None else None)
                 years[i] = current
-        matches: list[HeaderMatch] = []
-        for i, cell in enumerate(cells):
-            match = reader.read(cell if cell is not None else "", years[i])
-            if match.field is None and row > 0 and above[i] is not None and years[i] is None:
-                own_year = reader.year_label(cell) if cell is not None else None
-                if own_year is not None or cell is None:
-                    # A metric over a year row, or a key column named in the upper row only.
-                    upper = reader.read(above[i], own_year)
-                    if upper.field is not None:
-                        match = upper
-            matches.append(match)
-        score = sum(m.field is not None for m in matches)
-        if score > best[1]:
-            best = (row, score, matches)
-    if best[1] < 2:
+        # The row above may be a group header naming the year (2025年度主要经济指标) or a title that
+        # happens to start with one (2026年培育企业名单): both readings are tried, the better kept.
+        plain: list[int | None] = [None] * len(cells)
+        for upper_years in (years, plain) if any(years) else (plain,):
+            matches = _header_matches(reader, cells, above, upper_years, row)
+            fields = {m.field for m in matches if m.field is not None}  # a field read twice counts once
+            score = (len(fields), -sum(m.assumed_year for m in matches))
+            if score > best[0]:
+                best = (score, row, matches)
+    if best[0][0] < 2:
         raise InputError([Issue(IssueCode.NO_HEADER, Severity.ERROR, None, None, None, None)])
-    return best[0], best[2]
+    return best[1], best[2]
+
+
+def _header_matches(
+    reader: HeaderReader, cells: list[object], above: list[object], years: list[int | None], row: int
+) -> list[HeaderMatch]:
+    """One header row read with the years of the row above (a year row over metrics); where a cell
+    is a year itself (a metric row over a year row) or blank (a key column named above only), the
+    cell above it names the field."""
+    matches: list[HeaderMatch] = []
+    for i, cell in enumerate(cells):
+        match = reader.read(cell if cell is not None else "", years[i])
+        if match.field is None and row > 0 and above[i] is not None and years[i] is None:
+            own_year = reader.year_label(cell) if cell is not None else None
+            if own_year is not None or cell is None:
+                upper = reader.read(above[i], own_year)
+                if upper.field is not None:
+                    match = upper
+        matches.append(match)
+    return matches
 
 
 def _pivot_long(table: InputTable, reader: HeaderReader) -> InputTable:
@@ -629,6 +654,7 @@ def prepare(
         issues=issues,
         rows=rows,
         sheet=table.sheet,
+        headers={k: v for k, v in table.headers.items() if k in present},
     )
     if strict and any(i.severity is Severity.ERROR for i in issues):
         raise InputError([i for i in issues if i.severity is Severity.ERROR])
@@ -679,7 +705,7 @@ class _Cells:
 def _cell_text(value: object) -> str:
     """A cell as the user typed it: 350000, not 350000.0."""
     if isinstance(value, float) and value.is_integer():
-        return str(int(value))
+        return str(int(value)) if abs(value) < 1e15 else f"{value:g}"
     return str(value)
 
 
@@ -831,6 +857,11 @@ def _titles(cells: _Cells, rules: RuleSet) -> tuple[FloatArray, npt.NDArray[np.b
     refused = tuple(_title_word(w) for w in spec.not_choices)
     ids = spec.choice_ids
     rank = [rules.tiers[t].rank or 0 if t in rules.tiers else 0 for t in ids]
+    # Two titles of one rank (科技型、创新型): the one valid longer, as its rule files say.
+    lasting = [
+        max((r.ruleset.validity_years or 0 for r in rules.for_tier(t)), default=0) if t in rules.tiers else 0
+        for t in ids
+    ]
     hnte = float(ids.index("hnte")) if "hnte" in ids else None
     index, distinct = pd.factorize(cells.raw, use_na_sentinel=True)
     strings = _strings(pd.Series(distinct, dtype=object))
@@ -852,7 +883,7 @@ def _titles(cells: _Cells, rules: RuleSet) -> tuple[FloatArray, npt.NDArray[np.b
         named_hnte[position] = hnte is not None and hnte in found
         if found:
             # The highest ladder title; a cell with only other credentials keeps the first of them.
-            codes[position] = max(found, key=lambda c: (rank[int(c)], -found.index(c)))
+            codes[position] = max(found, key=lambda c: (rank[int(c)], lasting[int(c)], -found.index(c)))
     cells.report(not_title[index], IssueCode.NOT_A_LADDER_TITLE, Severity.WARNING)
     cells.report(unknown[index], IssueCode.UNKNOWN_CATEGORY)
     return codes[index], named_hnte[index]
@@ -1200,4 +1231,5 @@ def _concat_prepared(parts: list[Prepared], issues: list[Issue]) -> Prepared:
         issues=[*issues, *(i for p in parts for i in p.issues)],
         rows=np.concatenate([p.rows for p in parts]),
         sheet=None,
+        headers=first.headers,
     )

@@ -182,6 +182,14 @@ _TEXT: dict[str, tuple[str, str]] = {
     "severity_error": ("错误", "error"),
     "severity_warning": ("提示", "warning"),
     "severity_info": ("说明", "info"),
+    "input_missing": (
+        "找不到输入文件：{path}，请检查路径和文件名",
+        "No such input file: {path}; check the path",
+    ),
+    "bad_as_of": (
+        "评估日期“{value}”不是有效日期，请写成 年-月-日，如 2026-11-26",
+        "--as-of '{value}' is not a date; write it as YYYY-MM-DD, e.g. 2026-11-26",
+    ),
     "rules_as_of": ("评估日期：{as_of}；用途：{purpose}", "As of {as_of}; purpose: {purpose}"),
     "risk_review_ineligible": ("按复核标准不符合", "fails its re-review rules"),
     "risk_review_incomplete": ("复核所需信息不足", "incomplete for re-review"),
@@ -295,6 +303,10 @@ _TEXT: dict[str, tuple[str, str]] = {
     "doc_version": ("版本", "version"),
     "doc_source": ("政策依据", "Source"),
     "doc_confidence": ("置信度", "confidence"),
+    "doc_policy": (
+        "文件说明（日期、效力、置信度、未决问题）：[docs/policy.md{anchor}](../policy.md{anchor})",
+        "About the documents (dates, status, confidence, open questions): [docs/policy.md{anchor}](../policy.md{anchor})",
+    ),
     "doc_effective": ("生效日期", "In force"),
     "doc_effective_for": ("{purpose}：{start} 至 {end}", "{purpose}: {start} to {end}"),
     "doc_open_end": ("今", "now"),
@@ -650,8 +662,8 @@ _ISSUES: dict[IssueCode, tuple[str, str]] = {
         "no header row: none of the first 15 rows names known columns (e.g. 统一社会信用代码, 营业收入（万元）)",
     ),
     IssueCode.AMBIGUOUS_PERCENT: (
-        "第 {row} 行“{header}”为 {value}，表头未注明%，按百分数理解，请核对",
-        "row {row}, '{header}': {value} without a % in the header; read as a percentage, please check",
+        "第 {row} 行“{header}”为 {value}，与本列其他数值的写法（百分数或小数）不一致，已按本列的写法理解，请核对",
+        "row {row}, '{header}': {value} is written unlike the rest of the column (per cent or fraction); read as the column reads, please check",
     ),
     IssueCode.BAD_CREDIT_CODE: (
         "第 {row} 行统一社会信用代码“{value}”格式不正确（应为18位）",
@@ -749,6 +761,10 @@ _PROBLEMS: dict[ProblemCode, tuple[str, str]] = {
     ProblemCode.DEPENDENCY_CYCLE: ("循环依赖：{detail}", "dependency cycle: {detail}"),
     ProblemCode.BAD_DATES: ("失效日期早于生效日期：{detail}", "effective_to before effective_from: {detail}"),
     ProblemCode.NO_RULES: ("找不到规则文件：{detail}", "rule files not found: {detail}"),
+    ProblemCode.LABEL_MISMATCH: (
+        "名称中的数字与条件取值不符：{detail}；请改正名称或取值，使两者与所引条文一致",
+        "the label states another number than the criterion's value: {detail}; correct the label or the value so both match the cited clause",
+    ),
 }
 
 
@@ -768,6 +784,8 @@ def issue_message(issue: Issue, lang: Lang = "zh") -> str:
     """The sentence for an input issue: where, what was found, what happens."""
     template = _pick(_ISSUES[issue.code], lang)
     value = issue.value or ""
+    if len(value) > 60:  # a 40,000-character cell is named, not printed
+        value = value[:60] + "…"
     code, _, first = value.partition("@")  # duplicates carry "code@first row"
     if issue.code is IssueCode.UNKNOWN_FIELD:  # the value is a suggestion, shown as "did you mean"
         value = text("did_you_mean", lang, suggestion=value) if value else ""

@@ -84,6 +84,17 @@ def current_titles(
     as_of64 = np.datetime64(as_of, "D")
     horizon = np.datetime64((pd.Timestamp(as_of) + pd.DateOffset(months=horizon_months)).date(), "D")
     titled = ranks[index] > 0
+    # A date written but unusable (bad_date, ambiguous_date) is already reported: no blank_expiry.
+    unusable: set[int] = {
+        i.row
+        for i in prepared.issues
+        if i.row is not None
+        and i.field in ("tier_expires_on", "tier_awarded_on")
+        and i.code in (IssueCode.BAD_DATE, IssueCode.AMBIGUOUS_DATE)
+    }
+    written = np.isin(prepared.rows, sorted(unusable)) if unusable else np.zeros(n, dtype=bool)
+    awarded_header = prepared.headers.get("tier_awarded_on", rules.fields["tier_awarded_on"].label_zh)
+    expiry_header = prepared.headers.get("tier_expires_on", rules.fields["tier_expires_on"].label_zh)
     lasting = validity_years(rules)
     years = np.array([lasting.get(str(t), 0) for t in ids[:-1]] + [0], dtype=np.int64)[index]
     derive = titled & np.isnat(expires) & ~np.isnat(awarded) & (years > 0)
@@ -97,7 +108,7 @@ def current_titles(
             Severity.INFO,
             int(prepared.rows[i]),
             "tier_expires_on",
-            "tier_expires_on",
+            awarded_header,
             str(shown),
             prepared.sheet,
         )
@@ -111,11 +122,11 @@ def current_titles(
             Severity.WARNING,
             int(prepared.rows[i]),
             "tier_expires_on",
-            "tier_expires_on",
+            expiry_header,
             None,
             prepared.sheet,
         )
-        for i in np.flatnonzero(titled & blank)
+        for i in np.flatnonzero(titled & blank & ~written)
     ]
     tier: ObjectArray = ids[np.where(held, index, len(ids) - 1)]  # the last id is None: no title
     rank = np.where(held, ranks[index], 0)

@@ -548,13 +548,12 @@ def titles_in_one_cell(path: Path) -> County:
             "崇文镇",
             "陈晓东",
         ),
-        # 科技型 (1 year: 2025-01-01 → 2026-01-01, expired) ranks with 创新型; the first named is kept.
         Firm(
             3,
             "陵川县云端数据服务有限公司",
             valid_code(302),
-            None,
-            "2026-01-01",
+            "innovative_sme",  # 科技型 and 创新型 are of one rank: the one valid longer (3 years) is kept
+            "2028-01-01",
             0.0,
             "software_it",
             "崇文镇",

@@ -263,3 +263,82 @@ def test_no_row_with_a_name_or_code_is_dropped(
     assert plain.rows.tolist() == firm_rows
     # A merged range reads like the same sheet unmerged with the value repeated.
     assert merged.frame.astype(str).equals(plain.frame.astype(str))
+
+
+# --------------------------------------------------------------------------------------------------
+# Layouts a new user drew (they were read wrong before): metric over year rows, section rows,
+# a group header naming the year, a cell cut at Excel's limit
+
+
+def test_metric_row_over_a_year_row_with_section_rows(rules: RuleSet, tmp_path: Path) -> None:
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["陵川县培育库"])
+    sheet.append(["序号", "企业名称", "统一社会信用代码", "营业收入（万元）", None, "研发费用（万元）", None])
+    sheet.append([None, None, None, "2024年", "2025年", "2024年", "2025年"])
+    sheet.append(["一、装备制造"])
+    sheet.append([1, "甲机械有限公司", valid_code(1), 800, 950, 40, 52])
+    sheet.append(["（二）新材料"])
+    sheet.append([2, "乙材料有限公司", valid_code(2), 1800, 2100, 70, 90])
+    for cells in ("A2:A3", "B2:B3", "C2:C3", "D2:E2", "F2:G2", "A4:G4", "A6:G6"):
+        sheet.merge_cells(cells)
+    path = tmp_path / "c.xlsx"
+    book.save(path)
+    p = prepare(read_input(path, rules, as_of=AS_OF), rules)
+    assert p.rows.tolist() == [5, 7]  # the year row and the section rows are no firms
+    assert p.columns["revenue_y1"].tolist() == [950, 2100]  # 2025 is 上年度
+    assert p.columns["revenue_y2"].tolist() == [800, 1800]
+    assert p.columns["rd_expense_y1"].tolist() == [52, 90]
+    codes = {(str(i.code), i.row) for i in p.issues}
+    assert {("skipped_row", 4), ("skipped_row", 6)} <= codes
+    assert not {c for c, _ in codes} & {"assumed_year", "duplicate_column", "missing_key"}
+
+
+def test_a_group_header_names_the_year(rules: RuleSet, tmp_path: Path) -> None:
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["2026年高平市培育企业名单"])  # a title starting with a year is no year label
+    sheet.append(["基本情况", None, "2025年度主要经济指标（万元）", None])
+    sheet.append(["企业名称", "统一社会信用代码", "营业收入", "研发费用"])
+    sheet.append(["甲公司", valid_code(1), 3000, 120])
+    for cells in ("A1:D1", "A2:B2", "C2:D2"):
+        sheet.merge_cells(cells)
+    path = tmp_path / "g.xlsx"
+    book.save(path)
+    p = prepare(read_input(path, rules, as_of=AS_OF), rules)
+    assert p.columns["revenue_y1"].tolist() == [3000]
+    assert not [i for i in p.issues if str(i.code) == "assumed_year"]
+
+
+def test_cut_cells_titles_of_one_rank_and_unusable_dates(rules: RuleSet, tmp_path: Path) -> None:
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["企业名称", "统一社会信用代码", "现有称号", "称号有效期至"])
+    sheet.append(["长" * 50_000, valid_code(1), "科技型中小企业、创新型中小企业", "2028-06-30"])
+    sheet.append(["乙公司", valid_code(2), "专精特新", "0203-01-01"])
+    path = tmp_path / "cut.xlsx"
+    book.save(path)
+    a = _assess(County(path, "Sheet", [], {}, set()), rules)
+    codes = {(str(i.code), i.row, i.field) for i in a.issues}
+    assert ("bad_cell", 2, "name") in codes  # cut to 32,767 characters by the writer: not a name
+    assert a.titles.tier[0] == "innovative_sme"  # of one rank, the title valid longer
+    assert ("bad_date", 3, "tier_expires_on") in codes
+    assert ("blank_expiry", 3, "tier_expires_on") not in codes  # written, unusable: said once
+
+
+def test_cli_missing_file_and_bad_date_are_one_line(tmp_path: Path) -> None:
+    runner = CliRunner()
+    missing = runner.invoke(
+        main, ["screen", str(tmp_path / "无.xlsx"), "--as-of", AS_OF, "-o", str(tmp_path / "o.xlsx")]
+    )
+    assert missing.exit_code == 4
+    assert len(missing.output.strip().splitlines()) == 1
+    bad_day = runner.invoke(
+        main, ["screen", str(tmp_path / "无.xlsx"), "--as-of", "2026-13-01", "-o", str(tmp_path / "o.xlsx")]
+    )
+    assert bad_day.exit_code in (2, 4)
+    assert len(bad_day.output.strip().splitlines()) == 1
+    assert "Traceback" not in bad_day.output
