@@ -40,6 +40,18 @@ class Flags:
         value: BoolArray = getattr(self, name)
         return value
 
+    def reason_tiers(self, name: str) -> ObjectArray:
+        """The tier of each firm's reason code (``srdi_sme:review_ineligible`` → ``srdi_sme``; a
+        promotion reason is the tier itself), None where the firm is not flagged. Also for no firm
+        flagged, or no firm at all."""
+        reasons = self.reasons[name]
+        tiers: ObjectArray = np.full(reasons.shape, None, dtype=object)
+        flagged = np.flatnonzero(self.get(name))
+        if flagged.size:
+            split = np.char.partition(reasons[flagged].astype(str), ":")
+            tiers[flagged] = split[:, 0].astype(object)
+        return tiers
+
 
 def _labels(mask: BoolArray, label: object) -> ObjectArray:
     """``label`` (a scalar or an array) where ``mask`` is set, None elsewhere."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import logging
 import secrets
 import tempfile
 import threading
@@ -46,6 +47,7 @@ SAMPLE = Path(__file__).resolve().parents[1] / "samples" / "pool.xlsx"
 _KEEP_SECONDS = 30 * 60
 _KEEP_JOBS = 8
 _XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+_LOG = logging.getLogger(__name__)
 
 
 class ScreenError(Exception):
@@ -61,6 +63,7 @@ class Job:
     stage: str = "queued"
     progress: int = 0
     error: str | None = None
+    error_kind: str | None = None  # "input" (the user's file or choices) or "internal" (a bug)
     summary: dict[str, Any] | None = None
     report: str | None = None
     workbook: bytes | None = None
@@ -132,8 +135,6 @@ class _Service:
                 raise ScreenError(
                     text("web_too_many_rows", self.lang, rows=len(table.frame), limit=self.max_rows)
                 )
-            if len(table.frame) == 0:
-                raise ScreenError(text("web_no_rows", self.lang))
             job.stage, job.progress = "evaluating", 40
             assessment = evaluate(
                 table,
@@ -160,11 +161,17 @@ class _Service:
             job.error = "\n".join(lines)
         except RegimeError as exc:
             job.error = text("regime_error", self.lang, detail=exc)
-        except Exception as exc:  # a damaged file can fail anywhere: the page still answers in words
-            job.error = text("web_failed", self.lang, detail=type(exc).__name__)
+        except Exception as exc:
+            if job.stage in ("queued", "reading"):  # a damaged file can fail the reader anywhere
+                job.error = text("web_failed", self.lang, detail=type(exc).__name__)
+            else:  # the table was read: whatever fails now is a bug of ours, never the user's file
+                _LOG.exception("screening failed at stage %s", job.stage)
+                job.error = text("web_internal", self.lang, detail=type(exc).__name__)
+                job.error_kind = "internal"
         finally:
             if job.error is not None:
                 job.stage = "failed"
+                job.error_kind = job.error_kind or "input"
 
     # -- jobs ---------------------------------------------------------------------------------
 
@@ -253,6 +260,7 @@ def create_app(
             "stage_words": text(f"web_stage_{job.stage}", lang),
             "progress": job.progress,
             "error": job.error,
+            "error_kind": job.error_kind,
             "summary": job.summary,
         }
 
@@ -308,10 +316,20 @@ def create_app(
         job = Job("api")
         service.screen(job, content, suffix, as_of, purpose, regime)
         if job.error is not None or job.assessment is None:
-            return JSONResponse({"error": job.error}, status_code=422)
-        wide = job.assessment.wide()
-        records = wide.astype(object).where(wide.notna(), None).to_dict("records")
-        return JSONResponse({"summary": job.summary, "firms": records})
+            internal = job.error_kind == "internal"
+            return JSONResponse(
+                {"error": job.error, "kind": job.error_kind}, status_code=500 if internal else 422
+            )
+        try:
+            wide = job.assessment.wide()
+            records = wide.astype(object).where(wide.notna(), None).to_dict("records")
+            return JSONResponse({"summary": job.summary, "firms": records})
+        except Exception as exc:  # a bug of ours, after the table was read
+            _LOG.exception("the API answer failed")
+            detail = type(exc).__name__
+            return JSONResponse(
+                {"error": text("web_internal", lang, detail=detail), "kind": "internal"}, status_code=500
+            )
 
     @app.post("/api/assess", tags=["api"])
     def api_assess(request: AssessRequest) -> JSONResponse:

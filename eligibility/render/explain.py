@@ -13,7 +13,7 @@ from eligibility.explain import plan_band_moves
 from eligibility.flags import FLAG_NAMES
 from eligibility.labels import Lang, issue_message, text
 from eligibility.models import Criterion
-from eligibility.render.words import describe_moves, format_quantity
+from eligibility.render.words import describe_moves, format_quantity, gap_verb
 from eligibility.ruleset import walk_criteria
 from eligibility.units import Unit
 
@@ -191,12 +191,11 @@ def _cells(
         margin = format_quantity(leaf["margin"], unit, lang) if leaf["margin"] else ""
         gap = ""
         if leaf["gap"] is not None and leaf["status"] == "fail":
-            lower = "gap_climb" if unit is Unit.RANK else "gap_lower"  # a smaller rank is a better one
-            verb = text("gap_raise" if leaf["gap"] > 0 else lower, lang)
+            verb = gap_verb(leaf["op"], leaf["gap"] > 0, unit, lang)  # strict: "more than"
             gap = verb + _SPACE[lang] + format_quantity(abs(leaf["gap"]), unit, lang)
             if leaf["lever"] and leaf["lever_gap"] is not None:
                 lever = rules.fields[leaf["lever"]]
-                verb = text("gap_raise" if leaf["lever_gap"] > 0 else "gap_lower", lang)
+                verb = gap_verb(leaf["op"], leaf["lever_gap"] > 0, lever.unit, lang)
                 gap += text(
                     "gap_lever",
                     lang,
@@ -212,7 +211,9 @@ def _cells(
             else f"{leaf['value']:g}–{leaf['value_high']:g}"
         )
         gap = (
-            text("gap_raise", lang) + _SPACE[lang] + format_quantity(leaf["gap"], Unit.POINTS, lang)
+            gap_verb(leaf["op"], True, Unit.POINTS, lang)
+            + _SPACE[lang]
+            + format_quantity(leaf["gap"], Unit.POINTS, lang)
             if leaf["gap"] is not None
             else ""
         )

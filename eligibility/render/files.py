@@ -16,7 +16,7 @@ from typing import IO, Any
 import numpy as np
 import pandas as pd
 
-from eligibility.assessment import Assessment
+from eligibility.assessment import CARRIED_TEXT, Assessment
 
 __all__ = ["atomic_folder", "atomic_path", "atomic_write", "escape_formula", "write_csv", "write_jsonl"]
 
@@ -127,8 +127,9 @@ def atomic_write(path: str | Path, write: Callable[[IO[str]], object]) -> Path:
 def write_csv(assessment: Assessment, path: str | Path) -> Path:
     """The wide table of SPEC §7 as UTF-8 CSV (with BOM, so Excel reads the Chinese names)."""
     frame = assessment.wide()
-    for column in ("credit_code", "name"):
-        frame[column] = frame[column].map(escape_formula)
+    for column in ("credit_code", "name", *CARRIED_TEXT):  # the text that comes from the spreadsheet
+        if column in frame:
+            frame[column] = frame[column].map(escape_formula)
     flag_columns = [c for c in frame.columns if c.startswith("flag.")]
     for column in flag_columns:
         frame[column] = np.where(frame[column].to_numpy(dtype=bool), "true", "false")

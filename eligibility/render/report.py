@@ -140,7 +140,7 @@ def _pyramid(a: Assessment, lang: Lang) -> go.Figure:
     titled = [int((a.titles.tier == t).sum()) for t in ladder]
     eligible = [int((a.status(t) == "eligible").sum()) for t in ladder]
     promotion = a.flags.reasons["promotion_candidate"]
-    risk = pd.Series(a.flags.reasons["at_risk"], dtype=object).str.partition(":")[0].to_numpy(dtype=object)
+    risk = a.flags.reason_tiers("at_risk")
     notes = [
         text("pyramid_counts", lang, promotion=int((promotion == t).sum()), at_risk=int((risk == t).sum()))
         for t in ladder
@@ -311,8 +311,10 @@ def _lists(tables: Tables, lang: Lang, limit: int) -> list[dict[str, Any]]:
         "scale_up_candidate": tables.scale_up(),
     }
     out = []
+    carried = list(tables.carried)  # 乡镇（街道）, 服务专员 after the name, when the input has them
     for key, frame in frames.items():
-        columns = _LIST_COLUMNS[key]
+        at = _LIST_COLUMNS[key].index("col_name") + 1
+        columns = [*_LIST_COLUMNS[key][:at], *carried, *_LIST_COLUMNS[key][at:]]
         shown = frame[columns].head(limit)
         out.append(
             {
@@ -369,6 +371,7 @@ def _card_words(a: Assessment, lang: Lang) -> dict[str, Any]:
         "flags": text("card_flags", lang),
         "issues": text("card_issues", lang),
         "row": text("card_row", lang, row="{row}"),
+        "carried": [text("col_township", lang), text("col_officer", lang)],
         "count": text("cards_count", lang, shown="{shown}", total="{total}"),
         "unsupported": text("cards_unsupported", lang),
     }
@@ -378,15 +381,15 @@ def _score_text(result: TierResult, n: int) -> npt.NDArray[np.object_]:
     if result.points is None:
         return np.full(n, "", dtype=object)
     low, high = result.points.total
-    lo = pd.Series(low).map("{:g}".format)
-    hi = pd.Series(high).map("{:g}".format)
+    lo = pd.Series(low).map("{:g}".format).astype(object)  # object also for no firm at all
+    hi = pd.Series(high).map("{:g}".format).astype(object)
     shown = lo.where(low == high, lo + "–" + hi).where(~np.isnan(low), "")
     return shown.to_numpy(dtype=object)
 
 
 def _cards_blob(a: Assessment, tables: Tables, lang: Lang) -> str:
-    """All firm cards as base64 of gzip of JSON rows: code, name, row, title, flags, issues, then per
-    tier status, borderline, score, failed criteria and gaps."""
+    """All firm cards as base64 of gzip of JSON rows: code, name, row, title, flags, issues, township,
+    officer, then per tier status, borderline, score, failed criteria and gaps."""
     n = a.n
     columns: dict[str, Any] = {
         "code": pd.Series(tables.codes, dtype=object).fillna(""),
@@ -402,6 +405,9 @@ def _cards_blob(a: Assessment, tables: Tables, lang: Lang) -> str:
             by_row.setdefault(int(issue.row), []).append(issue_message(issue, lang))
     row_text = {r: separator.join(m) for r, m in by_row.items()}
     columns["issues"] = pd.Series(a.prepared.rows, dtype=object).map(row_text).astype(object).fillna("")
+    for key in ("col_township", "col_officer"):  # always two columns, blank when the input lacks one
+        values = tables.carried.get(key)
+        columns[key] = pd.Series(values if values is not None else np.full(n, None), dtype=object).fillna("")
     positions = np.arange(n, dtype=np.int64)
     gaps = tables.gaps
     for k, (tier, result) in enumerate(a.results.items()):

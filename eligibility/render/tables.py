@@ -113,8 +113,18 @@ class Tables:
             }
         return columns
 
+    @cached_property
+    def carried(self) -> dict[str, ObjectArray]:
+        """乡镇（街道） and 服务专员 by heading key (``col_township``), only those the input has."""
+        return {f"col_{k}": v for k, v in self.a.carried_text().items()}
+
     def _firm_columns(self, positions: npt.NDArray[np.int64]) -> dict[str, ObjectArray]:
-        return {"col_code": self.codes[positions], "col_name": self.names[positions]}
+        """Code and name, then the carried text columns the input has, of the firms at ``positions``."""
+        return {
+            "col_code": self.codes[positions],
+            "col_name": self.names[positions],
+            **{k: v[positions] for k, v in self.carried.items()},
+        }
 
     def promotion(self) -> pd.DataFrame:
         """晋级候选, ranked: the next tier, its status and borderline mark, score and the gaps."""
@@ -183,6 +193,7 @@ class Tables:
         columns: dict[str, object] = {
             text("col_code", lang): self.codes,
             text("col_name", lang): self.names,
+            **{text(k, lang): v for k, v in self.carried.items()},
             text("col_title", lang): self.title_words,
             text("col_flags", lang): self.flag_words(),
         }
@@ -220,34 +231,32 @@ class Tables:
         separator = "；" if lang == "zh" else "; "
         colon = "：" if lang == "zh" else ": "
         words = {t: tier_label(a, t, lang) for t in a.rules.tiers}
-        promotion = pd.Series(a.flags.reasons["promotion_candidate"], dtype=object)
-        risk = pd.Series(a.flags.reasons["at_risk"], dtype=object)
-        reasons = {r: risk_reason(a, r, lang) for r in risk.dropna().unique()}
-        parts: list[ObjectArray] = [
-            np.where(
-                promotion.notna(),
-                text("promotion_candidate", lang) + colon + promotion.map(words).fillna("").astype(object),
-                "",
-            ),
-            np.where(
-                risk.notna(), text("at_risk", lang) + colon + risk.map(reasons).fillna("").astype(object), ""
-            ),
-            *(
-                np.where(a.flags.get(name), text(name, lang), "").astype(object)
-                for name in ("scale_up_candidate", "data_issue")
-            ),
+        risk = a.flags.reasons["at_risk"]
+        reasons = {r: risk_reason(a, r, lang) for r in pd.unique(risk[pd.notna(risk)])}
+        parts: list[ObjectArray] = []
+        for name, meaning in (("promotion_candidate", words), ("at_risk", reasons)):
+            # Filled where flagged only, so that no flagged firm (or no firm) is an ordinary case.
+            part = np.full(a.n, "", dtype=object)
+            values = a.flags.reasons[name]
+            hit = pd.notna(values)
+            said = pd.Series(values[hit], dtype=object).map(meaning).astype(object).fillna("")
+            part[hit] = (text(name, lang) + colon + said).to_numpy(dtype=object)
+            parts.append(part)
+        parts += [
+            np.where(a.flags.get(name), text(name, lang), "").astype(object)
+            for name in ("scale_up_candidate", "data_issue")
         ]
         joined = parts[0].astype(object)
         for part in parts[1:]:
             both = (joined != "") & (part != "")
-            joined = joined + np.where(both, separator, "") + part
+            joined = joined + np.where(both, separator, "").astype(object) + part
         return joined
 
     def at_risk(self) -> pd.DataFrame:
         """退库风险, ranked: expiry, reason and the gaps of the re-review rules."""
         order = self.a.ranked("at_risk")
         reasons = self.a.flags.reasons["at_risk"][order].astype(str)
-        tiers = np.array([r.partition(":")[0] for r in reasons], dtype=object)
+        tiers = self.a.flags.reason_tiers("at_risk")[order]
         expires = self.a.titles.expires[order]
         shown = np.datetime_as_string(expires.astype("datetime64[D]"))
         reason_words = {r: risk_reason(self.a, r, self.lang) for r in set(reasons)}

@@ -22,6 +22,7 @@ __all__ = [
     "format_quantities",
     "format_quantity",
     "gap_sentences",
+    "gap_verb",
     "risk_reason",
     "tier_label",
 ]
@@ -69,6 +70,13 @@ def _concat(*parts: str | npt.NDArray[np.object_]) -> npt.NDArray[np.object_]:
     return out
 
 
+def gap_verb(op: str | None, upward: bool, unit: Unit, lang: Lang = "zh") -> str:
+    """The verb of a gap: raise / lower (climb for a rank, where smaller is better), and "by more
+    than" for a strict bound (``>``, ``<``), which reaching the stated change does not yet meet."""
+    key = "gap_raise" if upward else ("gap_climb" if unit is Unit.RANK else "gap_lower")
+    return text(key + ("_over" if op in (">", "<") else ""), lang)
+
+
 def _label(rules: RuleSet, field: str, lang: Lang) -> str:
     spec = rules.fields[field]
     return spec.label_zh if lang == "zh" else spec.label_en
@@ -91,8 +99,7 @@ def describe_moves(
         )
         if move.change is not None and move.field is not None:
             unit = rules.fields[move.field].unit
-            strict = move.op in (">", "<")  # the new value must pass the bound, not reach it
-            verb = text(("gap_raise" if move.change > 0 else "gap_lower") + ("_over" if strict else ""), lang)
+            verb = gap_verb(move.op, move.change > 0, unit, lang)  # a strict bound: "more than"
             how = text(
                 "plan_change",
                 lang,
@@ -159,12 +166,10 @@ def gap_sentences(
             unit = spec.unit if spec is not None else Unit.POINTS
             label = labels.get(leaf.id, leaf.id)
             gaps = gap[rows]
-            strict = leaf.op in (">", "<")  # "more than" thresholds: the change must exceed the gap
-            raise_word = text("gap_raise_over" if strict else "gap_raise", lang)
-            lower_word = text("gap_lower_over" if strict else "gap_lower", lang)
+            # A strict bound ("more than") is not met by the change itself: the verbs say so.
+            raise_word = gap_verb(leaf.op, True, unit, lang)
+            lower_word = gap_verb(leaf.op, False, unit, lang)
             upward = leaf.op in (">", ">=")
-            if unit is Unit.RANK:  # a smaller rank is a better one: "climb", not "lower"
-                lower_word = text("gap_climb", lang)
             if leaf.op:
                 verbs = np.full(rows.size, raise_word if upward else lower_word, dtype=object)
             else:
@@ -199,7 +204,11 @@ def gap_sentences(
                     amount="\1",
                 ).split("\0")
                 lever_middle, lever_end = lever_tail.split("\1")
-                lever_verbs = np.where(lever_gaps > 0, text("gap_raise", lang), text("gap_lower", lang))
+                lever_verbs = np.where(
+                    lever_gaps > 0,
+                    gap_verb(leaf.op, True, lever.unit, lang),
+                    gap_verb(leaf.op, False, lever.unit, lang),
+                )
                 extra = _concat(
                     lever_head,
                     lever_verbs.astype(object),
@@ -209,8 +218,9 @@ def gap_sentences(
                 )
                 sentences = _concat(sentences, np.where(known, extra, ""))
             pieces.append((rows, tier, sentences))
-    if not pieces:
-        return pd.DataFrame(columns=["position", "tier", "text"])
+    if not pieces:  # typed, so that positions index arrays even when no firm has a gap
+        empty = np.zeros(0, dtype=object)
+        return pd.DataFrame({"position": np.zeros(0, dtype=np.int64), "tier": empty, "text": empty})
     positions = np.concatenate([rows for rows, _, _ in pieces])
     tier_of = np.concatenate([np.full(rows.size, k, dtype=np.int64) for k, (rows, _, _) in enumerate(pieces)])
     texts_in = np.concatenate([texts for _, _, texts in pieces])

@@ -29,6 +29,8 @@ _WIDTHS = {
     "col_rank": 6,
     "col_code": 22,
     "col_name": 30,
+    "col_township": 16,
+    "col_officer": 12,
     "col_title": 18,
     "col_target": 22,
     "col_tier": 20,
@@ -166,9 +168,7 @@ def _fill(book: _Book, a: Assessment, lang: Lang) -> None:
     # 汇总: a title, the flag counts and the issue counts above the per-tier table.
     counts = ("eligible", "ineligible", "incomplete", "review", "thin_pass", "near_miss")
     promotion = pd.Series(a.flags.reasons["promotion_candidate"], dtype=object).value_counts()
-    at_risk = (
-        pd.Series(a.flags.reasons["at_risk"], dtype=object).dropna().str.partition(":")[0].value_counts()
-    )
+    at_risk = pd.Series(a.flags.reason_tiers("at_risk"), dtype=object).value_counts()  # none at risk: empty
     rows = [
         {
             "col_tier": tier_label(a, tier, lang),

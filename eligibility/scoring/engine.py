@@ -457,7 +457,10 @@ def _lever_gap(
     with np.errstate(divide="ignore", invalid="ignore"):
         x_star = x0 + (threshold - f0) / slope
     reached = value_at(x_star)
-    check = interval_status(reached, reached, op, threshold, tol * 10)
+    # The solution reaches the threshold itself, which a strict bound excludes: it is verified against
+    # the closed bound, and the gap of a strict threshold is stated as "more than" this change.
+    closed = {">": ">=", "<": "<="}.get(op, op)
+    check = interval_status(reached, reached, closed, threshold, tol * 10)
     solved = np.where(np.isfinite(x_star) & (check == Status.PASS), x_star - x0, np.nan)
     if few:
         out[index] = solved
