@@ -1,8 +1,9 @@
 """Two screening results compared: who gains, who loses, and the criteria that made the difference.
 
-Works on the machine-readable outputs (SPEC §7 CSV or JSON lines), so results screened at two dates,
-under two regimes or on two years of data can be compared after the fact. Firms are matched by credit
-code (the k-th occurrence of a code with the k-th), column by column; no loop over firms.
+Works on the machine-readable outputs (the CSV or JSON lines of README "Output contract"), so results
+screened at two dates, under two regimes or on two years of data can be compared after the fact. Firms
+are matched by credit code (the k-th occurrence of a code with the k-th), column by column; no loop
+over firms.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Pools beyond one machine: the same core, once per partition of a Dask DataFrame.
 
 The headers of the Dask frame are mapped to fields once; then every partition is evaluated by
-:func:`eligibility.evaluate` and yields its rows of the SPEC §7 wide table. Nothing crosses
+:func:`eligibility.evaluate` and yields its rows of the wide table (README "Output contract"). Nothing crosses
 partitions — a firm's result depends on its own row only (``tests/test_properties.py`` checks batch =
 one firm at a time), so the results equal the pandas engine's, row for row. Two things stay local to a
 partition: duplicate credit codes are found within it, and input issues show as ``flag.data_issue``

@@ -77,6 +77,7 @@ class ProblemCode(StrEnum):
     DEPENDENCY_CYCLE = "dependency_cycle"
     BAD_DATES = "bad_dates"
     NO_RULES = "no_rules"
+    LABEL_MISMATCH = "label_mismatch"
 
 
 class IssueCode(StrEnum):

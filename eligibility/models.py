@@ -106,7 +106,7 @@ class Choice(Frozen):
 
 
 class FieldDef(Frozen):
-    """An input field (or, with ``expr``, a derived one) of the catalogue (SPEC §4)."""
+    """An input field (or, with ``expr``, a derived one) of the catalogue ``rules/fields.yaml``."""
 
     id: str
     label_zh: str
@@ -121,7 +121,9 @@ class FieldDef(Frozen):
     expr: str | None = None
     levers: list[str] = Field(default_factory=list)
     margin: Margin | None = None
+    # What to enter when the label alone does not say (the template's column guide shows it).
     note: str | None = None
+    note_en: str | None = None
     # A date written to the month or the year only (2019年1月) takes the earliest or the latest day
     # of that period: whichever is conservative for the rules that use the field.
     partial_date: Literal["earliest", "latest"] = "earliest"
@@ -148,7 +150,7 @@ class Catalogue(Frozen):
 
 
 class TierDef(Frozen):
-    """A tier of the ladder (SPEC §2)."""
+    """A tier of the ladder (docs/policy.md#regimes)."""
 
     id: str
     label_zh: str

@@ -40,7 +40,7 @@ from eligibility.models import (
     TierCatalogue,
     TierDef,
 )
-from eligibility.units import QuantityError, Unit, parse_quantity
+from eligibility.units import QuantityError, Unit, parse_quantity, quantities_in
 
 __all__ = [
     "AS_OF",
@@ -99,6 +99,8 @@ class FieldSpec:
     year_base: str = "fiscal"
     not_choices: tuple[str, ...] = ()
     warn_above: float | None = None
+    note: str | None = None
+    note_en: str | None = None
 
     @property
     def derived(self) -> bool:
@@ -665,6 +667,8 @@ def _expand(fdef: FieldDef) -> Iterator[FieldSpec]:
             partial_date=fdef.partial_date,
             not_choices=tuple(fdef.not_choices),
             warn_above=fdef.warn_above,
+            note=fdef.note,
+            note_en=fdef.note_en,
         )
 
 
@@ -826,9 +830,11 @@ class _Checker:
             cmp = node.compare
             spec = self.field((*loc, "compare", "field"), cmp.field, numeric=True)
             if spec is not None and spec.unit.is_numeric:
-                self.literal((*loc, "compare", "value"), spec, cmp.value)
+                threshold = self.literal((*loc, "compare", "value"), spec, cmp.value)
                 self.margin((*loc, "compare", "margin"), cmp.margin, spec.unit)
                 self.check_missing(node, loc, spec)
+                if threshold is not None:
+                    self.check_label(node, loc, spec.unit, threshold, cmp.value)
         elif node.match is not None:
             spec = self.field((*loc, "match", "field"), node.match.field, numeric=False)
             if spec is not None:
@@ -847,9 +853,26 @@ class _Checker:
                 )
         elif node.score is not None:
             self.check_score(node, loc)
+            self.check_label(node, loc, Unit.POINTS, node.score.value, node.score.value)
         if node.source is None:
-            # Every leaf names the clause it encodes, so a user can check the number (SPEC §1).
+            # Every leaf names the clause it encodes, so a user can check the number against it.
             self.report(loc, ProblemCode.MISSING_KEY, "source")
+
+    def check_label(self, node: Criterion, loc: Loc, unit: Unit, threshold: float, written: object) -> None:
+        """A label that states a number of the threshold's unit must state the threshold itself.
+
+        Numbers of other units are context ("近2年…100万元" on an amount), so only those of ``unit``
+        count; a label naming several of them (a range, a "1000万元以上，或…1000万元以下") is right
+        when one of them is the threshold.
+        """
+        for key in ("label_zh", "label_en"):
+            label = getattr(node, key)
+            stated = [q for q in quantities_in(label or "") if q.unit is unit]
+            if stated and not any(
+                math.isclose(q.value, threshold, rel_tol=1e-9, abs_tol=1e-12) for q in stated
+            ):
+                shown = "、".join(f"“{q.text}”" for q in stated)
+                self.report((*loc, key), ProblemCode.LABEL_MISMATCH, f"{shown} ≠ {written}")
 
     def check_missing(self, node: Criterion, loc: Loc, spec: FieldSpec) -> None:
         if node.missing is None:

@@ -1,15 +1,17 @@
 """Units: literals written the way policy texts write them, and the engine's canonical units.
 
 Owns the conversion of threshold literals such as ``"100万元"``, ``"1亿元"``, ``"3%"`` and ``"2年"`` to
-canonical numbers (money in 万元, ratios as fractions). Knows nothing about rule files or frames.
+canonical numbers (money in 万元, ratios as fractions), and finding such literals inside a sentence
+(a criterion's label). Knows nothing about rule files or frames.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from enum import StrEnum
 
-__all__ = ["QuantityError", "Unit", "parse_quantity"]
+__all__ = ["Quantity", "QuantityError", "Unit", "parse_quantity", "quantities_in"]
 
 
 class Unit(StrEnum):
@@ -35,7 +37,8 @@ class Unit(StrEnum):
 
     @property
     def relative_tolerance(self) -> bool:
-        """Amounts use a relative float tolerance; ratios, scores and counts an absolute one (SPEC §3)."""
+        """Amounts use a relative float tolerance; ratios, scores and counts an absolute one
+        (docs/policy.md#conventions)."""
         return self is Unit.WAN_YUAN
 
 
@@ -105,3 +108,41 @@ def parse_quantity(literal: object, unit: Unit) -> float:
     if suffix_unit is not unit:
         raise QuantityError("unit_mismatch", literal, unit)
     return number * factor
+
+
+@dataclass(frozen=True)
+class Quantity:
+    """A number with its unit found in running text: as written, and in the canonical unit."""
+
+    text: str
+    unit: Unit
+    value: float
+
+
+# In prose money is also written "1500万" or "2亿" (no 元); longer suffixes first, so that "万元" is not
+# read as "万" and "个百分点" not as "个".
+_PROSE_SUFFIXES: dict[str, tuple[Unit, float]] = {
+    **_SUFFIXES,
+    "亿": (Unit.WAN_YUAN, 10_000.0),
+    "万": (Unit.WAN_YUAN, 1.0),
+}
+_IN_TEXT = re.compile(
+    r"(?<![\d.])(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)\s*("
+    + "|".join(re.escape(k) for k in sorted(_PROSE_SUFFIXES, key=len, reverse=True))
+    + ")"
+)
+
+
+def quantities_in(sentence: str) -> list[Quantity]:
+    """Every number with a unit suffix in ``sentence``, in order ("不低于1500万元" → 1500 万元).
+
+    Numbers without a suffix ("G20") and numbers written in Chinese numerals ("近三年") are not read.
+    The literal is converted by :func:`parse_quantity`, so "2亿元" is 20000 万元 and "3%" is 0.03.
+    """
+    found = []
+    for match in _IN_TEXT.finditer(sentence):
+        number, suffix = match.group(1).replace(",", ""), match.group(2)
+        unit, factor = _PROSE_SUFFIXES[suffix]
+        value = parse_quantity(number + suffix, unit) if suffix in _SUFFIXES else float(number) * factor
+        found.append(Quantity(match.group(0), unit, value))
+    return found

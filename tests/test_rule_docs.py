@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from click.testing import CliRunner
 
 from eligibility import RuleSet
 from eligibility.cli import main
-from eligibility.render.docs import render_rule_docs
+from eligibility.render.docs import policy_anchor, render_rule_docs
 
 DOCS = Path(__file__).resolve().parent.parent / "docs" / "rules"
 
@@ -26,13 +27,28 @@ def test_committed_rule_docs_are_fresh(rules: RuleSet) -> None:
 def test_docs_show_thresholds_sources_margins_and_dates(rules: RuleSet) -> None:
     page = render_rule_docs(rules)["srdi_sme_2026.md"]
     assert (
-        "主营业务收入占营业收入比重（上年度） ≥ 80%，临界幅度 0.5个百分点〔2号附件1 认定条件N2；置信度 中〕"
+        "主营业务收入占营业收入比重（上年度） ≥ 80%，临界幅度 0.5个百分点〔2号附件1 第（二）项；置信度 中〕"
         in page
     )
     assert "生效日期：2026-04-01 — 今" in page
     assert "【仅复核】" in page
     english = render_rule_docs(rules, "en")["srdi_sme_2026.md"]
     assert "borderline margin 0.5 percentage points" in english
+
+
+def test_pages_cite_items_and_link_to_the_policy_page(rules: RuleSet) -> None:
+    """Items as the texts number them, no labels of our own, and a link to a section that exists."""
+    policy = (DOCS.parent / "policy.md").read_text(encoding="utf-8")
+    pages = render_rule_docs(rules)
+    for name, page in pages.items():
+        anchor = policy_anchor(rules.rulesets[name[:-3]].ruleset.regime) if name != "README.md" else ""
+        assert f"](../policy.md{anchor})" in page, name
+        if anchor:
+            assert f'<a id="{anchor[1:]}"></a>' in policy, (name, anchor)
+        assert not re.search(r"(?<![A-Za-z0-9])[NGKHMZD][1-8](?![0-9])|SPEC|policy-notes", page), name
+    assert "115号 第六条（二）" in pages["tech_sme_2017.md"]
+    assert "2号附件2 第（七）项" in pages["little_giant_2026.md"]
+    assert "63号附件2 一、（四）1" in pages["srdi_sme_2022.md"]
 
 
 def test_cli_check_reports_stale_pages(tmp_path: Path) -> None:

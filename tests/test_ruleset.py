@@ -83,6 +83,14 @@ def test_cli_rules_check_exits_3_and_lists_problems(tmp_path: Path) -> None:
     assert "did you mean 'rd_expense_y1'" in english.output
 
 
+def test_cli_rules_check_names_a_label_that_states_another_number(tmp_path: Path) -> None:
+    directory = rules_dir_with(tmp_path, BROKEN / "label_mismatch.yaml")
+    result = CliRunner().invoke(main, ["rules", "check", str(directory)])
+    assert result.exit_code == 3
+    assert "label_mismatch.yaml:28: criteria.all[0].label_zh: [label_mismatch]" in result.output
+    assert "“1500万元” ≠ 1000万元" in result.output
+
+
 def test_bundled_rules_check_passes() -> None:
     result = CliRunner().invoke(main, ["rules", "check"])
     assert result.exit_code == 0, result.output

@@ -122,6 +122,22 @@ def test_new_columns_and_their_guide_lines(rules: RuleSet, template: Path) -> No
     assert set(lines) == set(columns)
 
 
+@pytest.mark.parametrize(
+    ("lang", "words"),
+    [
+        ("zh", ["主导产品", "实际应用", "非转入", "前三位权利人"]),
+        ("en", ["main product", "actual use", "not transferred in", "first three rights-holders"]),
+    ],
+)
+def test_guide_says_how_2hao_counts_class1_ip(
+    rules: RuleSet, tmp_path: Path, lang: Lang, words: list[str]
+) -> None:
+    path = write_template(rules, tmp_path / f"template-{lang}.xlsx", lang=lang)
+    guide = openpyxl.load_workbook(path).worksheets[1]
+    note = next(row[4] for row in guide.iter_rows(min_row=2, values_only=True) if row[1] == "ip_class1")
+    assert all(word in note for word in words), note
+
+
 def test_filled_template_reads_back_with_every_column_mapped(rules: RuleSet, template: Path) -> None:
     book = openpyxl.load_workbook(template)
     sheet = book.worksheets[0]

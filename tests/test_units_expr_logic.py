@@ -7,7 +7,7 @@ import pytest
 
 from eligibility.expr import ExpressionError, parse_expression
 from eligibility.scoring.logic import Status, combine_all, combine_any, interval_status, tolerance
-from eligibility.units import QuantityError, Unit, parse_quantity
+from eligibility.units import QuantityError, Unit, parse_quantity, quantities_in
 
 F, U, R, P = Status.FAIL, Status.UNKNOWN, Status.REVIEW, Status.PASS
 
@@ -44,6 +44,26 @@ def test_bad_literals(literal: object, unit: Unit, code: str) -> None:
     with pytest.raises(QuantityError) as caught:
         parse_quantity(literal, unit)
     assert caught.value.code == code
+
+
+def test_quantities_in_a_sentence() -> None:
+    found = quantities_in(
+        "上年度营业收入5000万元—1亿元：近2年研发费用占比均不低于6%，1,500万，ISO9001，近三年"
+    )
+    assert [(q.text, q.unit, q.value) for q in found] == [
+        ("5000万元", Unit.WAN_YUAN, 5000.0),
+        ("1亿元", Unit.WAN_YUAN, 10000.0),
+        ("2年", Unit.YEARS, 2.0),
+        ("6%", Unit.FRACTION, pytest.approx(0.06)),
+        ("1,500万", Unit.WAN_YUAN, 1500.0),
+    ]
+    assert [q.unit for q in quantities_in("0.5个百分点，60分，3项，前3名，500人")] == [
+        Unit.FRACTION,
+        Unit.POINTS,
+        Unit.COUNT,
+        Unit.RANK,
+        Unit.PERSONS,
+    ]
 
 
 def test_expression_arithmetic_and_unknowns() -> None:

@@ -2,11 +2,13 @@
 
 ``eligibility rules docs [DIR] -o docs/rules/`` writes one page per rule set and an index. The pages
 are committed, and a test regenerates them to prove they are fresh. Literals appear as the rule file
-writes them ("100万元", "3%"), so a reader can hold the page against the policy text.
+writes them ("100万元", "3%"), so a reader can hold the page against the policy text. Each page links to
+its document's section of ``docs/policy.md`` (relative to ``docs/rules/``, where the pages live).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
@@ -17,10 +19,18 @@ from eligibility.render.files import atomic_write
 from eligibility.ruleset import FieldSpec, RuleSet
 from eligibility.units import Unit
 
-__all__ = ["render_rule_docs", "write_rule_docs"]
+__all__ = ["policy_anchor", "render_rule_docs", "write_rule_docs"]
 
 _OPS = {">=": "≥", ">": ">", "<=": "≤", "<": "<"}
 _WITH_UNIT = (Unit.WAN_YUAN, Unit.PERSONS, Unit.COUNT, Unit.RANK, Unit.YEARS, Unit.POINTS, Unit.LEVEL)
+# docs/policy.md anchors its sections by the document's number: 115号 → #115, 国统字〔2010〕87号 → #87.
+_DOCUMENT_NUMBER = re.compile(r"(\d+)号$")
+
+
+def policy_anchor(regime: str) -> str:
+    """The ``docs/policy.md`` anchor of a regime's document (``#115``), or ``""`` when it has no number."""
+    found = _DOCUMENT_NUMBER.search(regime)
+    return f"#{found.group(1)}" if found else ""
 
 
 def render_rule_docs(rules: RuleSet, lang: Lang = "zh") -> dict[str, str]:
@@ -56,6 +66,8 @@ def _index(rules: RuleSet, lang: Lang) -> str:
         f"# {text('doc_index_title', lang)}",
         "",
         text("doc_index_intro", lang),
+        "",
+        text("doc_policy", lang, anchor=""),
         "",
         text("doc_index_head", lang),
     ]
@@ -139,6 +151,7 @@ class _Page:
         ]
         lines.append(f"- {self.t('doc_ruleset')}：`{meta.id}`，{self.t('doc_version')} {meta.version}")
         lines.append(f"- {self.t('doc_source')}：{self.source(meta.source)}")
+        lines.append(f"- {self.t('doc_policy', anchor=policy_anchor(meta.regime))}")
         lines.append(f"- {self.t('doc_effective')}：{_effective(self.ruleset, self.lang)}")
         lines.append(f"- {self.t('doc_purposes')}：{_purposes(list(meta.purposes), self.lang)}")
         if meta.validity_years:

@@ -40,6 +40,15 @@ def template_header(spec: FieldSpec) -> str:
 _NOTED = frozenset({"current_tier", "tier_awarded_on", "township", "officer"})
 
 
+def _guide_note(spec: FieldSpec, lang: Lang) -> str:
+    """The guide's meaning column: a note of labels.py, else the field's own note, else its label."""
+    if spec.id in _NOTED:
+        return text(f"guide_note_{spec.id}", lang)
+    if lang == "zh":
+        return spec.note or spec.label_zh
+    return spec.note_en or spec.label_en
+
+
 def template_choices(rules: RuleSet, spec: FieldSpec, lang: Lang = "zh") -> list[str]:
     """The drop-down of ``spec``: yes/no, its choices, or for a title the ladder titles only.
 
@@ -106,9 +115,7 @@ def write_template(rules: RuleSet, path: str | Path, lang: Lang = "zh", rows: in
                     spec.id,
                     text(f"unit_name_{spec.unit.value}", lang),
                     "、".join(template_choices(rules, spec, lang)),
-                    text(f"guide_note_{spec.id}", lang)
-                    if spec.id in _NOTED
-                    else (spec.label_zh if lang == "zh" else spec.label_en),
+                    _guide_note(spec, lang),
                 ],
             )
         guide.set_column(0, 0, 40)

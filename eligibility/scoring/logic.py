@@ -1,8 +1,8 @@
-"""Four-valued logic and the one tolerant comparison every threshold goes through (SPEC §3, §6).
+"""Four-valued logic and the one tolerant comparison every threshold goes through.
 
 Statuses are int8 codes ordered ``FAIL < UNKNOWN < REVIEW < PASS`` so that *all-of* is an element-wise
-minimum. *Any-of* ranks ``FAIL < REVIEW < UNKNOWN < PASS`` (SPEC §6: pass if any pass, else unknown if
-any unknown, else review if any review, else fail).
+minimum. *Any-of* ranks ``FAIL < REVIEW < UNKNOWN < PASS`` (pass if any pass, else unknown if any
+unknown, else review if any review, else fail). The float tolerance is that of docs/policy.md#conventions.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Points tables scored as intervals ``[low, high]`` per firm (SPEC §6).
+"""Points tables scored as intervals ``[low, high]`` per firm.
 
 A known input gives a point score (``low == high``). A missing input widens the interval to every score
 that input could still produce, so a table with gaps passes only if its low end passes, and fails only
