@@ -1,4 +1,4 @@
-"""Flags from results and current titles (SPEC §6): promotion, at risk, scale-up, data issue.
+"""Flags from results and current titles: promotion, at risk, scale-up, data issue.
 
 Owns the four headline flags, each with a reason code per firm. Works on arrays only; no text for
 people. Who holds which title is :mod:`eligibility.titles`.
@@ -68,7 +68,7 @@ def compute_flags(
     titles: Titles,
     issue_rows: BoolArray,
 ) -> Flags:
-    """The headline flags of a screening run (SPEC §6)."""
+    """The headline flags of a screening run."""
     n = prepared.n
     none: ObjectArray = np.full(n, None, dtype=object)
 

@@ -307,7 +307,7 @@ def create_app(
         purpose: Annotated[str, Form()] = "apply",
         regime: Annotated[str | None, Form()] = None,
     ) -> JSONResponse:
-        """Screen an uploaded pool: counts, then one result per firm (the SPEC §7 wide table)."""
+        """Screen an uploaded pool: counts, then one result per firm (the wide output table)."""
         content = file.file.read(max_bytes + 1)
         try:
             suffix = service.check_upload(file.filename or "", content)

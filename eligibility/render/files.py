@@ -1,4 +1,4 @@
-"""Machine-readable outputs (SPEC §7) written atomically: CSV and JSON lines."""
+"""Machine-readable outputs (README "Output contract") written atomically: CSV and JSON lines."""
 
 from __future__ import annotations
 
@@ -125,7 +125,7 @@ def atomic_write(path: str | Path, write: Callable[[IO[str]], object]) -> Path:
 
 
 def write_csv(assessment: Assessment, path: str | Path) -> Path:
-    """The wide table of SPEC §7 as UTF-8 CSV (with BOM, so Excel reads the Chinese names)."""
+    """The wide table as UTF-8 CSV (with BOM, so Excel reads the Chinese names)."""
     frame = assessment.wide()
     for column in ("credit_code", "name", *CARRIED_TEXT):  # the text that comes from the spreadsheet
         if column in frame:
