@@ -1,8 +1,8 @@
 """``evaluate`` and ``assess_one``: the public entry points, and the :class:`Assessment` they return.
 
 Owns choosing the rule set of every tier (by ``as_of``, purpose and an optional regime), running the
-vectorised core in dependency order, and the views of the result: the wide table of SPEC §7, the tidy
-per-criterion trace and the nested per-firm record. The views are built on demand from the columnar
+vectorised core in dependency order, and the views of the result: the wide table of the output
+contract (README), the tidy per-criterion trace and the nested per-firm record. The views are built on demand from the columnar
 results; nothing per firm is kept as Python objects.
 """
 
@@ -63,7 +63,7 @@ def evaluate(
         data: a DataFrame whose columns are canonical field ids, an :class:`InputTable`, or an
             already prepared input.
         rules: loaded rules; the bundled ``rules/`` when omitted.
-        as_of: assessment date; picks the rule set of each tier (SPEC §2).
+        as_of: assessment date; picks the rule set of each tier (docs/policy.md, "Which rules apply when").
         purpose: ``apply`` (new application) or ``review`` (复核 of a title held).
         regime: replay a round under a named regime (e.g. ``"63号"``) instead of the one in force.
         tiers: evaluate only these tiers (and what they require); all tiers by default.
@@ -457,7 +457,7 @@ class Assessment:
         return out
 
     def wide(self) -> pd.DataFrame:
-        """The machine-readable table of SPEC §7: one row per input row, in input order."""
+        """The machine-readable table of the output contract (README): one row per input row, in order."""
         text = self.prepared.text
         data: dict[str, Any] = {
             "credit_code": text.get("credit_code", np.full(self.n, None, dtype=object)),

@@ -785,7 +785,8 @@ def _fractions(cells: _Cells, values: FloatArray, percent_mask: npt.NDArray[np.b
     """A ratio column as fractions. "35%" (typed, or a percent-formatted cell) is 0.35. A bare number
     is read on the column's scale: per cents under a （%） header, else fractions; a bare number that
     does not fit the scale most of the column uses (0.385 among 48.6-style per cents, 38.5 among
-    fractions) is flagged ``ambiguous_percent``, never guessed silently (SPEC §3)."""
+    fractions) is flagged ``ambiguous_percent``, never guessed silently (docs/policy.md,
+    "Conventions the rule files follow")."""
     bare = ~percent_mask & ~np.isnan(values)
     nonzero = bare & (values != 0)
     big = nonzero & (np.abs(values) > 1.0)

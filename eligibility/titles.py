@@ -1,4 +1,4 @@
-"""Who holds which title at ``as_of`` (SPEC §4 "Holding a title").
+"""Who holds which title at ``as_of`` (docs/policy.md, "Which rules apply when": holding a title).
 
 A firm holds title T when ``current_tier`` is T, a tier that satisfies T (``satisfied_by`` in
 ``tiers.yaml``: 科技型 or 创新型 satisfy 科技和创新型), or a tier above T on the ladder, and its

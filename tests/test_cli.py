@@ -118,7 +118,7 @@ def test_exit_codes(tmp_path: Path, clean_csv: Path) -> None:
     code, _ = run(
         "screen", str(tmp_path / "missing.csv"), "--as-of", "2026-03-31", "-o", str(tmp_path / "r.csv")
     )
-    assert code == 2
+    assert code == 4  # the input cannot be read: it is not there
 
 
 def test_dirty_sample_exits_1_and_strict_stops(tmp_path: Path) -> None:

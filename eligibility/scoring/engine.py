@@ -158,7 +158,7 @@ def derive_columns(
     """Inputs plus every derived field (or only those named in ``only``, in catalogue order).
 
     A derived value given as a column is used as given; where that column is blank the value is
-    computed from its parts (SPEC §3).
+    computed from its parts (docs/policy.md, "Conventions the rule files follow").
     """
     out = dict(columns)
     missing = np.full(n, np.nan)
