@@ -2,8 +2,8 @@
 
 Owns choosing the rule set of every tier (by ``as_of``, purpose and an optional regime), running the
 vectorised core in dependency order, and the views of the result: the wide table of the output
-contract (README), the tidy per-criterion trace and the nested per-firm record. The views are built on demand from the columnar
-results; nothing per firm is kept as Python objects.
+contract (README), the tidy per-criterion trace and the nested per-firm record. The views are built
+on demand from the columnar results; nothing per firm is kept as Python objects.
 """
 
 from __future__ import annotations
