@@ -375,6 +375,47 @@ def _firm_rows(
         return np.zeros(0, dtype=bool)
     present = ~pd.isna(raw)
     nonblank = present.any(axis=1)
+    # A cell shaped like a credit code makes a firm at once; only the other rows are read closely.
+    coded = np.zeros(n, dtype=bool)
+    code_col = mapped.columns.get("credit_code")
+    if code_col is not None and code_col < raw.shape[1]:
+        coded = _looks_like_code(raw[:, code_col])
+    todo = np.flatnonzero(nonblank & ~coded)
+    firm = coded.copy()
+    if todo.size:
+        firm[todo] = _firms_among(raw[todo], present[todo], mapped)
+    filled_rows = np.flatnonzero(nonblank)
+    last = int(filled_rows[-1]) if filled_rows.size else -1
+    blank_inside = ~nonblank & (np.arange(n) < last)
+    issues.extend(
+        Issue(IssueCode.BLANK_ROW, Severity.INFO, int(p) + start + 1, None, None, None, sheet)
+        for p in np.flatnonzero(blank_inside)
+    )
+    skipped = np.flatnonzero(nonblank & ~firm)
+    written = pd.Series(raw[skipped, present[skipped].argmax(axis=1)], dtype=object).astype("string")
+    shown = written.fillna("").str.strip().str.slice(0, 40).to_numpy(dtype=object)
+    issues.extend(
+        Issue(IssueCode.SKIPPED_ROW, Severity.INFO, int(p) + start + 1, None, None, str(text), sheet)
+        for p, text in zip(skipped, shown, strict=True)
+    )
+    return firm
+
+
+def _looks_like_code(cells: npt.NDArray[np.object_]) -> npt.NDArray[np.bool_]:
+    """Cells holding 18 letters and digits: a credit code, well formed or not (the key check says)."""
+    if pd.api.types.infer_dtype(cells, skipna=True) not in ("string", "mixed", "mixed-integer"):
+        return np.zeros(len(cells), dtype=bool)
+    series = pd.Series(cells, dtype=object)
+    shaped = series.str.strip().str.fullmatch(r"[0-9A-Za-z]{18}")
+    return np.asarray(shaped.fillna(False).to_numpy(dtype=bool), dtype=bool)
+
+
+def _firms_among(
+    raw: npt.NDArray[np.object_], present: npt.NDArray[np.bool_], mapped: HeaderMap
+) -> npt.NDArray[np.bool_]:
+    """Of filled rows without a code-shaped cell: those with a name, or not a 合计, note, section or
+    repeated header row."""
+    n = raw.shape[0]
     lead = _words(raw[np.arange(n), present.argmax(axis=1)])
     is_summary = lead.str.match(_SUMMARY).fillna(False).to_numpy(dtype=bool)
     is_note = lead.str.match(_NOTE).fillna(False).to_numpy(dtype=bool)
@@ -392,23 +433,10 @@ def _firm_rows(
         header_again |= again
         is_summary |= words.str.match(_SUMMARY).fillna(False).to_numpy(dtype=bool)
     # A section row (一、装备制造 drawn across the table) holds one text and nothing else.
-    single: npt.NDArray[np.bool_] = np.asarray(present.sum(axis=1) == 1, dtype=bool)
+    single = np.asarray(present.sum(axis=1) == 1, dtype=bool)
     is_section = single & lead.str.match(_SECTION).fillna(False).to_numpy(dtype=bool)
     keyed &= ~is_section
-    firm: npt.NDArray[np.bool_] = nonblank & (keyed | ~(is_summary | is_note | header_again | is_section))
-    filled_rows = np.flatnonzero(nonblank)
-    last = int(filled_rows[-1]) if filled_rows.size else -1
-    blank_inside = ~nonblank & (np.arange(n) < last)
-    issues.extend(
-        Issue(IssueCode.BLANK_ROW, Severity.INFO, int(p) + start + 1, None, None, None, sheet)
-        for p in np.flatnonzero(blank_inside)
-    )
-    written = pd.Series(raw[np.arange(n), present.argmax(axis=1)], dtype=object).astype("string")
-    shown = written.fillna("").str.strip().str.slice(0, 40).to_numpy(dtype=object)
-    issues.extend(
-        Issue(IssueCode.SKIPPED_ROW, Severity.INFO, int(p) + start + 1, None, None, str(shown[p]), sheet)
-        for p in np.flatnonzero(nonblank & ~firm)
-    )
+    firm: npt.NDArray[np.bool_] = keyed | ~(is_summary | is_note | header_again | is_section)
     return firm
 
 
@@ -444,11 +472,11 @@ def _check_cells(
     """A cell holding a NUL byte (read as U+FFFD) or more text than Excel allows is reported with its
     row and field and treated as missing; the row and its other cells are kept."""
     for name, values in columns.items():
+        if pd.api.types.infer_dtype(values, skipna=True) not in ("string", "mixed", "mixed-integer"):
+            continue  # numbers and dates only: nothing to look at
         series = pd.Series(values, dtype=object)
-        if series.dtype != object:
-            continue
-        text = series.where(series.map(type).isin((str,))).astype("string")
-        bad = (text.str.len().ge(_LONG_TEXT) | text.str.contains("\ufffd", regex=False)).fillna(False)
+        long = series.str.len().ge(_LONG_TEXT)
+        bad = (long | series.str.contains("\ufffd", regex=False)).fillna(False).astype(bool)
         for p in np.flatnonzero(bad.to_numpy(dtype=bool)):
             cell = str(values[p])
             shown = cell.replace("\ufffd", "\\0")[:20] + ("…" if len(cell) > 20 else "")
