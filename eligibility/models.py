@@ -372,7 +372,7 @@ class Indicator(_Scored):
     label_en: str | None = None
     source: Source | None = None
     max: float
-    best_of: list[Measure] | None = None
+    best_of: list[Measure] | None = Field(None, min_length=1)  # the better of none is no score
 
     @model_validator(mode="after")
     def _one_kind(self) -> Indicator:
