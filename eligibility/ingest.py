@@ -148,7 +148,6 @@ class _Grid:
     filled: npt.NDArray[np.object_]
     raw: npt.NDArray[np.object_]
     percent: tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]] | None = None
-    merged: bool = False
 
 
 def _read_excel(source: Path, sheet: str | int | None, reader: HeaderReader) -> InputTable:
@@ -181,7 +180,7 @@ def _read_excel(source: Path, sheet: str | int | None, reader: HeaderReader) -> 
         except Exception as exc:  # a damaged sheet is an input error
             raise _unreadable(f"{source.name}: {exc}") from exc
         percent = percent_cells(source, name) if source.suffix.lower() in {".xlsx", ".xlsm"} else None
-        grid = _Grid(fill_merged(read.cells, read.merged), read.cells, percent, bool(read.merged))
+        grid = _Grid(fill_merged(read.cells, read.merged), read.cells, percent)
         try:
             table = _tabulate(grid, reader, str(source), name)
         except InputError as exc:
@@ -494,9 +493,7 @@ def _check_cells(
             values[p] = None
 
 
-def _find_header(
-    grid: npt.NDArray[np.object_], reader: HeaderReader, carry_years: bool = True
-) -> tuple[int, list[HeaderMatch]]:
+def _find_header(grid: npt.NDArray[np.object_], reader: HeaderReader) -> tuple[int, list[HeaderMatch]]:
     """The row whose cells name the most fields, read with the row above it when that row holds year
     labels (a year row over a metric row) or metric names over a year row. Merged header cells are
     already filled; a year typed once over a block without merging it (and in CSV) spans the columns
@@ -506,7 +503,7 @@ def _find_header(
         cells = list(grid[row])
         above = list(grid[row - 1]) if row > 0 else [None] * len(cells)
         years: list[int | None] = [reader.year_label(c) if c is not None else None for c in above]
-        if carry_years and row > 0:
+        if row > 0:
             current: int | None = None
             for i, year in enumerate(years):
                 current = year if year is not None else (current if cells[i] is not None else None)
@@ -887,10 +884,7 @@ def _titles(cells: _Cells, rules: RuleSet) -> tuple[FloatArray, npt.NDArray[np.b
     ids = spec.choice_ids
     rank = [rules.tiers[t].rank or 0 if t in rules.tiers else 0 for t in ids]
     # Two titles of one rank (科技型、创新型): the one valid longer, as its rule files say.
-    lasting = [
-        max((r.ruleset.validity_years or 0 for r in rules.for_tier(t)), default=0) if t in rules.tiers else 0
-        for t in ids
-    ]
+    lasting = [rules.validity_years(t) for t in ids]
     hnte = float(ids.index("hnte")) if "hnte" in ids else None
     index, distinct = pd.factorize(cells.raw, use_na_sentinel=True)
     strings = _strings(pd.Series(distinct, dtype=object))

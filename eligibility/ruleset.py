@@ -145,6 +145,12 @@ class RuleSet:
             return abs(threshold) * chosen.relative
         return parse_quantity(chosen.absolute, unit)
 
+    def validity_years(self, tier: str) -> int:
+        """The years a title stays valid, from its rule files (the shortest where regimes differ;
+        0 where no rule file says)."""
+        found = [r.ruleset.validity_years for r in self.for_tier(tier) if r.ruleset.validity_years]
+        return min(found) if found else 0
+
     def for_tier(self, tier: str) -> list[RuleSetFile]:
         """All rule sets of a tier, oldest first."""
         found = [r for r in self.rulesets.values() if r.ruleset.tier == tier]

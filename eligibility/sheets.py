@@ -18,6 +18,7 @@ from xml.etree import ElementTree
 
 import numpy as np
 import numpy.typing as npt
+import pandas as pd
 
 __all__ = ["Sheet", "fill_merged", "percent_cells", "read_sheet", "visible_sheets"]
 
@@ -65,13 +66,9 @@ def read_sheet(book: Any, name: str) -> Sheet:
         height, width = max(height, r1 + 1), max(width, c1 + 1)
     cells: ObjectGrid = np.full((height, width), None, dtype=object)
     if rows:
-        if all(len(r) == len(rows[0]) for r in rows):
-            block = np.empty((len(rows), len(rows[0])), dtype=object)
-            block[:] = rows
-            cells[: len(rows), : len(rows[0])] = block
-        else:  # ragged rows: each row is placed as it is
-            for i, row in enumerate(rows):
-                cells[i, : len(row)] = row
+        # calamine returns a rectangle; pandas pads ragged rows should a reader ever return them.
+        block = pd.DataFrame(rows).to_numpy(dtype=object)
+        cells[: block.shape[0], : block.shape[1]] = block
     cells[cells == ""] = None
     return Sheet(name, cells, merged)
 

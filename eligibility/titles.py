@@ -43,16 +43,6 @@ def holds_title(rules: RuleSet, titles: Titles, tier: str) -> BoolArray:
     return held | (titles.rank > (rules.tiers[tier].rank or 0))
 
 
-def validity_years(rules: RuleSet) -> dict[str, int]:
-    """The years a title stays valid, from its rule files (the shortest where regimes differ)."""
-    years: dict[str, int] = {}
-    for tier in rules.tiers:
-        found = [r.ruleset.validity_years for r in rules.for_tier(tier) if r.ruleset.validity_years]
-        if found:
-            years[tier] = min(int(y) for y in found)
-    return years
-
-
 def _plus_years(
     dates: npt.NDArray[np.datetime64], years: npt.NDArray[np.int64]
 ) -> npt.NDArray[np.datetime64]:
@@ -95,8 +85,7 @@ def current_titles(
     written = np.isin(prepared.rows, sorted(unusable)) if unusable else np.zeros(n, dtype=bool)
     awarded_header = prepared.headers.get("tier_awarded_on", rules.fields["tier_awarded_on"].label_zh)
     expiry_header = prepared.headers.get("tier_expires_on", rules.fields["tier_expires_on"].label_zh)
-    lasting = validity_years(rules)
-    years = np.array([lasting.get(str(t), 0) for t in ids[:-1]] + [0], dtype=np.int64)[index]
+    years = np.array([rules.validity_years(str(t)) for t in ids[:-1]] + [0], dtype=np.int64)[index]
     derive = titled & np.isnat(expires) & ~np.isnat(awarded) & (years > 0)
     if derive.any():
         expires = np.where(derive, _plus_years(np.where(derive, awarded, as_of64), years), expires)
