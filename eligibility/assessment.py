@@ -11,8 +11,8 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import math
-from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Any, Literal
 
@@ -26,7 +26,13 @@ from eligibility.headers import YEAR_COLUMN, HeaderMatch, HeaderReader
 from eligibility.ingest import InputTable, Prepared, map_headers, prepare
 from eligibility.models import Criterion, RuleSetFile
 from eligibility.ruleset import RuleSet, load_rules, parse_as_of, walk_criteria
-from eligibility.scoring.engine import TierResult, derive_columns, evaluate_tier, input_columns
+from eligibility.scoring.engine import (
+    TierResult,
+    combine_parts,
+    derive_columns,
+    evaluate_tier,
+    input_columns,
+)
 from eligibility.scoring.logic import Status
 from eligibility.titles import Titles, current_titles
 
@@ -252,6 +258,13 @@ def _run(
     results: dict[str, TierResult] = {}
     skipped: dict[str, str] = {}
     for tier in tiers:
+        if purpose == "review" and regime is None and rules.has_rounds(tier):
+            found = _by_round(rules, prepared, columns, titles, as_of, tier, results, reuse or {})
+            if found is None:
+                skipped[tier] = "no_ruleset_in_force"
+            else:
+                results[tier] = found
+            continue
         chosen = rules.select(tier, as_of, purpose, regime) if regime else None
         chosen = chosen or rules.select(tier, as_of, purpose)
         if chosen is None:
@@ -269,6 +282,63 @@ def _run(
             continue
         results[tier] = evaluate_tier(chosen, rules, prepared, columns, results, titles, purpose)
     return results, skipped
+
+
+def review_rounds(rules: RuleSet, titles: Titles, tier: str, as_of: dt.date) -> npt.NDArray[np.int16]:
+    """The re-review round (calendar year) of each firm for ``tier``: the year its title of that tier
+    expires — a title is re-reviewed in the round of the year it expires, also when it has lapsed by
+    ``as_of`` — and the year of ``as_of`` for a firm with no such title or no known expiry."""
+    written = titles.written if titles.written is not None else titles.tier
+    mine = (written == tier) & ~np.isnat(titles.expires)
+    years = titles.expires.astype("datetime64[Y]").astype(np.int64) + 1970
+    return np.where(mine, years, as_of.year).astype(np.int16)
+
+
+def _by_round(
+    rules: RuleSet,
+    prepared: Prepared,
+    columns: dict[str, npt.NDArray[np.float64]],
+    titles: Titles,
+    as_of: dt.date,
+    tier: str,
+    results: Mapping[str, TierResult],
+    reuse: Mapping[str, TierResult],
+) -> TierResult | None:
+    """The review result of ``tier`` with each firm judged by the rule set of its round
+    (``review_rounds`` in the rule files). A round no rule set declares (a year before the oldest)
+    is judged like the round of ``as_of``, else by the rule set in force on ``as_of``."""
+    years = review_rounds(rules, titles, tier, as_of)
+    fallback = rules.for_round(tier, as_of.year) or rules.select(tier, as_of, "review")
+    distinct, inverse = np.unique(years, return_inverse=True)
+    chosen = [rules.for_round(tier, int(year)) or fallback for year in distinct]
+    if any(c is None for c in chosen):
+        return None
+    ids = [c.ruleset.id for c in chosen if c is not None]
+    inverse = inverse.reshape(-1)
+    per_year = np.bincount(inverse, minlength=len(ids))
+    counts: dict[str, int] = {}
+    for rid, firms in zip(ids, per_year, strict=True):  # one step per distinct year
+        counts[rid] = counts.get(rid, 0) + int(firms)
+    order = sorted(counts, key=lambda rid: -counts[rid])  # the rule set of most firms first
+    parts: list[TierResult] = []
+    for rid in order:
+        ruleset = rules.rulesets[rid]
+        previous = reuse.get(tier)
+        if (
+            previous is not None
+            and previous.ruleset is ruleset
+            and not previous.parts
+            and not _purpose_specific(ruleset)
+            and _same_inputs(ruleset, results, reuse)
+        ):
+            parts.append(previous)  # one rule set serves both purposes
+        else:
+            parts.append(evaluate_tier(ruleset, rules, prepared, columns, results, titles, "review"))
+    if len(parts) == 1:
+        return replace(parts[0], review_round=years)
+    position = {rid: k for k, rid in enumerate(order)}
+    part = np.array([position[rid] for rid in ids], dtype=np.int8)[inverse]
+    return combine_parts(parts, part, years)
 
 
 def _purpose_specific(ruleset: RuleSetFile) -> bool:
@@ -358,12 +428,23 @@ class Assessment:
         out[result.near_miss] = "near_miss"
         return out
 
-    def failed(self, tier: str, labels: Mapping[str, str] | None = None) -> npt.NDArray[np.object_]:
+    def failed(
+        self,
+        tier: str,
+        labels: Mapping[str, str] | Callable[[TierResult], Mapping[str, str]] | None = None,
+    ) -> npt.NDArray[np.object_]:
         """Per firm, the ids (or ``labels`` of them) of the failed criteria that made the tier fail,
-        ``;``-separated."""
-        result = self.results[tier]
-        names = [labels.get(k, k) for k in result.blame] if labels is not None else list(result.blame)
-        return join_masks(names, list(result.blame.values()), self.n)
+        ``;``-separated. ``labels`` may be a function of a single rule set's result, for a tier whose
+        firms were judged by different rule sets (review by the round)."""
+        out = np.full(self.n, "", dtype=object)
+        for piece, mask in self.results[tier].pieces():
+            named = labels(piece) if callable(labels) else labels
+            names = [named.get(k, k) for k in piece.blame] if named is not None else list(piece.blame)
+            joined = join_masks(names, list(piece.blame.values()), self.n)
+            if mask is None:
+                return joined
+            out[mask] = joined[mask]
+        return out
 
     def route(self, tier: str) -> npt.NDArray[np.object_]:
         """Per firm, the route(s) that qualified (``score``, ``direct``, …) when eligible."""
@@ -376,7 +457,12 @@ class Assessment:
 
     @cached_property
     def _nodes(self) -> dict[str, dict[str, Criterion]]:
-        return {tier: self.criteria(tier) for tier in self.results}
+        """Criterion nodes by id, per rule set id."""
+        return {
+            rs.ruleset.id: {c.id: c for c in walk_criteria(rs.criteria)} if rs.criteria else {}
+            for result in self.results.values()
+            for rs in result.rulesets
+        }
 
     @cached_property
     def _issues_by_row(self) -> dict[int, list[Issue]]:
@@ -397,10 +483,12 @@ class Assessment:
         for mask in result.blame.values():
             failed += mask
         short = np.zeros(self.n)
-        for leaf in result.leaves.values():
-            gap = leaf.gap if leaf.kind == "score" else None
-            if gap is not None:
-                short = np.fmax(short, np.nan_to_num(gap, nan=0.0))
+        for piece, rows in result.pieces():
+            for leaf in piece.leaves.values():
+                gap = leaf.gap if leaf.kind == "score" else None
+                if gap is not None:
+                    gap = np.nan_to_num(gap, nan=0.0)
+                    short = np.fmax(short, gap if rows is None else np.where(rows, gap, 0.0))
         return status_rank, failed, short
 
     def ranked(self, flag: str) -> npt.NDArray[np.int64]:
@@ -477,6 +565,9 @@ class Assessment:
             data[f"{tier}.borderline"] = self.borderline(tier)
             data[f"{tier}.failed"] = self.failed(tier)
             data[f"{tier}.route"] = self.route(tier)
+            data[f"{tier}.ruleset"] = result.ruleset_ids(self.n)
+            if result.review_round is not None:
+                data[f"{tier}.review_round"] = result.review_round.astype(np.int64)
             if tier == "sme_size":
                 data["sme_size.class"] = self.size_class()
         for name in FLAG_NAMES:
@@ -489,39 +580,44 @@ class Assessment:
         return {k: text[k] for k in CARRIED_TEXT if k in text}
 
     def criteria(self, tier: str) -> dict[str, Criterion]:
-        """Criterion nodes of a tier's rule set by id."""
-        ruleset = self.results[tier].ruleset
-        return {c.id: c for c in walk_criteria(ruleset.criteria)} if ruleset.criteria else {}
+        """Criterion nodes of a tier's rule set by id (of every rule set applied, where firms were
+        judged by different ones; an id both use is described as the one applied to most firms)."""
+        nodes: dict[str, Criterion] = {}
+        for ruleset in reversed(self.results[tier].rulesets):
+            nodes |= self._nodes[ruleset.ruleset.id]
+        return nodes
 
     def trace(self, tiers: Sequence[str] | None = None) -> pd.DataFrame:
         """The tidy per-criterion trace: one row per firm × tier × leaf criterion (built on demand)."""
         codes = self.prepared.text.get("credit_code", np.full(self.n, None, dtype=object))
-        frames = [
-            pd.DataFrame(
-                {
-                    "row": self.prepared.rows,
-                    "credit_code": codes,
-                    "tier": tier,
-                    "criterion": leaf.id,
-                    "kind": leaf.kind,
-                    "status": CRITERION_STATUS_NAMES[leaf.status],
-                    "field": leaf.field,
-                    "value": _array(leaf.value, self.n),
-                    "value_high": _array(leaf.value_high, self.n),
-                    "op": leaf.op,
-                    "threshold": _array(leaf.threshold, self.n),
-                    "margin": _array(leaf.margin, self.n),
-                    "within_margin": _bools(leaf.within_margin, self.n),
-                    "gap": _array(leaf.gap, self.n),
-                    "lever": leaf.lever,
-                    "lever_gap": _array(leaf.lever_gap, self.n),
-                    "failed": result.blame.get(leaf.id, np.zeros(self.n, bool)),
-                }
-            )
-            for tier in tiers or self.tiers
-            for result in (self.results[tier],)
-            for leaf in result.leaves.values()
-        ]
+        frames = []
+        for tier in tiers or self.tiers:
+            for piece, rows in self.results[tier].pieces():
+                for leaf in piece.leaves.values():
+                    frame = pd.DataFrame(
+                        {
+                            "row": self.prepared.rows,
+                            "credit_code": codes,
+                            "tier": tier,
+                            "ruleset": piece.ruleset.ruleset.id,
+                            "criterion": leaf.id,
+                            "kind": leaf.kind,
+                            "status": CRITERION_STATUS_NAMES[leaf.status],
+                            "field": leaf.field,
+                            "value": _array(leaf.value, self.n),
+                            "value_high": _array(leaf.value_high, self.n),
+                            "op": leaf.op,
+                            "threshold": _array(leaf.threshold, self.n),
+                            "margin": _array(leaf.margin, self.n),
+                            "within_margin": _bools(leaf.within_margin, self.n),
+                            "gap": _array(leaf.gap, self.n),
+                            "lever": leaf.lever,
+                            "lever_gap": _array(leaf.lever_gap, self.n),
+                            "failed": piece.blame.get(leaf.id, np.zeros(self.n, bool)),
+                        }
+                    )
+                    # A firm judged by another rule set has no rows for this one's criteria.
+                    frames.append(frame if rows is None else frame[rows])
         return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
     def firm(self, i: int) -> dict[str, Any]:
@@ -547,9 +643,10 @@ class Assessment:
         return record
 
     def _tier_record(self, tier: str, i: int) -> dict[str, Any]:
-        result = self.results[tier]
+        combined = self.results[tier]
+        result = combined.at(i)  # the rule set that judged this firm
         meta = result.ruleset.ruleset
-        nodes = self._nodes[tier]
+        nodes = self._nodes[meta.id]
         record: dict[str, Any] = {
             "status": _STATUS_OF_CODE[int(result.status[i])],
             "borderline": "thin_pass"
@@ -562,6 +659,11 @@ class Assessment:
                 "version": meta.version,
                 "regime": meta.regime,
                 "source": meta.source.document,
+                **(
+                    {"review_round": int(combined.review_round[i])}
+                    if combined.review_round is not None
+                    else {}
+                ),
             },
         }
         if result.points is not None:
@@ -577,7 +679,7 @@ class Assessment:
             ):
                 from eligibility.explain import plan_band_moves  # explain builds on the assessment
 
-                plan = plan_band_moves(self, tier, i)
+                plan = plan_band_moves(self, tier, i, result=result)
                 record["points_plan"] = [vars(move) for move in plan] if plan is not None else None
         if result.size_class is not None:
             size = self._size_class
@@ -625,9 +727,18 @@ class Assessment:
         tiers: dict[str, Any] = {}
         for tier, result in self.results.items():
             counts = np.bincount(result.status, minlength=4)
+            applied = result.ruleset_ids(self.n)
             tiers[tier] = {
                 "ruleset": result.ruleset.ruleset.id,
                 "regime": result.ruleset.ruleset.regime,
+                "rulesets": [
+                    {
+                        "id": r.ruleset.id,
+                        "regime": r.ruleset.regime,
+                        "firms": int(np.count_nonzero(applied == r.ruleset.id)),
+                    }
+                    for r in result.rulesets
+                ],
                 **{_STATUS_OF_CODE[k]: int(counts[k]) for k in range(4)},
                 "thin_pass": int(result.thin_pass.sum()),
                 "near_miss": int(result.near_miss.sum()),

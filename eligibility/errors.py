@@ -78,6 +78,7 @@ class ProblemCode(StrEnum):
     BAD_DATES = "bad_dates"
     NO_RULES = "no_rules"
     LABEL_MISMATCH = "label_mismatch"
+    OVERLAPPING_ROUNDS = "overlapping_rounds"
 
 
 class IssueCode(StrEnum):

@@ -18,6 +18,7 @@ import numpy.typing as npt
 from eligibility.assessment import Assessment
 from eligibility.models import Indicator, Measure, Range
 from eligibility.ruleset import RuleSet
+from eligibility.scoring.engine import TierResult
 
 __all__ = ["BandMove", "plan_band_moves", "plan_groups"]
 
@@ -181,14 +182,20 @@ def _options(ind: Indicator, columns: dict[str, float], rules: RuleSet, current:
 
 
 def plan_band_moves(
-    assessment: Assessment, tier: str, position: int, group: str = "total", mark: float | None = None
+    assessment: Assessment,
+    tier: str,
+    position: int,
+    group: str = "total",
+    mark: float | None = None,
+    result: TierResult | None = None,
 ) -> list[BandMove] | None:
     """The cheapest band moves that lift the firm's ``group`` score to ``mark``.
 
+    ``result`` is the single rule set's result to plan in (by default the one that judged the firm).
     Returns None when the score is not determined (missing inputs), the table cannot reach the mark,
     or the firm already reaches it; else the moves, fewest levels climbed in total.
     """
-    result = assessment.results[tier]
+    result = result if result is not None else assessment.results[tier].at(position)
     points = result.points
     table = result.ruleset.points
     if points is None or table is None:
@@ -223,20 +230,19 @@ def plan_band_moves(
     return plan[2] if plan is not None else None
 
 
-def _score_mark(assessment: Assessment, tier: str, group: str) -> float | None:
-    tests = [x for x in assessment.results[tier].leaves.values() if x.kind == "score" and x.field == group]
+def _score_mark(result: TierResult, group: str) -> float | None:
+    tests = [x for x in result.leaves.values() if x.kind == "score" and x.field == group]
     if not tests or tests[0].threshold is None:
         return None
     return float(np.nanmax(tests[0].threshold))
 
 
 def _plan_key(
-    assessment: Assessment, tier: str, rows: npt.NDArray[np.int64], group: str
+    assessment: Assessment, result: TierResult, rows: npt.NDArray[np.int64], group: str
 ) -> npt.NDArray[np.float64]:
     """Per firm, everything a plan's choice depends on (not its amounts): each indicator's points,
     and for each measure the side of every band bound its value lies on, whether it is missing, its
     full steps, or which counted items are 0. Firms with equal keys get the same moves."""
-    result = assessment.results[tier]
     assert result.points is not None
     assert result.ruleset.points is not None
     rules = assessment.rules
@@ -279,25 +285,43 @@ def plan_groups(
     rows: npt.NDArray[np.int64],
     group: str = "total",
     mark: float | None = None,
+    result: TierResult | None = None,
 ) -> list[tuple[npt.NDArray[np.int64], list[BandMove]]]:
     """Band-move plans for many firms at once: firms that share a plan's key (see ``_plan_key``) share
     its moves, so one exact knapsack is solved per distinct key rather than per firm. Returns
     (positions, moves of the first of them); a member's own change of a move is ``move.target`` minus
-    its own value of ``move.field``. Firms without a plan are left out."""
-    result = assessment.results[tier]
+    its own value of ``move.field``. Firms without a plan are left out. Firms judged by different
+    rule sets (review by the round) are planned in their own rule set's table."""
+    if result is not None:  # a single rule set's result, e.g. a re-review's
+        return _plan_groups(assessment, result, rows, group, mark)
+    out = []
+    for piece, mask in assessment.results[tier].pieces():
+        mine = rows if mask is None else rows[mask[rows]]
+        out += _plan_groups(assessment, piece, mine, group, mark)
+    return out
+
+
+def _plan_groups(
+    assessment: Assessment,
+    result: TierResult,
+    rows: npt.NDArray[np.int64],
+    group: str,
+    mark: float | None,
+) -> list[tuple[npt.NDArray[np.int64], list[BandMove]]]:
     if result.points is None or result.ruleset.points is None or rows.size == 0:
         return []
-    mark = mark if mark is not None else _score_mark(assessment, tier, group)
+    mark = mark if mark is not None else _score_mark(result, group)
     if mark is None:
         return []
-    key = np.nan_to_num(_plan_key(assessment, tier, rows, group), nan=-1e18)
+    tier = result.tier
+    key = np.nan_to_num(_plan_key(assessment, result, rows, group), nan=-1e18)
     _, first, inverse = np.unique(key, axis=0, return_index=True, return_inverse=True)
     order = np.argsort(inverse.reshape(-1), kind="stable")
     starts = np.searchsorted(inverse.reshape(-1)[order], np.arange(first.size + 1))
     out = []
     for k in range(first.size):  # one knapsack per distinct key
         members = rows[order[starts[k] : starts[k + 1]]]
-        plan = plan_band_moves(assessment, tier, int(rows[first[k]]), group, mark)
+        plan = plan_band_moves(assessment, tier, int(rows[first[k]]), group, mark, result=result)
         if plan:
             out.append((members, plan))
     return out

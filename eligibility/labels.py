@@ -11,7 +11,7 @@ from typing import Literal
 
 from eligibility.errors import Issue, IssueCode, ProblemCode, RuleProblem
 
-__all__ = ["Lang", "issue_message", "problem_message", "text"]
+__all__ = ["Lang", "issue_message", "problem_message", "rounds_words", "text"]
 
 Lang = Literal["zh", "en"]
 
@@ -41,6 +41,10 @@ _TEXT: dict[str, tuple[str, str]] = {
     "purpose_apply": ("新申报", "application"),
     "purpose_review": ("复核", "re-review"),
     "tier_line": ("{label}（{ruleset}，{regime}）", "{label} ({ruleset}, {regime})"),
+    "tier_line_rounds": (
+        "{label}（按称号到期年份的复核轮次：{rules}）",
+        "{label} (by the review round of each title: {rules})",
+    ),
     "counts": (
         "符合 {eligible}　不符合 {ineligible}　信息不足 {incomplete}　待复核 {review}　临界通过 {thin_pass}　临界未过 {near_miss}",
         "eligible {eligible}, ineligible {ineligible}, incomplete {incomplete}, review {review}, thin pass {thin_pass}, near miss {near_miss}",
@@ -166,6 +170,20 @@ _TEXT: dict[str, tuple[str, str]] = {
     "col_target": ("晋级目标", "Next tier"),
     "col_expires": ("有效期至", "Valid until"),
     "col_reason": ("原因", "Reason"),
+    "col_review_rules": ("复核适用规则", "Review rules"),
+    "explain_round": ("，{year}年复核轮次", ", {year} review round"),
+    "ruleset_firms": ("：{firms}家", ": {firms} firms"),
+    "col_applied_to": ("适用于", "Applied to"),
+    "applied_apply": ("申报：{firms}家", "application: {firms} firms"),
+    "applied_review": ("复核：{firms}家", "re-review: {firms} firms"),
+    "applied_at_risk": (
+        "退库风险研判（到期称号复核）：{firms}家",
+        "at-risk check (review of expiring titles): {firms} firms",
+    ),
+    "rounds_span": ("{first}—{last}年复核轮次", "review rounds {first}–{last}"),
+    "rounds_from": ("{first}年起复核轮次", "review rounds from {first}"),
+    "rounds_to": ("{last}年及以前复核轮次", "review rounds up to {last}"),
+    "review_round_rules": ("{year}年复核轮次（{regime}）", "{year} review round ({regime})"),
     "col_main_revenue": ("主营业务收入（万元）", "Main revenue (万元)"),
     "col_to_line": ("距规上标准（万元）", "Short of the line (万元)"),
     "col_flag": ("标记", "Flag"),
@@ -312,6 +330,11 @@ _TEXT: dict[str, tuple[str, str]] = {
     "doc_open_end": ("今", "now"),
     "doc_purposes": ("适用", "Purposes"),
     "doc_validity": ("称号有效期", "Title valid for"),
+    "doc_rounds": ("复核轮次", "Review rounds"),
+    "doc_rounds_rule": (
+        "（称号在其到期年份的复核轮次复核，按到期年份逐户选用规则）",
+        " (a title is re-reviewed in the round of the year it expires; the rule set is chosen per firm by that year)",
+    ),
     "doc_years": ("{n} 年", "{n} years"),
     "doc_requires_title": ("须持有称号", "Title required"),
     "doc_note": ("说明", "Note"),
@@ -760,6 +783,10 @@ _PROBLEMS: dict[ProblemCode, tuple[str, str]] = {
     ProblemCode.EXPR_ARITY: ("函数参数个数不对：{detail}", "wrong number of arguments: {detail}"),
     ProblemCode.DEPENDENCY_CYCLE: ("循环依赖：{detail}", "dependency cycle: {detail}"),
     ProblemCode.BAD_DATES: ("失效日期早于生效日期：{detail}", "effective_to before effective_from: {detail}"),
+    ProblemCode.OVERLAPPING_ROUNDS: (
+        "同一层级的两套规则都声明了复核轮次：{detail}",
+        "two rule sets of one tier claim the same review rounds: {detail}",
+    ),
     ProblemCode.NO_RULES: ("找不到规则文件：{detail}", "rule files not found: {detail}"),
     ProblemCode.LABEL_MISMATCH: (
         "名称中的数字与条件取值不符：{detail}；请改正名称或取值，使两者与所引条文一致",
@@ -800,3 +827,12 @@ def problem_message(problem: RuleProblem, lang: Lang = "zh") -> str:
     if problem.suggestion:
         message += text("did_you_mean", lang, suggestion=problem.suggestion)
     return f"{problem.file}:{problem.line}: {problem.path}: [{problem.code}] {message}"
+
+
+def rounds_words(first: int | None, last: int | None, lang: Lang = "zh") -> str:
+    """The re-review rounds a rule set judges (``review_rounds``), e.g. ``2022—2026年复核轮次``."""
+    if first is not None and last is not None:
+        return text("rounds_span", lang, first=first, last=last)
+    if first is not None:
+        return text("rounds_from", lang, first=first)
+    return text("rounds_to", lang, last=last)

@@ -48,6 +48,7 @@ __all__ = [
     "Range",
     "Requires",
     "Review",
+    "ReviewRounds",
     "RuleSetFile",
     "RuleSetMeta",
     "Scenario",
@@ -431,6 +432,29 @@ class PurposeDates(Frozen):
     effective_to: dt.date | None = None
 
 
+class ReviewRounds(Frozen):
+    """The re-review rounds a rule set judges, by calendar year: a title is re-reviewed in the round of
+    the year it expires, so a title expiring in a year from ``from`` to ``to`` (inclusive; open when
+    omitted) is reviewed under this rule set, whatever day the run is made."""
+
+    first: int | None = Field(default=None, alias="from", ge=1990, le=2200)
+    last: int | None = Field(default=None, alias="to", ge=1990, le=2200)
+    source: Source | None = None
+    note: str | None = None
+
+    @model_validator(mode="after")
+    def _ordered(self) -> ReviewRounds:
+        if self.first is None and self.last is None:
+            raise ValueError("review_rounds needs from, to or both")
+        if self.first is not None and self.last is not None and self.first > self.last:
+            raise ValueError(f"review_rounds: from {self.first} is after to {self.last}")
+        return self
+
+    def covers(self, year: int) -> bool:
+        """Whether the round of ``year`` is judged by this rule set."""
+        return (self.first is None or self.first <= year) and (self.last is None or year <= self.last)
+
+
 class RuleSetMeta(Frozen):
     """Tier metadata of a rule set."""
 
@@ -446,6 +470,7 @@ class RuleSetMeta(Frozen):
     purposes: list[Purpose] = Field(min_length=1)
     dates_by_purpose: dict[Purpose, PurposeDates] = Field(default_factory=dict)
     validity_years: int | None = None
+    review_rounds: ReviewRounds | None = None
     requires_title: str | None = None
     note: str | None = None
 
@@ -495,6 +520,10 @@ class Scenario(Frozen):
     input: dict[str, object] = Field(default_factory=dict)
     as_of: dt.date | None = None
     purpose: Purpose | None = None
+    # ``regime``: the file's rule set is forced (the default); ``in_force``: the engine chooses as it
+    # does for a user (by the day for applications, by the round of the title's expiry year for
+    # re-reviews), and the scenario fails unless it chooses this file's rule set.
+    chosen: Literal["regime", "in_force"] = "regime"
     expected: Expected
 
 

@@ -171,6 +171,19 @@ class RuleSet:
                 in_force.append((start, candidate))
         return max(in_force, key=lambda item: item[0])[1] if in_force else None
 
+    def has_rounds(self, tier: str) -> bool:
+        """Whether the review rule set of ``tier`` is chosen by the round (``review_rounds``)."""
+        return any(r.ruleset.review_rounds is not None for r in self.for_tier(tier))
+
+    def for_round(self, tier: str, year: int) -> RuleSetFile | None:
+        """The rule set that judges the re-review round of ``year`` for ``tier`` (titles expiring in
+        that year), or None when no rule set of the tier declares that round."""
+        for candidate in self.for_tier(tier):
+            rounds = candidate.ruleset.review_rounds
+            if rounds is not None and "review" in candidate.ruleset.purposes and rounds.covers(year):
+                return candidate
+        return None
+
     def tier_order(self) -> list[str]:
         """Tier ids ordered so that every ``requires`` dependency comes first."""
         return _topological(self.tiers, _tier_dependencies(self.rulesets.values()))[0]
@@ -520,6 +533,7 @@ class _Loader:
             if self.check_overlay(doc, overlay, fields, rulesets, tiers):
                 overlays.setdefault(overlay.overlay.ruleset, []).append(overlay)
 
+        self.check_rounds(rulesets, files)
         if tiers:
             _order, cycle = _topological(tiers, _tier_dependencies(rulesets.values()))
             if cycle:
@@ -540,6 +554,30 @@ class _Loader:
             ignore_headers=tuple(catalogue.ignore_headers) if catalogue else (),
             plausible=dict(catalogue.plausible) if catalogue else {},
         )
+
+    def check_rounds(self, rulesets: Mapping[str, RuleSetFile], files: Mapping[str, Path]) -> None:
+        """No review round of a tier may be claimed by two of its rule sets."""
+        by_tier: dict[str, list[RuleSetFile]] = {}
+        for model in rulesets.values():
+            if model.ruleset.review_rounds is not None:
+                by_tier.setdefault(model.ruleset.tier, []).append(model)
+        for models in by_tier.values():
+            for k, model in enumerate(models):
+                mine = model.ruleset.review_rounds
+                assert mine is not None
+                for other in models[:k]:
+                    theirs = other.ruleset.review_rounds
+                    assert theirs is not None
+                    low = max(mine.first or -(10**9), theirs.first or -(10**9))
+                    high = min(mine.last or 10**9, theirs.last or 10**9)
+                    if low <= high:
+                        doc = self.docs[files[model.ruleset.id]]
+                        self.report(
+                            doc,
+                            ("ruleset", "review_rounds"),
+                            ProblemCode.OVERLAPPING_ROUNDS,
+                            f"{model.ruleset.id} / {other.ruleset.id}",
+                        )
 
     def check_overlay(
         self,

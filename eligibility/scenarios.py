@@ -110,20 +110,25 @@ def run_scenarios(rules: RuleSet, scenarios: ScenarioFile) -> list[CaseResult]:
     tier = ruleset.ruleset.tier
     # Each scenario is its own sheet: a column only some scenarios have must not be "present but
     # blank" for the others, so batches share the date, the purpose and the set of columns.
-    groups: dict[tuple[dt.date, str, frozenset[str]], list[Scenario]] = {}
+    groups: dict[tuple[dt.date, str, str, frozenset[str]], list[Scenario]] = {}
     for scenario in scenarios.scenarios:
         columns = frozenset({*scenarios.base, *scenario.input})
-        key = (scenario.as_of or scenarios.as_of, scenario.purpose or scenarios.purpose, columns)
+        key = (
+            scenario.as_of or scenarios.as_of,
+            scenario.purpose or scenarios.purpose,
+            scenario.chosen,
+            columns,
+        )
         groups.setdefault(key, []).append(scenario)
     results: list[CaseResult] = []
-    for (as_of, purpose, _), members in groups.items():
+    for (as_of, purpose, chosen, _), members in groups.items():
         firms = [{**scenarios.base, **s.input, "credit_code": f"S{i:04d}"} for i, s in enumerate(members)]
         assessment = evaluate(
             pd.DataFrame(firms).astype(object),
             rules,
             as_of=as_of,
             purpose="review" if purpose == "review" else "apply",
-            regime=ruleset.ruleset.regime,
+            regime=ruleset.ruleset.regime if chosen == "regime" else None,
             tiers=[tier],
         )
         for i, scenario in enumerate(members):
@@ -139,9 +144,9 @@ def _close(actual: Any, expected: float) -> bool:
 def _compare(
     assessment: Assessment, tier: str, ruleset: RuleSetFile, i: int, scenario: Scenario
 ) -> list[str]:
-    if tier not in assessment.results or assessment.results[tier].ruleset is not ruleset:
-        chosen = assessment.results[tier].ruleset.ruleset.id if tier in assessment.results else "none"
-        return [f"the date and purpose select rule set {chosen}, not {ruleset.ruleset.id}"]
+    if tier not in assessment.results or assessment.results[tier].at(i).ruleset is not ruleset:
+        chosen = assessment.results[tier].at(i).ruleset.ruleset.id if tier in assessment.results else "none"
+        return [f"the date, purpose and round select rule set {chosen}, not {ruleset.ruleset.id}"]
     record = assessment.firm(i)["tiers"][tier]
     expected = scenario.expected
     problems: list[str] = []

@@ -32,6 +32,8 @@ class Titles:
     rank: npt.NDArray[np.int64]
     expires: npt.NDArray[np.datetime64]
     expiring: BoolArray
+    # The title written for each firm, held or lapsed (its re-review round is the year it expires).
+    written: ObjectArray | None = None
 
 
 def holds_title(rules: RuleSet, titles: Titles, tier: str) -> BoolArray:
@@ -120,4 +122,5 @@ def current_titles(
     tier: ObjectArray = ids[np.where(held, index, len(ids) - 1)]  # the last id is None: no title
     rank = np.where(held, ranks[index], 0)
     expiring = held & ~blank & (expires <= horizon)
-    return Titles(tier=tier, rank=rank, expires=expires, expiring=expiring), issues
+    written_tier: ObjectArray = ids[np.where(titled, index, len(ids) - 1)]
+    return Titles(tier=tier, rank=rank, expires=expires, expiring=expiring, written=written_tier), issues

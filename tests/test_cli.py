@@ -17,7 +17,7 @@ ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "samples" / "pool.csv"
 GOLDEN = Path(__file__).parent / "data" / "golden"
 
-TIER_COLUMNS = ["status", "score", "score_min", "score_max", "borderline", "failed", "route"]
+TIER_COLUMNS = ["status", "score", "score_min", "score_max", "borderline", "failed", "route", "ruleset"]
 
 
 def run(*args: str) -> tuple[int, str]:

@@ -30,7 +30,7 @@ def test_docs_show_thresholds_sources_margins_and_dates(rules: RuleSet) -> None:
         "主营业务收入占营业收入比重（上年度） ≥ 80%，临界幅度 0.5个百分点〔2号附件1 第（二）项；置信度 中〕"
         in page
     )
-    assert "生效日期：2026-04-01 — 今" in page
+    assert "生效日期：新申报：2026-04-01 至 今；复核：2027年起复核轮次" in page
     assert "【仅复核】" in page
     english = render_rule_docs(rules, "en")["srdi_sme_2026.md"]
     assert "borderline margin 0.5 percentage points" in english

@@ -55,9 +55,9 @@ def test_boundary_cases_catch_an_operator_bug(rules: RuleSet, monkeypatch: pytes
 def test_cli_rules_test_prints_counts_and_fails_on_a_wrong_expectation(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["rules", "test"])
     assert result.exit_code == 0, result.output
-    assert "srdi_sme_2026：场景 27 个，临界值 39 个，失败 0 个" in result.output
+    assert "srdi_sme_2026：场景 29 个，临界值 39 个，失败 0 个" in result.output
     english = CliRunner().invoke(main, ["rules", "test", "--lang", "en"])
-    assert "srdi_sme_2026: 27 scenarios, 39 boundary cases, 0 failed" in english.output
+    assert "srdi_sme_2026: 29 scenarios, 39 boundary cases, 0 failed" in english.output
 
     directory = copy_rules(tmp_path)
     scenario = directory / "scenarios" / "above_scale_industrial_2011.yaml"

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
 
-from eligibility.labels import Lang, text
+from eligibility.labels import Lang, rounds_words, text
 from eligibility.models import Criterion, Indicator, Margin, Measure, Overlay, Range, RuleSetFile, Source
 from eligibility.render.files import atomic_write
 from eligibility.ruleset import FieldSpec, RuleSet
@@ -90,6 +90,10 @@ def _effective(ruleset: RuleSetFile, lang: Lang) -> str:
     spans = {p: meta.effective(p) for p in meta.purposes}
     parts = []
     for purpose, (start, end) in spans.items():
+        if purpose == "review" and meta.review_rounds is not None:  # chosen by the round, not the day
+            rounds = rounds_words(meta.review_rounds.first, meta.review_rounds.last, lang)
+            parts.append(f"{text('purpose_review', lang)}{'：' if lang == 'zh' else ': '}{rounds}")
+            continue
         shown = text(
             "doc_effective_for",
             lang,
@@ -98,7 +102,7 @@ def _effective(ruleset: RuleSetFile, lang: Lang) -> str:
             end=end.isoformat() if end else text("doc_open_end", lang),
         )
         parts.append(shown)
-    if len(set(spans.values())) == 1:
+    if len(set(spans.values())) == 1 and meta.review_rounds is None:
         start, end = next(iter(spans.values()))
         return f"{start.isoformat()} — {end.isoformat() if end else text('doc_open_end', lang)}"
     return ("；" if lang == "zh" else "; ").join(parts)
@@ -156,6 +160,18 @@ class _Page:
         lines.append(f"- {self.t('doc_purposes')}：{_purposes(list(meta.purposes), self.lang)}")
         if meta.validity_years:
             lines.append(f"- {self.t('doc_validity')}：{self.t('doc_years', n=meta.validity_years)}")
+        if meta.review_rounds is not None:
+            rounds = meta.review_rounds
+            said = rounds_words(rounds.first, rounds.last, self.lang) + self.t("doc_rounds_rule")
+            if rounds.source is not None:
+                said += (
+                    f"（{self.source(rounds.source)}）"
+                    if self.lang == "zh"
+                    else f" ({self.source(rounds.source)})"
+                )
+            lines.append(f"- {self.t('doc_rounds')}：{said}")
+            if rounds.note:
+                lines.append(f"  {rounds.note}")
         if meta.requires_title:
             lines.append(
                 f"- {self.t('doc_requires_title')}：{_label(self.rules, meta.requires_title, self.lang)}"

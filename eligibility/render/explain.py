@@ -107,6 +107,8 @@ def _tier(
         ruleset=result["ruleset"]["id"],
         regime=result["ruleset"]["regime"],
     )
+    if "review_round" in result["ruleset"]:  # reviewed in the round of its title's expiry year
+        heading += text("explain_round", lang, year=result["ruleset"]["review_round"])
     if "score_min" in result:
         score = (
             result["score"]
@@ -118,7 +120,7 @@ def _tier(
         heading += text("explain_class", lang, size=result["class"])
     console.print()
     console.print(heading, style="bold")
-    ruleset = assessment.results[tier].ruleset
+    ruleset = assessment.results[tier].at(position).ruleset  # the rule set that judged this firm
     nodes: dict[str, Criterion] = (
         {n.id: n for n in walk_criteria(ruleset.criteria)} if ruleset.criteria else {}
     )

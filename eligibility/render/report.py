@@ -30,7 +30,7 @@ from eligibility.flags import FLAG_NAMES
 from eligibility.labels import Lang, issue_message, text
 from eligibility.render.files import atomic_write
 from eligibility.render.tables import Tables
-from eligibility.render.words import criterion_labels, tier_label
+from eligibility.render.words import criterion_labels, ruleset_cell, tier_label
 from eligibility.scoring.engine import TierResult
 
 __all__ = ["build_report", "write_report"]
@@ -80,7 +80,7 @@ def build_report(a: Assessment, lang: Lang = "zh", list_limit: int = 500) -> str
         lstrip_blocks=True,
     )
     summary = a.summary()
-    regimes = sorted({r.ruleset.ruleset.regime for r in a.results.values()})
+    regimes = sorted({rs.ruleset.regime for r in a.results.values() for rs in r.rulesets})
     charts = [("pyramid", text("sec_pyramid", lang), _chart(_pyramid(a, lang), "chart-pyramid"), "")]
     for k, (title, figure, note) in enumerate(_score_figures(a, lang)):
         charts.append(("score", title, _chart(figure, f"chart-score-{k}"), note))
@@ -102,7 +102,8 @@ def build_report(a: Assessment, lang: Lang = "zh", list_limit: int = 500) -> str
         charts=charts,
         heatmap=_chart(heat, "chart-heatmap") if heat is not None else None,
         lists=_lists(tables, lang, list_limit),
-        rules=_rules_rows(a, lang),
+        rules=_rules_rows(tables),
+        rules_heads=list(Tables.RULES_COLUMNS),
         assumptions=[
             (
                 tier_label(a, tier, lang),
@@ -186,7 +187,8 @@ def _pyramid(a: Assessment, lang: Lang) -> go.Figure:
 def _score_figures(a: Assessment, lang: Lang) -> list[tuple[str, go.Figure, str]]:
     """One histogram per tier with a points table: its total, the pass mark and the borderline band."""
     out = []
-    for tier, result in a.results.items():
+    pieces = [(tier, piece, judged) for tier, r in a.results.items() for piece, judged in r.pieces()]
+    for tier, result, judged in pieces:  # a tier judged by two rule sets: the firms of each
         if result.points is None:
             continue
         leaf = next((x for x in result.leaves.values() if x.kind == "score" and x.field == "total"), None)
@@ -195,6 +197,8 @@ def _score_figures(a: Assessment, lang: Lang) -> list[tuple[str, go.Figure, str]
         mark = float(np.nanmedian(leaf.threshold))
         margin = float(np.nanmedian(leaf.margin)) if leaf.margin is not None else 0.0
         low, high = result.points.total
+        if judged is not None:
+            low, high = low[judged], high[judged]
         known = low == high
         scores = low[known & ~np.isnan(low)]
         label = tier_label(a, tier, lang)
@@ -252,10 +256,12 @@ def _score_figures(a: Assessment, lang: Lang) -> list[tuple[str, go.Figure, str]
 def _heatmap(a: Assessment, lang: Lang) -> go.Figure | None:
     """Share of all firms failing each tier on each criterion (criteria matched across tiers by label)."""
     shares: dict[str, dict[str, float]] = {}
-    for tier, result in a.results.items():
+    pieces = [(tier, piece, judged) for tier, r in a.results.items() for piece, judged in r.pieces()]
+    for tier, result, judged in pieces:  # criteria in the words of the rule set that judged the firms
         labels = criterion_labels(result, lang)
         column = tier_label(a, tier, lang)
-        for leaf_id, mask in result.blame.items():
+        for leaf_id, blamed in result.blame.items():
+            mask = blamed if judged is None else blamed & judged
             share = float(mask.mean()) if a.n else 0.0
             if share > 0:
                 row = shares.setdefault(labels.get(leaf_id, leaf_id), {})
@@ -292,7 +298,7 @@ def _heatmap(a: Assessment, lang: Lang) -> go.Figure | None:
 def _summary_rows(a: Assessment, summary: dict[str, Any], lang: Lang) -> list[list[Any]]:
     keys = ("eligible", "ineligible", "incomplete", "review", "thin_pass", "near_miss")
     return [
-        [tier_label(a, tier, lang), f"{c['ruleset']}（{c['regime']}）", *(c[k] for k in keys)]
+        [tier_label(a, tier, lang), ruleset_cell(c, lang), *(c[k] for k in keys)]
         for tier, c in summary["tiers"].items()
     ]
 
@@ -332,15 +338,9 @@ def _lists(tables: Tables, lang: Lang, limit: int) -> list[dict[str, Any]]:
     return out
 
 
-def _rules_rows(a: Assessment, lang: Lang) -> list[list[str]]:
-    rows = []
-    for tier, result in a.results.items():
-        meta = result.ruleset.ruleset
-        start, end = meta.effective(a.purpose)
-        source = meta.source.document + (f" {meta.source.article}" if meta.source.article else "")
-        span = f"{start.isoformat()} — {end.isoformat() if end else text('doc_open_end', lang)}"
-        rows.append([tier_label(a, tier, lang), meta.id, meta.version, meta.regime, source, span])
-    return rows
+def _rules_rows(tables: Tables) -> list[list[str]]:
+    frame = tables.rules_used()
+    return frame.fillna("").astype(str).to_numpy().tolist()
 
 
 def _issue_rows(a: Assessment, lang: Lang, limit: int) -> list[list[str]]:
@@ -411,11 +411,10 @@ def _cards_blob(a: Assessment, tables: Tables, lang: Lang) -> str:
     positions = np.arange(n, dtype=np.int64)
     gaps = tables.gaps
     for k, (tier, result) in enumerate(a.results.items()):
-        labels = criterion_labels(result, lang)
         columns[f"s{k}"] = result.status.astype(np.int64)
         columns[f"b{k}"] = result.thin_pass.astype(np.int64) + 2 * result.near_miss.astype(np.int64)
         columns[f"p{k}"] = _score_text(result, n)
-        columns[f"f{k}"] = a.failed(tier, labels)
+        columns[f"f{k}"] = a.failed(tier, lambda piece: criterion_labels(piece, lang))
         columns[f"g{k}"] = Tables._gap_text(gaps, positions, np.full(n, tier, dtype=object))
     frame = pd.DataFrame(columns)
     payload = frame.to_json(orient="values", force_ascii=False)

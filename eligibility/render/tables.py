@@ -15,8 +15,9 @@ import numpy.typing as npt
 import pandas as pd
 
 from eligibility.assessment import STATUS_NAMES, Assessment, join_masks
-from eligibility.labels import Lang, text
+from eligibility.labels import Lang, rounds_words, text
 from eligibility.render.words import criterion_labels, gap_sentences, risk_reason, tier_label
+from eligibility.scoring.engine import TierResult
 
 __all__ = ["Tables"]
 
@@ -95,7 +96,7 @@ class Tables:
                 low[mask], high[mask] = lo[rows], hi[rows]
                 score[mask] = np.where(lo[rows] == hi[rows], lo[rows], np.nan)
             if full:
-                ruleset[mask] = result.ruleset.ruleset.id
+                ruleset[mask] = result.ruleset_ids(a.n)[rows]
                 route[mask] = a.route(str(tier))[rows]
                 failed[mask] = a.failed(str(tier))[rows]
         columns: dict[str, ObjectArray | npt.NDArray[np.float64]] = {
@@ -208,10 +209,13 @@ class Tables:
             if result.points is not None:
                 low, high = result.points.total
                 columns[label + bar + text("col_score", lang)] = np.where(low == high, low, np.nan)
-            labels = criterion_labels(result, lang)
-            without_gap = [k for k, leaf in result.leaves.items() if not leaf.has_gap and k in result.blame]
-            names = [labels.get(k, k) for k in without_gap]
-            failed = join_masks(names, [result.blame[k] for k in without_gap], n, separator)
+            failed = np.full(n, "", dtype=object)
+            for piece, judged in result.pieces():  # one rule set at a time (review by the round)
+                labels = criterion_labels(piece, lang)
+                without_gap = [k for k, leaf in piece.leaves.items() if not leaf.has_gap and k in piece.blame]
+                names = [labels.get(k, k) for k in without_gap]
+                joined = join_masks(names, [piece.blame[k] for k in without_gap], n, separator)
+                failed = joined if judged is None else np.where(judged, joined, failed)
             explained = self.gap_column(tier)
             has_failed = failed != ""
             both = has_failed & (explained != "")
@@ -267,9 +271,98 @@ class Tables:
                 "col_title": self.title_words[order],
                 "col_expires": np.where(np.isnat(expires), "", shown).astype(object),
                 "col_reason": pd.Series(reasons, dtype=object).map(reason_words).to_numpy(dtype=object),
+                "col_review_rules": self._review_rules(order, tiers),
                 "col_gaps": self._gap_text(self.review_gaps, order, tiers),
             }
         )
+
+    def _review_rules(self, positions: npt.NDArray[np.int64], tiers: ObjectArray) -> ObjectArray:
+        """The re-review round and the rule set that judged each (firm, tier): 2026年复核（63号）."""
+        out = np.full(len(positions), "", dtype=object)
+        for tier in pd.unique(tiers):
+            result = self.a.review_results.get(str(tier))
+            if result is None:
+                continue
+            mask = tiers == tier
+            rows = positions[mask]
+            regimes = {r.ruleset.id: r.ruleset.regime for r in result.rulesets}
+            ids = result.ruleset_ids(self.a.n)[rows]
+            years = result.review_round[rows] if result.review_round is not None else None
+            words = pd.Series(ids, dtype=object).map(regimes).to_numpy(dtype=object)
+            if years is not None:
+                keys = pd.Series(years.astype(str), dtype=object) + "|" + pd.Series(words, dtype=object)
+                said = {
+                    key: text(
+                        "review_round_rules", self.lang, year=key.split("|")[0], regime=key.split("|")[1]
+                    )
+                    for key in pd.unique(keys)  # one sentence per distinct (round, regime)
+                }
+                words = keys.map(said).to_numpy(dtype=object)
+            out[mask] = words
+        return out
+
+    def rules_used(self) -> pd.DataFrame:
+        """规则: every rule set applied, per tier — to whom (application, re-review, or the re-review of
+        expiring titles behind the at-risk flag) and to how many firms, its source, when it applies and
+        the assumptions made. One table for the workbook and the report."""
+        a, lang = self.a, self.lang
+        separator = "；" if lang == "zh" else "; "
+        colon = "：" if lang == "zh" else ": "
+        rows: list[dict[str, object]] = []
+
+        def add(tier: str, result: TierResult, piece: TierResult, purpose: str, key: str, firms: int) -> None:
+            meta = piece.ruleset.ruleset
+            rounds = meta.review_rounds
+            if result.review_round is not None and rounds is not None:
+                span = rounds_words(rounds.first, rounds.last, lang)
+            else:
+                start, end = meta.effective(purpose)
+                span = f"{start.isoformat()} — {end.isoformat() if end else text('doc_open_end', lang)}"
+            rows.append(
+                {
+                    "col_tier": tier_label(a, tier, lang),
+                    "col_ruleset": meta.id,
+                    "col_version": meta.version,
+                    "col_regime": meta.regime,
+                    "col_source": meta.source.document
+                    + (f" {meta.source.article}" if meta.source.article else ""),
+                    "col_effective": span,
+                    "col_applied_to": text(key, lang, firms=firms),
+                    "col_assumption": separator.join(
+                        f"{x.criterion}{colon}{x.note_zh if lang == 'zh' else (x.note_en or x.note_zh)}"
+                        + text("assumption_firms", lang, firms=int(x.firms.sum()))
+                        for x in piece.assumptions
+                    ),
+                }
+            )
+
+        for tier, result in a.results.items():
+            applied = result.ruleset_ids(a.n)
+            for piece, _ in result.pieces():
+                firms = int(np.count_nonzero(applied == piece.ruleset.ruleset.id))
+                add(tier, result, piece, a.purpose, f"applied_{a.purpose}", firms)
+        if a.review_results is not a.results:
+            for tier, result in a.review_results.items():
+                expiring = a.titles.expiring & (a.titles.tier == tier)
+                if result is a.results.get(tier) or not expiring.any():
+                    continue
+                applied = result.ruleset_ids(a.n)
+                for piece, _ in result.pieces():
+                    firms = int(np.count_nonzero(expiring & (applied == piece.ruleset.ruleset.id)))
+                    if firms:
+                        add(tier, result, piece, "review", "applied_at_risk", firms)
+        return pd.DataFrame(rows, columns=list(self.RULES_COLUMNS), dtype=object)
+
+    RULES_COLUMNS = (
+        "col_tier",
+        "col_ruleset",
+        "col_version",
+        "col_regime",
+        "col_source",
+        "col_effective",
+        "col_applied_to",
+        "col_assumption",
+    )
 
     def scale_up(self) -> pd.DataFrame:
         """升规候选, ranked: main revenue and how far it is from the 规上 line."""

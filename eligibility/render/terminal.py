@@ -12,6 +12,7 @@ from eligibility.assessment import Assessment
 from eligibility.errors import Issue, RuleProblem
 from eligibility.flags import FLAG_NAMES
 from eligibility.labels import Lang, issue_message, problem_message, text
+from eligibility.render.words import ruleset_cell
 from eligibility.ruleset import RuleSet
 from eligibility.scenarios import SuiteResult
 
@@ -26,9 +27,13 @@ def format_summary(assessment: Assessment, lang: Lang = "zh", max_issues: int = 
     for tier, counts in summary["tiers"].items():
         meta = assessment.rules.tiers[tier]
         label = meta.label_en if lang == "en" and meta.label_en else meta.label_zh
-        lines.append(
-            "  " + text("tier_line", lang, label=label, ruleset=counts["ruleset"], regime=counts["regime"])
-        )
+        if len(counts["rulesets"]) > 1:  # firms judged by different rule sets: the round of each title
+            lines.append("  " + text("tier_line_rounds", lang, label=label, rules=ruleset_cell(counts, lang)))
+        else:
+            lines.append(
+                "  "
+                + text("tier_line", lang, label=label, ruleset=counts["ruleset"], regime=counts["regime"])
+            )
         lines.append("    " + text("counts", lang, **counts))
     for reason in ("no_ruleset_in_force", "no_ruleset"):
         names = [_tier_label(assessment, t, lang) for t, why in summary["skipped"].items() if why == reason]

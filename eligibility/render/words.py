@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -124,6 +125,18 @@ def describe_moves(
     return text("plan_intro", lang, moves=("；" if lang == "zh" else "; ").join(parts))
 
 
+def ruleset_cell(counts: Mapping[str, Any], lang: Lang) -> str:
+    """The rule set(s) of one tier in a summary row: ``srdi_sme_2026（2号）``, or with the number of
+    firms each judged when firms were judged by different ones (review by the round)."""
+    used = counts["rulesets"]
+    left, right = ("（", "）") if lang == "zh" else (" (", ")")
+    if len(used) == 1:
+        return f"{used[0]['id']}{left}{used[0]['regime']}{right}"
+    return ("；" if lang == "zh" else "; ").join(
+        f"{u['id']}{left}{u['regime']}{right}" + text("ruleset_firms", lang, firms=u["firms"]) for u in used
+    )
+
+
 def tier_label(assessment: Assessment, tier: str, lang: Lang) -> str:
     """A tier's label in ``lang``."""
     meta = assessment.rules.tiers[tier]
@@ -144,80 +157,85 @@ def gap_sentences(
     pieces = []
     rules = assessment.rules
     results = assessment.review_results if review else assessment.results
-    for tier, result in results.items():
-        labels = (
-            {
-                n.id: (n.label_zh if lang == "zh" else (n.label_en or n.label_zh))
-                for n in walk_criteria(result.ruleset.criteria)
-            }
-            if result.ruleset.criteria
-            else {}
-        )
-        for leaf in result.leaves.values():
-            gap = leaf.gap
-            if gap is None:
-                continue
-            blamed = result.blame.get(leaf.id, np.zeros(assessment.n, dtype=bool))
-            wanted = ~np.isnan(gap) & blamed
-            rows = np.flatnonzero(wanted if only is None else wanted & only)
-            if rows.size == 0:
-                continue
-            spec = rules.fields.get(leaf.field) if leaf.kind != "score" and leaf.field else None
-            unit = spec.unit if spec is not None else Unit.POINTS
-            label = labels.get(leaf.id, leaf.id)
-            gaps = gap[rows]
-            # A strict bound ("more than") is not met by the change itself: the verbs say so.
-            raise_word = gap_verb(leaf.op, True, unit, lang)
-            lower_word = gap_verb(leaf.op, False, unit, lang)
-            upward = leaf.op in (">", ">=")
-            if leaf.op:
-                verbs = np.full(rows.size, raise_word if upward else lower_word, dtype=object)
-            else:
-                verbs = np.where(gaps > 0, raise_word, lower_word)
-            head, tail = text("gap_sentence", lang, label=label, verb="\0", amount="\1").split("\0")
-            middle, end = tail.split("\1")
-            amounts = format_quantities(np.abs(gaps), unit, lang)
-            sentences = _concat(head, verbs.astype(object), middle, amounts, end)
-            if leaf.kind == "score" and result.points is not None and result.ruleset.points is not None:
-                # The cheapest band moves, for the firms that fall short of the mark (explanation text).
-                names = {
-                    i.id: (i.label_zh if lang == "zh" else (i.label_en or i.label_zh))
-                    for g in result.ruleset.points.groups
-                    for i in g.indicators
+    for tier, combined in results.items():
+        for result, judged in combined.pieces():  # one rule set at a time (review by the round)
+            labels = (
+                {
+                    n.id: (n.label_zh if lang == "zh" else (n.label_en or n.label_zh))
+                    for n in walk_criteria(result.ruleset.criteria)
                 }
-                plans = np.full(rows.size, "", dtype=object)
-                mark = float(np.nanmax(leaf.threshold))  # type: ignore[arg-type]
-                for members, plan in plan_groups(assessment, tier, rows, str(leaf.field), mark):
-                    plans[np.searchsorted(rows, members)] = _plan_texts(
-                        assessment, plan, members, names, lang
+                if result.ruleset.criteria
+                else {}
+            )
+            for leaf in result.leaves.values():
+                gap = leaf.gap
+                if gap is None:
+                    continue
+                blamed = result.blame.get(leaf.id, np.zeros(assessment.n, dtype=bool))
+                wanted = ~np.isnan(gap) & blamed
+                if judged is not None:
+                    wanted &= judged
+                rows = np.flatnonzero(wanted if only is None else wanted & only)
+                if rows.size == 0:
+                    continue
+                spec = rules.fields.get(leaf.field) if leaf.kind != "score" and leaf.field else None
+                unit = spec.unit if spec is not None else Unit.POINTS
+                label = labels.get(leaf.id, leaf.id)
+                gaps = gap[rows]
+                # A strict bound ("more than") is not met by the change itself: the verbs say so.
+                raise_word = gap_verb(leaf.op, True, unit, lang)
+                lower_word = gap_verb(leaf.op, False, unit, lang)
+                upward = leaf.op in (">", ">=")
+                if leaf.op:
+                    verbs = np.full(rows.size, raise_word if upward else lower_word, dtype=object)
+                else:
+                    verbs = np.where(gaps > 0, raise_word, lower_word)
+                head, tail = text("gap_sentence", lang, label=label, verb="\0", amount="\1").split("\0")
+                middle, end = tail.split("\1")
+                amounts = format_quantities(np.abs(gaps), unit, lang)
+                sentences = _concat(head, verbs.astype(object), middle, amounts, end)
+                if leaf.kind == "score" and result.points is not None and result.ruleset.points is not None:
+                    # The cheapest band moves, for the firms that fall short of the mark (explanation text).
+                    names = {
+                        i.id: (i.label_zh if lang == "zh" else (i.label_en or i.label_zh))
+                        for g in result.ruleset.points.groups
+                        for i in g.indicators
+                    }
+                    plans = np.full(rows.size, "", dtype=object)
+                    mark = float(np.nanmax(leaf.threshold))  # type: ignore[arg-type]
+                    for members, plan in plan_groups(
+                        assessment, tier, rows, str(leaf.field), mark, result=result
+                    ):
+                        plans[np.searchsorted(rows, members)] = _plan_texts(
+                            assessment, plan, members, names, lang
+                        )
+                    sentences = _concat(sentences, plans)
+                if leaf.lever is not None and leaf.lever_gap is not None:
+                    lever = rules.fields[leaf.lever]
+                    lever_gaps = leaf.lever_gap[rows]
+                    known = ~np.isnan(lever_gaps)
+                    lever_head, lever_tail = text(
+                        "gap_lever",
+                        lang,
+                        lever=lever.label_zh if lang == "zh" else lever.label_en,
+                        verb="\0",
+                        amount="\1",
+                    ).split("\0")
+                    lever_middle, lever_end = lever_tail.split("\1")
+                    lever_verbs = np.where(
+                        lever_gaps > 0,
+                        gap_verb(leaf.op, True, lever.unit, lang),
+                        gap_verb(leaf.op, False, lever.unit, lang),
                     )
-                sentences = _concat(sentences, plans)
-            if leaf.lever is not None and leaf.lever_gap is not None:
-                lever = rules.fields[leaf.lever]
-                lever_gaps = leaf.lever_gap[rows]
-                known = ~np.isnan(lever_gaps)
-                lever_head, lever_tail = text(
-                    "gap_lever",
-                    lang,
-                    lever=lever.label_zh if lang == "zh" else lever.label_en,
-                    verb="\0",
-                    amount="\1",
-                ).split("\0")
-                lever_middle, lever_end = lever_tail.split("\1")
-                lever_verbs = np.where(
-                    lever_gaps > 0,
-                    gap_verb(leaf.op, True, lever.unit, lang),
-                    gap_verb(leaf.op, False, lever.unit, lang),
-                )
-                extra = _concat(
-                    lever_head,
-                    lever_verbs.astype(object),
-                    lever_middle,
-                    format_quantities(np.abs(np.nan_to_num(lever_gaps)), lever.unit, lang),
-                    lever_end,
-                )
-                sentences = _concat(sentences, np.where(known, extra, ""))
-            pieces.append((rows, tier, sentences))
+                    extra = _concat(
+                        lever_head,
+                        lever_verbs.astype(object),
+                        lever_middle,
+                        format_quantities(np.abs(np.nan_to_num(lever_gaps)), lever.unit, lang),
+                        lever_end,
+                    )
+                    sentences = _concat(sentences, np.where(known, extra, ""))
+                pieces.append((rows, tier, sentences))
     if not pieces:  # typed, so that positions index arrays even when no firm has a gap
         empty = np.zeros(0, dtype=object)
         return pd.DataFrame({"position": np.zeros(0, dtype=np.int64), "tier": empty, "text": empty})
@@ -284,7 +302,13 @@ def _plan_texts(
 
 def criterion_labels(result: TierResult, lang: Lang) -> dict[str, str]:
     """Criterion labels of a tier (and of the leaves the engine adds itself), leaves inside an ``any``
-    group marked as one of alternatives."""
+    group marked as one of alternatives. For a result of several rule sets, the labels of all, an id
+    both use labelled as in the rule set applied to most firms."""
+    if result.parts:
+        merged: dict[str, str] = {}
+        for piece in reversed(result.parts):
+            merged |= criterion_labels(piece, lang)
+        return merged
     root = result.ruleset.criteria
     labels: dict[str, str] = {
         "requires_title": text("doc_requires_title", lang),

@@ -21,7 +21,7 @@ from eligibility.flags import FLAG_NAMES
 from eligibility.labels import Lang, issue_message, text
 from eligibility.render.files import atomic_path
 from eligibility.render.tables import Tables
-from eligibility.render.words import gap_sentences, tier_label
+from eligibility.render.words import gap_sentences, ruleset_cell, tier_label
 
 __all__ = ["gap_sentences", "write_workbook"]
 
@@ -172,9 +172,7 @@ def _fill(book: _Book, a: Assessment, lang: Lang) -> None:
     rows = [
         {
             "col_tier": tier_label(a, tier, lang),
-            "col_ruleset": f"{c['ruleset']}（{c['regime']}）"
-            if lang == "zh"
-            else f"{c['ruleset']} ({c['regime']})",
+            "col_ruleset": ruleset_cell(c, lang),
             **{k: c[k] for k in counts},
             "promotion_candidate": int(promotion.get(tier, 0)),
             "at_risk": int(at_risk.get(tier, 0)),
@@ -222,40 +220,11 @@ def _fill(book: _Book, a: Assessment, lang: Lang) -> None:
         ),
     )
 
-    used = list(a.results.values())
-    notes = {
-        r.tier: ("；" if lang == "zh" else "; ").join(
-            f"{x.criterion}：{x.note_zh if lang == 'zh' else (x.note_en or x.note_zh)}"
-            + text("assumption_firms", lang, firms=int(x.firms.sum()))
-            for x in r.assumptions
-        )
-        for r in used
-    }
     book.add(
         "sheet_rules",
-        pd.DataFrame(
-            {
-                "col_tier": [tier_label(a, r.tier, lang) for r in used],
-                "col_ruleset": [r.ruleset.ruleset.id for r in used],
-                "col_version": [r.ruleset.ruleset.version for r in used],
-                "col_regime": [r.ruleset.ruleset.regime for r in used],
-                "col_source": [
-                    r.ruleset.ruleset.source.document
-                    + (f" {r.ruleset.ruleset.source.article}" if r.ruleset.ruleset.source.article else "")
-                    for r in used
-                ],
-                "col_effective": [_effective(r.ruleset.ruleset.effective(a.purpose), lang) for r in used],
-                "col_assumption": [notes[r.tier] for r in used],
-            },
-            dtype=object,
-        ),
+        tables.rules_used(),
         header_row=2,
         lines=[
             text("rules_as_of", lang, as_of=a.as_of.isoformat(), purpose=text(f"purpose_{a.purpose}", lang))
         ],
     )
-
-
-def _effective(span: tuple[Any, Any], lang: Lang) -> str:
-    start, end = span
-    return f"{start.isoformat()} — {end.isoformat() if end else text('doc_open_end', lang)}"

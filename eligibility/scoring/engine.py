@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -41,6 +41,7 @@ __all__ = [
     "Assumption",
     "LeafTrace",
     "TierResult",
+    "combine_parts",
     "day_numbers",
     "dependencies",
     "derive_columns",
@@ -122,6 +123,39 @@ class TierResult:
     points: PointsResult | None = None
     size_class: npt.NDArray[np.int8] | None = None
     assumptions: list[Assumption] = field(default_factory=list)
+    # Review by the round (``review_rounds``): the round (calendar year) each firm's title is reviewed
+    # in; and when firms of different rounds fall under different rule sets, the result of each rule
+    # set (``parts``, evaluated over every firm) and which of them holds for each firm (``part``).
+    review_round: npt.NDArray[np.int16] | None = None
+    parts: tuple[TierResult, ...] = ()
+    part: npt.NDArray[np.int8] | None = None
+
+    def pieces(self) -> list[tuple[TierResult, BoolArray | None]]:
+        """Each rule set's own result with the firms it holds for (None: every firm). A result
+        combined from several rule sets is read through its pieces wherever criteria, leaves or the
+        points table matter; its status, marks, blame and score columns are already per firm."""
+        if not self.parts:
+            return [(self, None)]
+        assert self.part is not None
+        return [(piece, self.part == k) for k, piece in enumerate(self.parts)]
+
+    def at(self, i: int) -> TierResult:
+        """The single rule set's result that holds for firm ``i``."""
+        if not self.parts:
+            return self
+        assert self.part is not None
+        return self.parts[int(self.part[i])]
+
+    @property
+    def rulesets(self) -> list[RuleSetFile]:
+        """Every rule set this result applied, the one for most firms first."""
+        return [piece.ruleset for piece in self.parts] if self.parts else [self.ruleset]
+
+    def ruleset_ids(self, n: int) -> npt.NDArray[np.object_]:
+        """The id of the rule set applied to each firm."""
+        ids = np.array([r.ruleset.id for r in self.rulesets], dtype=object)
+        chosen: npt.NDArray[np.object_] = ids[self.part] if self.part is not None else np.full(n, ids[0])
+        return chosen
 
     @cached_property
     def thin_pass(self) -> BoolArray:
@@ -135,6 +169,61 @@ class TierResult:
         """Ineligible now, but not once every failed threshold is relaxed by its margin."""
         near: BoolArray = (self.status == Status.FAIL) & (self.relaxed != Status.FAIL)
         return near
+
+
+def combine_parts(
+    parts: Sequence[TierResult], part: npt.NDArray[np.int8], review_round: npt.NDArray[np.int16]
+) -> TierResult:
+    """One tier's result from several rule sets' results, each holding for the firms where ``part`` is
+    its position (the first should hold for most firms). Statuses, borderline marks, blame, routes and
+    score intervals are taken per firm from the part that holds; criteria, leaves and points tables
+    stay in the parts (:meth:`TierResult.pieces`)."""
+    masks = [part == k for k in range(len(parts))]
+
+    def pick(get: Callable[[TierResult], StatusArray]) -> StatusArray:
+        out = get(parts[0]).copy()
+        for piece, mask in zip(parts[1:], masks[1:], strict=True):
+            out[mask] = get(piece)[mask]
+        return out
+
+    def union(get: Callable[[TierResult], dict[str, BoolArray]]) -> dict[str, BoolArray]:
+        out: dict[str, BoolArray] = {}
+        for piece, mask in zip(parts, masks, strict=True):
+            for key, values in get(piece).items():
+                out[key] = out.get(key, np.zeros(part.shape, dtype=bool)) | (values & mask)
+        return out
+
+    points = None
+    if any(p.points is not None for p in parts):
+        points = PointsResult(indicators={}, groups={}, overlays={})
+        for piece, mask in zip(parts, masks, strict=True):
+            if piece.points is None:
+                continue
+            for target, source in (
+                (points.indicators, piece.points.indicators),
+                (points.groups, piece.points.groups),
+            ):
+                for key, (low, high) in source.items():
+                    into = target.setdefault(key, (np.full(part.shape, np.nan), np.full(part.shape, np.nan)))
+                    into[0][mask], into[1][mask] = low[mask], high[mask]
+            for key, values in piece.points.overlays.items():
+                points.overlays[key] = points.overlays.get(key, np.zeros(part.shape, dtype=bool)) | (
+                    values & mask
+                )
+        points.groups.setdefault("total", (np.full(part.shape, np.nan), np.full(part.shape, np.nan)))
+    return TierResult(
+        tier=parts[0].tier,
+        ruleset=parts[0].ruleset,
+        status=pick(lambda r: r.status),
+        relaxed=pick(lambda r: r.relaxed),
+        tight=pick(lambda r: r.tight),
+        blame=union(lambda r: r.blame),
+        routes=union(lambda r: r.routes),
+        points=points,
+        review_round=review_round,
+        parts=tuple(parts),
+        part=part,
+    )
 
 
 def day_numbers(dates: npt.NDArray[np.datetime64]) -> FloatArray:
