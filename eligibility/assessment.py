@@ -432,15 +432,18 @@ class Assessment:
         self,
         tier: str,
         labels: Mapping[str, str] | Callable[[TierResult], Mapping[str, str]] | None = None,
+        closest: bool = False,
     ) -> npt.NDArray[np.object_]:
         """Per firm, the ids (or ``labels`` of them) of the failed criteria that made the tier fail,
         ``;``-separated. ``labels`` may be a function of a single rule set's result, for a tier whose
-        firms were judged by different rule sets (review by the round)."""
+        firms were judged by different rule sets (review by the round). With ``closest``, of the
+        alternatives of a failing either/or (or band) only the one the firm is closest to."""
         out = np.full(self.n, "", dtype=object)
         for piece, mask in self.results[tier].pieces():
             named = labels(piece) if callable(labels) else labels
-            names = [named.get(k, k) for k in piece.blame] if named is not None else list(piece.blame)
-            joined = join_masks(names, list(piece.blame.values()), self.n)
+            blame = piece.closest if closest else piece.blame
+            names = [named.get(k, k) for k in blame] if named is not None else list(blame)
+            joined = join_masks(names, list(blame.values()), self.n)
             if mask is None:
                 return joined
             out[mask] = joined[mask]
@@ -653,6 +656,8 @@ class Assessment:
             if result.thin_pass[i]
             else ("near_miss" if result.near_miss[i] else None),
             "failed": [k for k, mask in result.blame.items() if mask[i]],
+            # Of the alternatives of a failing either/or (or band), the closest one's failed criteria.
+            "closest": [k for k, mask in result.closest.items() if mask[i]],
             "route": [k for k, mask in result.routes.items() if mask[i]],
             "ruleset": {
                 "id": meta.id,

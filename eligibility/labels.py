@@ -337,6 +337,7 @@ _TEXT: dict[str, tuple[str, str]] = {
     ),
     "doc_years": ("{n} 年", "{n} years"),
     "doc_requires_title": ("须持有称号", "Title required"),
+    "needs_title": ("须持有有效的{title}称号", "Must hold a valid {title} title"),
     "doc_note": ("说明", "Note"),
     "doc_criteria": ("认定条件", "Conditions"),
     "doc_all": ("以下全部满足", "all of the following"),
@@ -455,6 +456,7 @@ _TEXT: dict[str, tuple[str, str]] = {
     ),
     "heatmap_share": ("占比", "share"),
     "any_prefix": ("（任一）", "(one of) "),
+    "closest_prefix": ("（多项择一，最接近的一项）", "(closest of the alternatives) "),
     "sec_lists": ("重点名单", "Flagged lists"),
     "list_more": (
         "共 {total} 条，此处列出前 {shown} 条；完整名单见工作簿。",

@@ -225,7 +225,11 @@ class Monitor:
             if was is None or (was["status"], was["borderline"]) == (now["status"], now["borderline"]):
                 continue
             pool = self._pool
-            labels = criterion_labels(pool.results[tier], self.lang) if pool and tier in pool.results else {}
+            labels = (
+                criterion_labels(pool.results[tier], self.lang, self.rules)
+                if pool and tier in pool.results
+                else {}
+            )
             old = {c["id"]: c for c in was["criteria"]}
             moved = [
                 {

@@ -15,8 +15,7 @@ from rich.console import Console
 from eligibility import evaluate, load_rules
 from eligibility.labels import Lang, text
 from eligibility.render.explain import explain_firm
-from eligibility.render.words import format_quantity, gap_sentences, gap_verb
-from eligibility.ruleset import walk_criteria
+from eligibility.render.words import criterion_labels, format_quantity, gap_sentences, gap_verb
 from eligibility.scoring.logic import tolerance
 from eligibility.units import Unit
 from tests.conftest import base_firm, copy_rules, edit
@@ -71,10 +70,13 @@ def test_applying_a_stated_gap_meets_the_threshold(firm: dict[str, Any]) -> None
         assert not any(isinstance(v, float) and math.isnan(v) for v in changed.values())
 
 
-def _near_5000wan() -> pd.DataFrame:
-    """A firm 5万元 short of hnte's strict "revenue above 5000万元" and below every R&D band."""
+def _near_5000wan(rd: tuple[float, float, float] = (200.0, 180.0, 182.0)) -> pd.DataFrame:
+    """A firm 5万元 short of hnte's strict "revenue above 5000万元", with R&D of 4.5% of its three years'
+    revenue (12495万元): 0.5 point short of the 5% of its own band, but enough for the 4% band above
+    5000万元 — so the closest alternative is to grow past 5000万元."""
     firm = base_firm()
-    firm.update(revenue_y1=4995.0, revenue_y2=4000, revenue_y3=3500, rd_expense_y3=80)
+    firm.update(revenue_y1=4995.0, revenue_y2=4000, revenue_y3=3500)
+    firm.update(rd_expense_y1=rd[0], rd_expense_y2=rd[1], rd_expense_y3=rd[2])
     return pd.DataFrame([firm])
 
 
@@ -83,20 +85,25 @@ def test_the_gap_of_a_strict_threshold_says_more_than(lang: Lang) -> None:
     assessment = evaluate(_near_5000wan(), rules, as_of=AS_OF)
     sentences = gap_sentences(assessment, lang)
     hnte = sentences.loc[sentences["tier"] == "hnte", "text"].iloc[0]
-    nodes = {n.id: n for n in walk_criteria(assessment.results["hnte"].ruleset.criteria)}
+    labels = criterion_labels(assessment.results["hnte"], lang, rules, "closest_prefix")
 
     def sentence(criterion: str, verb: str, amount: str) -> str:
-        node = nodes[criterion]
-        label = node.label_zh if lang == "zh" else (node.label_en or node.label_zh)
-        return text("gap_sentence", lang, label=label, verb=text(verb, lang), amount=amount)
+        return text("gap_sentence", lang, label=labels[criterion], verb=text(verb, lang), amount=amount)
 
-    # ">" 5000万元: reaching 5000 is not enough, so the gap is "more than" 5万元 ...
+    # ">" 5000万元: reaching 5000 is not enough, so the gap is "more than" 5万元; the R&D bands are
+    # alternatives, and only the closest one is said.
     assert (
         sentence("revenue_over_5000wan", "gap_raise_over", format_quantity(5.0, Unit.WAN_YUAN, lang)) in hnte
     )
-    # ... while a ">=" threshold keeps the plain verb.
-    assert sentence("rd_3y_3pct", "gap_raise", format_quantity(0.00599, Unit.FRACTION, lang)) in hnte
-    assert text("gap_raise_over", lang) + format_quantity(0.00599, Unit.FRACTION, lang) not in hnte
+    assert labels["rd_3y_5pct"] not in hnte
+    assert labels["rd_3y_3pct"] not in hnte
+    # ... while a ">=" threshold keeps the plain verb: at 3% the firm is closest to its own band's 5%.
+    low = evaluate(_near_5000wan((130.0, 120.0, 124.85)), rules, as_of=AS_OF)
+    said = gap_sentences(low, lang)
+    small = said.loc[said["tier"] == "hnte", "text"].iloc[0]
+    assert sentence("rd_3y_5pct", "gap_raise", format_quantity(0.02, Unit.FRACTION, lang)) in small
+    assert labels["revenue_over_5000wan"] not in small
+    assert text("gap_raise_over", lang) + format_quantity(0.02, Unit.FRACTION, lang) not in small
 
 
 def test_gap_verbs_follow_the_operator() -> None:

@@ -145,7 +145,8 @@ def _tier(
             else _generated(assessment, leaf, lang)
         )
         value, required, margin, gap = _cells(assessment, tier, leaf, node, lang)
-        mark = "✗" if leaf["id"] in result["failed"] else ""
+        # ✗ what the firm would change (the closest alternative); · another alternative it also misses
+        mark = "✗" if leaf["id"] in result["closest"] else ("·" if leaf["id"] in result["failed"] else "")
         table.add_row(
             f"{mark}{name}", value, required, text(leaf["status"], lang), margin, gap, leaf["source"] or ""
         )

@@ -258,7 +258,7 @@ def _heatmap(a: Assessment, lang: Lang) -> go.Figure | None:
     shares: dict[str, dict[str, float]] = {}
     pieces = [(tier, piece, judged) for tier, r in a.results.items() for piece, judged in r.pieces()]
     for tier, result, judged in pieces:  # criteria in the words of the rule set that judged the firms
-        labels = criterion_labels(result, lang)
+        labels = criterion_labels(result, lang, a.rules)
         column = tier_label(a, tier, lang)
         for leaf_id, blamed in result.blame.items():
             mask = blamed if judged is None else blamed & judged
@@ -414,7 +414,7 @@ def _cards_blob(a: Assessment, tables: Tables, lang: Lang) -> str:
         columns[f"s{k}"] = result.status.astype(np.int64)
         columns[f"b{k}"] = result.thin_pass.astype(np.int64) + 2 * result.near_miss.astype(np.int64)
         columns[f"p{k}"] = _score_text(result, n)
-        columns[f"f{k}"] = a.failed(tier, lambda piece: criterion_labels(piece, lang))
+        columns[f"f{k}"] = a.failed(tier, lambda piece: criterion_labels(piece, lang, a.rules), closest=True)
         columns[f"g{k}"] = Tables._gap_text(gaps, positions, np.full(n, tier, dtype=object))
     frame = pd.DataFrame(columns)
     payload = frame.to_json(orient="values", force_ascii=False)

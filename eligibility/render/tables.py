@@ -211,10 +211,12 @@ class Tables:
                 columns[label + bar + text("col_score", lang)] = np.where(low == high, low, np.nan)
             failed = np.full(n, "", dtype=object)
             for piece, judged in result.pieces():  # one rule set at a time (review by the round)
-                labels = criterion_labels(piece, lang)
-                without_gap = [k for k, leaf in piece.leaves.items() if not leaf.has_gap and k in piece.blame]
+                labels = criterion_labels(piece, lang, a.rules)
+                without_gap = [
+                    k for k, leaf in piece.leaves.items() if not leaf.has_gap and k in piece.closest
+                ]
                 names = [labels.get(k, k) for k in without_gap]
-                joined = join_masks(names, [piece.blame[k] for k in without_gap], n, separator)
+                joined = join_masks(names, [piece.closest[k] for k in without_gap], n, separator)
                 failed = joined if judged is None else np.where(judged, joined, failed)
             explained = self.gap_column(tier)
             has_failed = failed != ""

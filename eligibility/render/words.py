@@ -159,19 +159,14 @@ def gap_sentences(
     results = assessment.review_results if review else assessment.results
     for tier, combined in results.items():
         for result, judged in combined.pieces():  # one rule set at a time (review by the round)
-            labels = (
-                {
-                    n.id: (n.label_zh if lang == "zh" else (n.label_en or n.label_zh))
-                    for n in walk_criteria(result.ruleset.criteria)
-                }
-                if result.ruleset.criteria
-                else {}
-            )
+            # The alternative a firm is told about is the one it is closest to, and is said to be.
+            labels = criterion_labels(result, lang, rules, "closest_prefix")
             for leaf in result.leaves.values():
                 gap = leaf.gap
                 if gap is None:
                     continue
-                blamed = result.blame.get(leaf.id, np.zeros(assessment.n, dtype=bool))
+                # The closest alternative only: never "reduce revenue" to reach another band.
+                blamed = result.closest.get(leaf.id, np.zeros(assessment.n, dtype=bool))
                 wanted = ~np.isnan(gap) & blamed
                 if judged is not None:
                     wanted &= judged
@@ -300,20 +295,26 @@ def _plan_texts(
     return _concat(*parts, rest) if parts else np.full(members.size, template, dtype=object)
 
 
-def criterion_labels(result: TierResult, lang: Lang) -> dict[str, str]:
+def criterion_labels(
+    result: TierResult, lang: Lang, rules: RuleSet | None = None, prefix: str = "any_prefix"
+) -> dict[str, str]:
     """Criterion labels of a tier (and of the leaves the engine adds itself), leaves inside an ``any``
     group marked as one of alternatives. For a result of several rule sets, the labels of all, an id
     both use labelled as in the rule set applied to most firms."""
     if result.parts:
         merged: dict[str, str] = {}
         for piece in reversed(result.parts):
-            merged |= criterion_labels(piece, lang)
+            merged |= criterion_labels(piece, lang, rules, prefix)
         return merged
     root = result.ruleset.criteria
-    labels: dict[str, str] = {
-        "requires_title": text("doc_requires_title", lang),
-        "not_large": text("explain_not_large", lang),
-    }
+    required = result.ruleset.ruleset.requires_title
+    needs = text("doc_requires_title", lang)
+    if required is not None and rules is not None and required in rules.tiers:
+        meta = rules.tiers[required]
+        needs = text(
+            "needs_title", lang, title=meta.label_en if lang == "en" and meta.label_en else meta.label_zh
+        )
+    labels: dict[str, str] = {"requires_title": needs, "not_large": text("explain_not_large", lang)}
     if root is None:
         return labels
     alternatives: set[str] = set()
@@ -321,5 +322,5 @@ def criterion_labels(result: TierResult, lang: Lang) -> dict[str, str]:
         labels[node.id] = node.label_zh if lang == "zh" else (node.label_en or node.label_zh)
         if node.any:
             alternatives.update(c.id for child in node.any for c in walk_criteria(child))
-    prefix = text("any_prefix", lang)
-    return {k: (prefix + v if k in alternatives else v) for k, v in labels.items()}
+    said = text(prefix, lang)
+    return {k: (said + v if k in alternatives else v) for k, v in labels.items()}

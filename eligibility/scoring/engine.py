@@ -119,6 +119,9 @@ class TierResult:
     nodes: dict[str, StatusArray] = field(default_factory=dict)
     leaves: dict[str, LeafTrace] = field(default_factory=dict)
     blame: dict[str, BoolArray] = field(default_factory=dict)
+    # The blamed leaves on the way to the closest alternative of every failing ``any`` (the band a firm
+    # is in, the either/or condition it is nearest): what a person is told to change.
+    closest: dict[str, BoolArray] = field(default_factory=dict)
     routes: dict[str, BoolArray] = field(default_factory=dict)
     points: PointsResult | None = None
     size_class: npt.NDArray[np.int8] | None = None
@@ -218,6 +221,7 @@ def combine_parts(
         relaxed=pick(lambda r: r.relaxed),
         tight=pick(lambda r: r.tight),
         blame=union(lambda r: r.blame),
+        closest=union(lambda r: r.closest),
         routes=union(lambda r: r.routes),
         points=points,
         review_round=review_round,
@@ -332,6 +336,9 @@ def evaluate_tier(
         result.blame[REQUIRES_TITLE] = holds == Status.FAIL
     result.status, result.relaxed, result.tight = normal, relaxed, tight
     _blame(ruleset.criteria, result, tree_status == Status.FAIL, purpose)
+    _closest(ruleset.criteria, result, tree_status == Status.FAIL, purpose)
+    if REQUIRES_TITLE in result.blame:
+        result.closest[REQUIRES_TITLE] = result.blame[REQUIRES_TITLE]
     eligible = normal == Status.PASS
     for node_id, mask in list(result.routes.items()):
         result.routes[node_id] = mask & eligible
@@ -365,6 +372,48 @@ def _blame(node: Criterion, result: TierResult, blamed: BoolArray, purpose: str)
                 _blame(child, result, blamed & (result.nodes[child.id] == Status.FAIL), purpose)
     else:
         result.blame[node.id] = blamed
+
+
+def _shortfall(node: Criterion, result: TierResult, purpose: str) -> FloatArray:
+    """How far each firm is from meeting ``node``: per failing leaf 1 plus its relative gap squeezed
+    into [0, 1) (so fewer failing conditions always come first, then the smaller gaps; a yes/no
+    condition counts as a gap of 100%); an ``all`` adds its children up, an ``any`` takes its
+    closest child."""
+    if node.children:
+        parts = [_shortfall(c, result, purpose) for c in node.children if c.applies_to(purpose)]
+        if not parts:
+            return np.zeros(result.status.shape)
+        stacked = np.stack(parts)
+        combined: FloatArray = stacked.sum(axis=0) if node.all is not None else stacked.min(axis=0)
+        return combined
+    leaf = result.leaves.get(node.id)
+    if leaf is None:
+        return np.zeros(result.status.shape)
+    failing = leaf.status == Status.FAIL
+    gap = leaf.gap
+    if gap is None or leaf.threshold is None:  # a yes/no condition: as far as a gap of 100%
+        counted: FloatArray = np.where(failing, 1.5, 0.0)
+        return counted
+    relative = np.abs(gap) / np.maximum(np.abs(np.asarray(leaf.threshold, dtype=np.float64)), 1e-9)
+    relative = np.nan_to_num(relative, nan=1.0, posinf=1.0)
+    squeezed: FloatArray = np.where(failing, 1.0 + relative / (1.0 + relative), 0.0)
+    return squeezed
+
+
+def _closest(node: Criterion, result: TierResult, blamed: BoolArray, purpose: str) -> None:
+    """Like :func:`_blame`, but a failing ``any`` passes the blame to its closest child only (by
+    :func:`_shortfall`; the first of equals), so that alternatives are not told apart as joint needs."""
+    if not node.children:
+        result.closest[node.id] = blamed
+        return
+    children = [c for c in node.children if c.applies_to(purpose)]
+    if node.any is not None and len(children) > 1:
+        choice = np.argmin(np.stack([_shortfall(c, result, purpose) for c in children]), axis=0)
+        for k, child in enumerate(children):
+            _closest(child, result, blamed & (choice == k) & (result.nodes[child.id] == Status.FAIL), purpose)
+        return
+    for child in children:
+        _closest(child, result, blamed & (result.nodes[child.id] == Status.FAIL), purpose)
 
 
 def _with_assumption(node: Criterion, field_id: str, ctx: _Context, result: TierResult) -> FloatArray:
