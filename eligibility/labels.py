@@ -269,6 +269,12 @@ _TEXT: dict[str, tuple[str, str]] = {
         "找不到企业：{firm}（按统一社会信用代码或企业名称查找）",
         "No firm matches {firm} (credit code or name)",
     ),
+    "explain_ambiguous": (
+        "“{firm}”对应 {count} 家企业，请用统一社会信用代码或完整企业名称指定其中一家：",
+        "'{firm}' matches {count} firms; name one by its credit code or full name:",
+    ),
+    "explain_candidate": ("{code}　{name}（第 {row} 行）", "{code}  {name} (row {row})"),
+    "explain_more_candidates": ("……另有 {count} 家未列出", "... and {count} more"),
     "explain_not_large": ("不属于大型企业（中小企业）", "Not a large firm (an SME)"),
     "explain_large_bound": ("大型企业标准：{field}", "Large-firm bound: {field}"),
     "diff_title": ("对比：{a} → {b}，共 {count} 处变化", "Compared {a} → {b}: {count} changes"),

@@ -1,21 +1,28 @@
-"""``eligibility explain``: one firm, every criterion, checked against a committed snapshot."""
+"""``eligibility explain``: one firm, every criterion, checked against a committed snapshot; finding the
+firm, refusing an unknown tier, the layout at the terminal's width, and hostile names."""
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
 
+import pandas as pd
+import pytest
 from click.testing import CliRunner
 
+from eligibility import RuleSet, evaluate, read_input
 from eligibility.cli import main
+from eligibility.labels import text
+from eligibility.render.explain import find_firms
+from tests.conftest import base_firm, valid_code
 
 ROOT = Path(__file__).resolve().parent.parent
 SNAPSHOTS = Path(__file__).parent / "data" / "snapshots"
 
 
-def explain(*extra: str) -> tuple[int, str]:
+def explain(*extra: str, columns: int = 140) -> tuple[int, str]:
     args = ["explain", str(ROOT / "samples" / "pool.xlsx"), "--as-of", "2026-11-26", *extra]
-    result = CliRunner().invoke(main, args, env={"COLUMNS": "140"})
+    result = CliRunner().invoke(main, args, env={"COLUMNS": str(columns)})
     return result.exit_code, result.output
 
 
@@ -41,3 +48,87 @@ def test_explain_unknown_firm() -> None:
     code, output = explain("--firm", "不存在的企业")
     assert code == 2
     assert "找不到企业：不存在的企业" in output
+
+
+# A hand-made pool: two firms whose names both hold 晋泽铸造 and 有限公司 (one inside the other), a
+# name written as Rich markup, one with terminal escape sequences and a bell, and an unrelated one.
+NAMES = [
+    "晋泽铸造有限公司",
+    "山西晋泽铸造有限公司",
+    "[bold red]恶意[/]公司",
+    "\x1b[31m红字\x07公司\x1b]0;窗口标题\x07",
+    "太原重机",
+]
+AS_OF = "2026-03-31"  # the last day of the 63号 regime: tech_innovative_sme is not yet in force
+
+
+@pytest.fixture(scope="module")
+def pool(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("explain") / "pool.csv"
+    firms = [dict(base_firm(), credit_code=valid_code(i), name=name) for i, name in enumerate(NAMES)]
+    pd.DataFrame(firms).to_csv(path, index=False)
+    return path
+
+
+def run(pool: Path, *extra: str, columns: int = 100) -> tuple[int, str]:
+    args = ["explain", str(pool), "--as-of", AS_OF, *extra]
+    result = CliRunner().invoke(main, args, env={"COLUMNS": str(columns)})
+    return result.exit_code, result.output
+
+
+def test_an_exact_name_wins_over_a_name_containing_it(pool: Path) -> None:
+    code, output = run(pool, "--firm", NAMES[0])
+    assert code == 0, output
+    assert valid_code(0) in output
+    assert valid_code(1) not in output
+
+
+def test_an_exact_credit_code_wins(pool: Path) -> None:
+    code, output = run(pool, "--firm", valid_code(1))
+    assert code == 0, output
+    assert NAMES[1] in output.splitlines()[0]
+
+
+def test_one_firm_containing_the_key_is_explained(pool: Path) -> None:
+    code, output = run(pool, "--firm", "重机")
+    assert code == 0, output
+    assert valid_code(4) in output.splitlines()[0]
+
+
+def test_an_ambiguous_key_lists_the_candidates_and_is_a_usage_error(pool: Path) -> None:
+    code, output = run(pool, "--firm", "晋泽铸造")
+    assert code == 2
+    lines = output.splitlines()
+    first, second = (next(i for i, line in enumerate(lines) if valid_code(n) in line) for n in (0, 1))
+    assert 0 < first < second  # the message, then the candidates in row order
+    assert f"{NAMES[0]}" in lines[first]
+    assert "2" in lines[first] or "2" in lines[first + 1]  # the row number the officer sees
+    assert valid_code(4) not in output
+    assert text("col_criterion", "zh") not in output  # nothing is explained
+
+
+def test_a_long_candidate_list_stops_at_twenty_and_counts_the_rest(tmp_path: Path) -> None:
+    path = tmp_path / "many.csv"
+    firms = [dict(base_firm(), credit_code=valid_code(i), name=f"晋泽{i:02d}有限公司") for i in range(27)]
+    pd.DataFrame(firms).to_csv(path, index=False)
+    code, output = run(path, "--firm", "有限公司")
+    assert code == 2
+    assert [i for i in range(27) if valid_code(i) in output] == list(range(20))
+    assert output.rstrip().splitlines()[-1].strip() == text("explain_more_candidates", "zh", count=7)
+
+
+def test_find_firms_gives_every_position_a_key_names(pool: Path, rules: RuleSet) -> None:
+    assessment = evaluate(read_input(pool, rules, as_of=AS_OF), rules, as_of=AS_OF)
+    assert find_firms(assessment, "晋泽铸造") == [0, 1]
+    assert find_firms(assessment, NAMES[0]) == [0]
+    assert find_firms(assessment, valid_code(3).lower()) == [3]
+    assert find_firms(assessment, "没有这家") == []
+    assert find_firms(assessment, "") == []
+
+
+def test_no_match_is_a_usage_error(pool: Path) -> None:
+    code, output = run(pool, "--firm", "不存在的企业")
+    assert code == 2
+    assert text("col_criterion", "zh") not in output
+    code, _ = run(pool, "--firm", "  ")
+    assert code == 2

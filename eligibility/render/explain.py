@@ -1,10 +1,16 @@
 """One firm explained on the terminal: every criterion with value, requirement, status, margin, gap and
-source; the points table; assumptions, flags and input issues. Rich tables, Chinese first."""
+source; the points table; assumptions, flags and input issues. Rich tables, Chinese first.
+
+Also owns finding the firm a ``--firm`` key names (exact credit code or name, else part of a name).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
+import numpy as np
+import pandas as pd
 from rich.console import Console
 from rich.table import Table
 
@@ -13,27 +19,60 @@ from eligibility.explain import plan_band_moves
 from eligibility.flags import FLAG_NAMES
 from eligibility.labels import Lang, issue_message, text
 from eligibility.models import Criterion
+from eligibility.render.terminal import terminal_safe
 from eligibility.render.words import describe_moves, format_quantity, gap_verb
 from eligibility.ruleset import walk_criteria
 from eligibility.units import Unit
 
-__all__ = ["explain_firm", "find_firm"]
+__all__ = ["explain_firm", "find_firm", "find_firms", "format_candidates"]
 
 _OPS = {">=": "≥", ">": ">", "<=": "≤", "<": "<"}
 _SPACE = {"zh": "", "en": " "}  # Chinese runs words together; English does not
 
 
-def find_firm(assessment: Assessment, key: str) -> int | None:
-    """The position of the firm whose credit code is ``key``, else whose name contains it."""
+def find_firms(assessment: Assessment, key: str) -> list[int]:
+    """The positions of the firms ``key`` names, in row order.
+
+    An exact credit code wins (in either case: codes are read in capitals), then an exact name;
+    otherwise every firm whose name contains ``key``. More than one position means ``key`` is
+    ambiguous; none, that no firm matches.
+    """
+    key = key.strip()
+    if not key:
+        return []
     codes = assessment.prepared.text.get("credit_code")
     names = assessment.prepared.text.get("name")
-    for values, exact in ((codes, True), (names, True), (names, False)):
+    for values, wanted, exact in ((codes, key.upper(), True), (names, key, True), (names, key, False)):
         if values is None:
             continue
-        for position, value in enumerate(values):  # one firm is looked up, not a batch
-            if value is not None and ((str(value) == key) if exact else (key in str(value))):
-                return position
-    return None
+        column = pd.Series(values, dtype=object).fillna("").astype(str)
+        hits = (column == wanted) if exact else column.str.contains(wanted, regex=False)
+        if hits.any():
+            return [int(i) for i in np.flatnonzero(hits.to_numpy())]
+    return []
+
+
+def find_firm(assessment: Assessment, key: str) -> int | None:
+    """The position of the first firm ``key`` names (see :func:`find_firms`), else ``None``."""
+    positions = find_firms(assessment, key)
+    return positions[0] if positions else None
+
+
+def format_candidates(
+    assessment: Assessment, positions: Sequence[int], key: str, lang: Lang = "zh", limit: int = 20
+) -> str:
+    """The message for an ambiguous ``key``: the first ``limit`` firms it names, then how many more."""
+    codes = assessment.prepared.text.get("credit_code")
+    names = assessment.prepared.text.get("name")
+    lines = [text("explain_ambiguous", lang, firm=key, count=len(positions))]
+    for position in positions[:limit]:
+        code = codes[position] if codes is not None else None
+        name = names[position] if names is not None else None
+        row = int(assessment.prepared.rows[position])
+        lines.append("  " + text("explain_candidate", lang, code=code or "—", name=name or "—", row=row))
+    if len(positions) > limit:
+        lines.append("  " + text("explain_more_candidates", lang, count=len(positions) - limit))
+    return terminal_safe("\n".join(lines))
 
 
 def _generated(assessment: Assessment, leaf: dict[str, Any], lang: Lang) -> str:
