@@ -38,7 +38,7 @@ from eligibility.errors import InputError, IssueCode, RegimeError, RuleSetError,
 from eligibility.ingest import CHUNK_BYTES, InputTable, Prepared, prepare_in_chunks, read_input
 from eligibility.labels import Lang, issue_message, problem_message, text
 from eligibility.render.docs import render_rule_docs, write_rule_docs
-from eligibility.render.explain import explain_firm, find_firms, format_candidates
+from eligibility.render.explain import check_tiers, explain_firm, find_firms, format_candidates
 from eligibility.render.files import atomic_folder, atomic_write, write_csv, write_jsonl
 from eligibility.render.report import write_report
 from eligibility.render.template import write_template
@@ -588,6 +588,9 @@ def explain(
 ) -> None:
     """Explain one firm of INPUT: every criterion with value, requirement, status, margin, gap and source."""
     rules = _load(rules_dir, lang)
+    refusal = check_tiers(rules, tiers, lang)
+    if refusal is not None:  # before the pool is read: a typo costs no screening
+        _fail(refusal, EXIT_USAGE)
     try:
         day = parse_as_of(as_of)
         table = read_input(input_path, rules, as_of=day, sheet=sheet)

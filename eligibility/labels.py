@@ -275,6 +275,12 @@ _TEXT: dict[str, tuple[str, str]] = {
     ),
     "explain_candidate": ("{code}　{name}（第 {row} 行）", "{code}  {name} (row {row})"),
     "explain_more_candidates": ("……另有 {count} 家未列出", "... and {count} more"),
+    "explain_unknown_tier": (
+        "未知梯度：{tier}{suggestion}。可选：{choices}",
+        "Unknown tier: {tier}{suggestion}. Choose from: {choices}",
+    ),
+    "explain_tier_choice": ("{id}（{label}）", "{id} ({label})"),
+    "explain_list_sep": ("、", ", "),
     "explain_not_large": ("不属于大型企业（中小企业）", "Not a large firm (an SME)"),
     "explain_large_bound": ("大型企业标准：{field}", "Large-firm bound: {field}"),
     "diff_title": ("对比：{a} → {b}，共 {count} 处变化", "Compared {a} → {b}: {count} changes"),

@@ -132,3 +132,28 @@ def test_no_match_is_a_usage_error(pool: Path) -> None:
     assert text("col_criterion", "zh") not in output
     code, _ = run(pool, "--firm", "  ")
     assert code == 2
+
+
+@pytest.mark.parametrize(
+    ("tier", "suggestion"),
+    [("srdi", "srdi_sme"), ("hnet", "hnte"), ("专精特新", "srdi_sme"), ("Little giant", "little_giant")],
+)
+def test_an_unknown_tier_is_refused_with_a_suggestion(pool: Path, tier: str, suggestion: str) -> None:
+    code, output = run(pool, "--firm", NAMES[0], "--tier", tier)
+    assert code == 2
+    assert text("did_you_mean", "zh", suggestion=suggestion) in output
+    assert text("col_criterion", "zh") not in output
+
+
+def test_an_unknown_tier_without_a_close_one_lists_the_tier_ids(pool: Path) -> None:
+    code, output = run(pool, "--firm", NAMES[0], "--tier", "bogus", "--lang", "en")
+    assert code == 2
+    assert "did you mean" not in output
+    assert all(tier in output for tier in ("tech_sme", "srdi_sme", "little_giant", "hnte"))
+
+
+def test_a_known_tier_not_in_force_says_so(pool: Path) -> None:
+    code, output = run(pool, "--firm", NAMES[0], "--tier", "tech_innovative_sme")
+    assert code == 0, output
+    assert "科技和创新型中小企业" in output
+    assert text("col_criterion", "zh") not in output

@@ -1,11 +1,13 @@
 """One firm explained on the terminal: every criterion with value, requirement, status, margin, gap and
 source; the points table; assumptions, flags and input issues. Rich tables, Chinese first.
 
-Also owns finding the firm a ``--firm`` key names (exact credit code or name, else part of a name).
+Also owns finding the firm a ``--firm`` key names (exact credit code or name, else part of a name) and
+refusing an unknown ``--tier``.
 """
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Sequence
 from typing import Any
 
@@ -18,13 +20,13 @@ from eligibility.assessment import Assessment
 from eligibility.explain import plan_band_moves
 from eligibility.flags import FLAG_NAMES
 from eligibility.labels import Lang, issue_message, text
-from eligibility.models import Criterion
+from eligibility.models import Criterion, TierDef
 from eligibility.render.terminal import terminal_safe
 from eligibility.render.words import describe_moves, format_quantity, gap_verb
-from eligibility.ruleset import walk_criteria
+from eligibility.ruleset import RuleSet, walk_criteria
 from eligibility.units import Unit
 
-__all__ = ["explain_firm", "find_firm", "find_firms", "format_candidates"]
+__all__ = ["check_tiers", "explain_firm", "find_firm", "find_firms", "format_candidates"]
 
 _OPS = {">=": "≥", ">": ">", "<=": "≤", "<": "<"}
 _SPACE = {"zh": "", "en": " "}  # Chinese runs words together; English does not
@@ -75,6 +77,44 @@ def format_candidates(
     return terminal_safe("\n".join(lines))
 
 
+def check_tiers(rules: RuleSet, tiers: Sequence[str], lang: Lang = "zh") -> str | None:
+    """The refusal of the first tier in ``tiers`` that is not a tier id, with a "did you mean"; else None.
+
+    The suggestion is the id whose own name, Chinese or English label or alias is closest to the word
+    given (or, failing that, the only one containing it).
+    """
+    for tier in tiers:
+        if tier in rules.tiers:
+            continue
+        names: dict[str, str] = {}
+        for meta in rules.tiers.values():
+            for name in (meta.id, meta.label_zh, meta.label_en, *meta.aliases):
+                if name:
+                    names.setdefault(name.casefold(), meta.id)
+        wanted = tier.strip().casefold()
+        close = difflib.get_close_matches(wanted, list(names), n=1, cutoff=0.6)
+        containing = {names[name] for name in names if wanted and wanted in name}
+        suggestion = names[close[0]] if close else (containing.pop() if len(containing) == 1 else None)
+        choices = text("explain_list_sep", lang).join(
+            text("explain_tier_choice", lang, id=meta.id, label=_label(meta, lang))
+            for meta in rules.tiers.values()
+        )
+        return terminal_safe(
+            text(
+                "explain_unknown_tier",
+                lang,
+                tier=tier,
+                suggestion=text("did_you_mean", lang, suggestion=suggestion) if suggestion else "",
+                choices=choices,
+            )
+        )
+    return None
+
+
+def _label(meta: TierDef, lang: Lang) -> str:
+    return meta.label_en if lang == "en" and meta.label_en else meta.label_zh
+
+
 def _generated(assessment: Assessment, leaf: dict[str, Any], lang: Lang) -> str:
     """Labels of the leaves the engine makes itself (size classes, the required title)."""
     if leaf["kind"] == "classification":
@@ -116,6 +156,11 @@ def explain_firm(
         if tiers and tier not in tiers:
             continue
         _tier(assessment, tier, result, console, lang, position)
+    for tier in tiers or ():
+        if tier not in record["tiers"] and tier in assessment.rules.tiers:  # asked for, not evaluated
+            reason = assessment.skipped.get(tier, "no_ruleset")
+            console.print()
+            console.print(text(f"skipped_{reason}", lang, tiers=_label(assessment.rules.tiers[tier], lang)))
     flagged = [
         f"{text(name, lang)}（{record['flag_reasons'].get(name, '')}）"
         for name in FLAG_NAMES
