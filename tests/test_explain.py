@@ -3,17 +3,19 @@ firm, refusing an unknown tier, the layout at the terminal's width, and hostile 
 
 from __future__ import annotations
 
+import io
 import os
 from pathlib import Path
 
 import pandas as pd
 import pytest
 from click.testing import CliRunner
+from rich.console import Console
 
 from eligibility import RuleSet, evaluate, read_input
 from eligibility.cli import main
 from eligibility.labels import text
-from eligibility.render.explain import find_firms
+from eligibility.render.explain import explain_firm, find_firms
 from tests.conftest import base_firm, valid_code
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -51,13 +53,15 @@ def test_explain_unknown_firm() -> None:
 
 
 # A hand-made pool: two firms whose names both hold 晋泽铸造 and 有限公司 (one inside the other), a
-# name written as Rich markup, one with terminal escape sequences and a bell, and an unrelated one.
+# name written as Rich markup, one with terminal escape sequences and a bell, an unrelated one, and
+# a name that is broken markup.
 NAMES = [
     "晋泽铸造有限公司",
     "山西晋泽铸造有限公司",
     "[bold red]恶意[/]公司",
     "\x1b[31m红字\x07公司\x1b]0;窗口标题\x07",
     "太原重机",
+    "恶意[/]公司",  # a closing tag with nothing to close: a MarkupError if read as markup
 ]
 AS_OF = "2026-03-31"  # the last day of the 63号 regime: tech_innovative_sme is not yet in force
 
@@ -157,3 +161,44 @@ def test_a_known_tier_not_in_force_says_so(pool: Path) -> None:
     assert code == 0, output
     assert "科技和创新型中小企业" in output
     assert text("col_criterion", "zh") not in output
+
+
+def test_markup_and_escape_sequences_in_names_are_shown_literally(pool: Path) -> None:
+    for name in (NAMES[2], NAMES[5]):
+        code, output = run(pool, "--firm", name)
+        assert code == 0, output
+        assert name in output.splitlines()[0]  # the brackets themselves, not bold red
+    code, output = run(pool, "--firm", "红字")
+    assert code == 0, output
+    assert "\x1b" not in output
+    assert "\x07" not in output
+    assert "红字\ufffd公司" in output.splitlines()[0]
+
+
+def test_markup_and_escape_sequences_in_messages_are_shown_literally(pool: Path) -> None:
+    code, output = run(pool, "--firm", "公司")  # five candidates, the hostile ones among them
+    assert code == 2
+    assert NAMES[2] in output
+    assert NAMES[5] in output
+    assert "\x1b" not in output
+    assert "\x07" not in output
+    for hostile in ("\x1b[31m不存在\x07", "[bold]不存在[/]"):
+        code, output = run(pool, "--firm", hostile)
+        assert code == 2
+        assert "\x1b" not in output
+        assert "\x07" not in output
+        code, output = run(pool, "--firm", NAMES[0], "--tier", hostile)
+        assert code == 2
+        assert "\x1b" not in output
+        assert "[bold]" in output or "\ufffd" in output
+
+
+def test_the_library_console_is_safe_too(pool: Path, rules: RuleSet) -> None:
+    """``explain_firm`` on a recording console (as the web page uses it): no markup error, no ESC."""
+    assessment = evaluate(read_input(pool, rules, as_of=AS_OF), rules, as_of=AS_OF)
+    for key in (NAMES[2], "红字", NAMES[5]):
+        console = Console(file=io.StringIO(), width=80, record=True, color_system=None)
+        explain_firm(assessment, find_firms(assessment, key)[0], console)
+        shown = console.export_text()
+        assert "\x1b" not in shown
+        assert "\x07" not in shown

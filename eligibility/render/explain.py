@@ -2,7 +2,8 @@
 source; the points table; assumptions, flags and input issues. Rich tables, Chinese first.
 
 Also owns finding the firm a ``--firm`` key names (exact credit code or name, else part of a name) and
-refusing an unknown ``--tier``.
+refusing an unknown ``--tier``. Every text passes :func:`~eligibility.render.terminal.terminal_safe`
+and reaches Rich as a ``Text``, never as markup.
 """
 
 from __future__ import annotations
@@ -14,7 +15,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from rich.console import Console
+from rich.padding import Padding
 from rich.table import Table
+from rich.text import Text
 
 from eligibility.assessment import Assessment
 from eligibility.explain import plan_band_moves
@@ -140,7 +143,8 @@ def explain_firm(
 ) -> None:
     """Print the explanation of the firm at ``position``."""
     record = assessment.firm(position)
-    console.print(
+    _say(
+        console,
         text(
             "explain_title",
             lang,
@@ -160,18 +164,23 @@ def explain_firm(
         if tier not in record["tiers"] and tier in assessment.rules.tiers:  # asked for, not evaluated
             reason = assessment.skipped.get(tier, "no_ruleset")
             console.print()
-            console.print(text(f"skipped_{reason}", lang, tiers=_label(assessment.rules.tiers[tier], lang)))
+            _say(console, text(f"skipped_{reason}", lang, tiers=_label(assessment.rules.tiers[tier], lang)))
     flagged = [
         f"{text(name, lang)}（{record['flag_reasons'].get(name, '')}）"
         for name in FLAG_NAMES
         if record["flags"][name]
     ]
-    console.print(
-        text("explain_flags", lang, flags="；".join(flagged) if flagged else text("explain_none", lang))
-    )
+    flags = "；".join(flagged) if flagged else text("explain_none", lang)
+    _say(console, text("explain_flags", lang, flags=flags))
     for issue in assessment.issues:
         if issue.row == record["row"]:
-            console.print("  " + issue_message(issue, lang))
+            _say(console, issue_message(issue, lang), indent=2)
+
+
+def _say(console: Console, line: str, style: str = "", indent: int = 0) -> None:
+    """Print ``line`` as literal text (no markup, no control characters), wrapped under its indent."""
+    shown = Text(terminal_safe(line), style=style)
+    console.print(Padding(shown, (0, 0, 0, indent), expand=False) if indent else shown)
 
 
 def _tier(
@@ -201,7 +210,7 @@ def _tier(
     if result.get("class"):
         heading += text("explain_class", lang, size=result["class"])
     console.print()
-    console.print(heading, style="bold")
+    _say(console, heading, style="bold")
     ruleset = assessment.results[tier].ruleset
     nodes: dict[str, Criterion] = (
         {n.id: n for n in walk_criteria(ruleset.criteria)} if ruleset.criteria else {}
@@ -216,7 +225,7 @@ def _tier(
         "col_gaps",
         "col_source",
     ):
-        table.add_column(text(key, lang), overflow="fold")
+        table.add_column(Text(terminal_safe(text(key, lang))), overflow="fold")
     for leaf in result["criteria"]:
         if leaf["kind"] == "compare" and leaf["threshold"] is None:
             continue  # a size bound of another industry: it does not apply to this firm
@@ -228,14 +237,21 @@ def _tier(
         )
         value, required, margin, gap = _cells(assessment, tier, leaf, node, lang)
         mark = "✗" if leaf["id"] in result["failed"] else ""
-        table.add_row(
-            f"{mark}{name}", value, required, text(leaf["status"], lang), margin, gap, leaf["source"] or ""
-        )
+        row = [
+            f"{mark}{name}",
+            value,
+            required,
+            text(leaf["status"], lang),
+            margin,
+            gap,
+            leaf["source"] or "",
+        ]
+        table.add_row(*(Text(terminal_safe(cell)) for cell in row))
     console.print(table)
     if result.get("indicators"):
-        points = Table(title=text("explain_points", lang))
+        points = Table(title=Text(terminal_safe(text("explain_points", lang))))
         for key in ("explain_indicator", "col_score", "explain_max"):
-            points.add_column(text(key, lang))
+            points.add_column(Text(terminal_safe(text(key, lang))))
         indicators = {
             i.id: i for g in (ruleset.points.groups if ruleset.points else []) for i in g.indicators
         }
@@ -247,16 +263,18 @@ def _tier(
                 if indicator
                 else indicator_id
             )
-            points.add_row(label, shown, f"{indicator.max:g}" if indicator else "")
+            points.add_row(
+                *(Text(terminal_safe(c)) for c in (label, shown, f"{indicator.max:g}" if indicator else ""))
+            )
         console.print(points)
         plan = plan_band_moves(assessment, tier, position)
         if plan:
             labels = {
                 i: (x.label_zh if lang == "zh" else (x.label_en or x.label_zh)) for i, x in indicators.items()
             }
-            console.print(describe_moves(plan, rules, labels, lang))
+            _say(console, describe_moves(plan, rules, labels, lang))
     for assumption in result["assumptions"]:
-        console.print(text("explain_assumption", lang, note=assumption["note_zh"]))
+        _say(console, text("explain_assumption", lang, note=assumption["note_zh"]))
 
 
 def _cells(
