@@ -281,6 +281,8 @@ _TEXT: dict[str, tuple[str, str]] = {
     ),
     "explain_tier_choice": ("{id}（{label}）", "{id} ({label})"),
     "explain_list_sep": ("、", ", "),
+    "explain_note_item": ("{name}：{value}", "{name}: {value}"),
+    "explain_note_sep": ("；", "; "),
     "explain_not_large": ("不属于大型企业（中小企业）", "Not a large firm (an SME)"),
     "explain_large_bound": ("大型企业标准：{field}", "Large-firm bound: {field}"),
     "diff_title": ("对比：{a} → {b}，共 {count} 处变化", "Compared {a} → {b}: {count} changes"),

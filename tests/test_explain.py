@@ -10,9 +10,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from click.testing import CliRunner
+from rich.cells import cell_len
 from rich.console import Console
 
-from eligibility import RuleSet, evaluate, read_input
+from eligibility import Assessment, RuleSet, evaluate, read_input
 from eligibility.cli import main
 from eligibility.labels import text
 from eligibility.render.explain import explain_firm, find_firms
@@ -161,6 +162,48 @@ def test_a_known_tier_not_in_force_says_so(pool: Path) -> None:
     assert code == 0, output
     assert "科技和创新型中小企业" in output
     assert text("col_criterion", "zh") not in output
+
+
+def _first_words(output: str) -> list[str]:
+    """The start of every cell of every criteria table, read from a rendering wide enough for none
+    to wrap: each cell's first word, at most 8 characters (where a 4-character cell would cut it)."""
+    rows = [line.strip("│") for line in output.splitlines() if line.startswith("│")]
+    cells = [cell for row in rows for cell in row.split("│")]
+    return [cell.split()[0][:8] for cell in cells if cell.strip() and not cell.strip().isdigit()]
+
+
+@pytest.fixture(scope="module")
+def sample_firm(rules: RuleSet) -> tuple[Assessment, int]:
+    """The sample pool, screened once, and the position of the firm of the snapshot."""
+    table = read_input(ROOT / "samples" / "pool.xlsx", rules, as_of="2026-11-26")
+    assessment = evaluate(table, rules, as_of="2026-11-26")
+    return assessment, find_firms(assessment, "911405215NRDUKBD1X")[0]
+
+
+def _shown(sample_firm: tuple[Assessment, int], width: int) -> str:
+    console = Console(file=io.StringIO(), width=width, record=True, color_system=None)
+    explain_firm(*sample_firm, console)
+    return console.export_text()
+
+
+@pytest.mark.parametrize("columns", [50, 80, 120, 140])
+def test_readable_at_the_console_width(sample_firm: tuple[Assessment, int], columns: int) -> None:
+    """No line is wider than the console, and no cell is cut into pieces of fewer than 8 characters:
+    the start of every cell (its first 8 characters) is found whole, in the table or under it."""
+    words = _first_words(_shown(sample_firm, 400))  # wide enough for nothing to wrap
+    assert len(words) > 300
+    shown = _shown(sample_firm, columns)
+    assert max(cell_len(line) for line in shown.splitlines()) <= columns
+    assert [word for word in words if word not in shown] == []
+
+
+def test_the_command_lays_out_for_the_terminal_width() -> None:
+    code, output = explain("--firm", "911405215NRDUKBD1X", "--tier", "little_giant", columns=80)
+    assert code == 0
+    assert max(cell_len(line) for line in output.splitlines()) <= 80
+    moved = text("explain_note_item", "zh", name=text("col_source", "zh"), value="")
+    assert moved in output  # the sources follow the table
+    assert text("col_source", "zh") not in output.split(moved)[0]  # and are no column of it
 
 
 def test_markup_and_escape_sequences_in_names_are_shown_literally(pool: Path) -> None:

@@ -2,8 +2,9 @@
 source; the points table; assumptions, flags and input issues. Rich tables, Chinese first.
 
 Also owns finding the firm a ``--firm`` key names (exact credit code or name, else part of a name) and
-refusing an unknown ``--tier``. Every text passes :func:`~eligibility.render.terminal.terminal_safe`
-and reaches Rich as a ``Text``, never as markup.
+refusing an unknown ``--tier``. The table is laid out for the console's width: columns that would not
+fit at a readable width move under the table as sentences. Every text passes
+:func:`~eligibility.render.terminal.terminal_safe` and reaches Rich as a ``Text``, never as markup.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from rich.cells import cell_len
 from rich.console import Console
 from rich.padding import Padding
 from rich.table import Table
@@ -33,6 +35,23 @@ __all__ = ["check_tiers", "explain_firm", "find_firm", "find_firms", "format_can
 
 _OPS = {">=": "≥", ">": ">", "<=": "≤", "<": "<"}
 _SPACE = {"zh": "", "en": " "}  # Chinese runs words together; English does not
+
+# The criteria table, most needed first; the last three move under the table, source first, when the
+# console is too narrow for them.
+_COLUMNS = (
+    "col_criterion",
+    "explain_value",
+    "explain_required",
+    "col_status",
+    "explain_margin",
+    "col_gaps",
+    "col_source",
+)
+_CORE = 4  # criterion, value, requirement and status always stay in the table
+# The narrowest a column is wrapped to, in terminal cells (a Chinese character takes two): narrower,
+# a label falls apart into pieces of four characters that nobody reads.
+_FLOOR = {"col_criterion": 24}
+_DEFAULT_FLOOR = 16
 
 
 def find_firms(assessment: Assessment, key: str) -> list[int]:
@@ -215,17 +234,7 @@ def _tier(
     nodes: dict[str, Criterion] = (
         {n.id: n for n in walk_criteria(ruleset.criteria)} if ruleset.criteria else {}
     )
-    table = Table(show_lines=False, expand=False)
-    for key in (
-        "col_criterion",
-        "explain_value",
-        "explain_required",
-        "col_status",
-        "explain_margin",
-        "col_gaps",
-        "col_source",
-    ):
-        table.add_column(Text(terminal_safe(text(key, lang))), overflow="fold")
+    rows: list[list[str]] = []
     for leaf in result["criteria"]:
         if leaf["kind"] == "compare" and leaf["threshold"] is None:
             continue  # a size bound of another industry: it does not apply to this firm
@@ -237,17 +246,10 @@ def _tier(
         )
         value, required, margin, gap = _cells(assessment, tier, leaf, node, lang)
         mark = "✗" if leaf["id"] in result["failed"] else ""
-        row = [
-            f"{mark}{name}",
-            value,
-            required,
-            text(leaf["status"], lang),
-            margin,
-            gap,
-            leaf["source"] or "",
-        ]
-        table.add_row(*(Text(terminal_safe(cell)) for cell in row))
-    console.print(table)
+        rows.append(
+            [f"{mark}{name}", value, required, text(leaf["status"], lang), margin, gap, leaf["source"] or ""]
+        )
+    _criteria(console, rows, lang)
     if result.get("indicators"):
         points = Table(title=Text(terminal_safe(text("explain_points", lang))))
         for key in ("explain_indicator", "col_score", "explain_max"):
@@ -275,6 +277,124 @@ def _tier(
             _say(console, describe_moves(plan, rules, labels, lang))
     for assumption in result["assumptions"]:
         _say(console, text("explain_assumption", lang, note=assumption["note_zh"]))
+
+
+def _criteria(console: Console, rows: list[list[str]], lang: Lang) -> None:
+    """The criteria table at the console's width.
+
+    Every column that fits at a readable width stays in the table; the others (source first, then gap,
+    then margin) follow it as sentences keyed by the criterion's number. Below the width of a readable
+    four-column table, each criterion is one short paragraph. A margin or gap column with nothing in it
+    is left out.
+    """
+    headers = [terminal_safe(text(key, lang)) for key in _COLUMNS]
+    cells = [[terminal_safe(cell) for cell in row] for row in rows]
+    shown = [*range(_CORE), *(i for i in range(_CORE, len(_COLUMNS)) if any(row[i] for row in cells))]
+    sep = text("explain_note_sep", lang)
+    fitted = _fit(
+        console.width,
+        [_COLUMNS[i] for i in shown],
+        [headers[i] for i in shown],
+        [[row[i] for i in shown] for row in cells],
+    )
+    if fitted is None:
+        cards = [
+            (
+                str(number),
+                "\n".join([row[0], *(_item(headers[i], row[i], lang) for i in shown[1:] if row[i])]),
+            )
+            for number, row in enumerate(cells, 1)
+        ]
+        _keyed(console, cards, indent=0)
+        return
+    numbered, widths = fitted
+    kept, moved = shown[: len(widths)], shown[len(widths) :]
+    table = Table(show_lines=False, expand=False)
+    if numbered:
+        table.add_column(Text(""), width=len(str(len(cells))), justify="right")
+    for i, width in zip(kept, widths, strict=True):
+        table.add_column(Text(headers[i]), width=width, overflow="fold")
+    for number, row in enumerate(cells, 1):
+        table.add_row(*([Text(str(number))] if numbered else []), *(Text(row[i]) for i in kept))
+    console.print(table)
+    notes: list[tuple[str, str]] = []
+    for number, row in enumerate(cells, 1):
+        items = [_item(headers[i], row[i], lang) for i in moved if row[i] and _COLUMNS[i] != "col_source"]
+        if items:
+            notes.append((str(number), sep.join(items)))
+    if _COLUMNS.index("col_source") in moved:
+        sources: dict[str, list[int]] = {}
+        for number, row in enumerate(cells, 1):
+            if row[-1]:
+                sources.setdefault(row[-1], []).append(number)
+        notes.extend(
+            (_runs(numbers, lang), _item(headers[-1], source, lang)) for source, numbers in sources.items()
+        )
+    _keyed(console, notes, indent=1)
+
+
+def _keyed(console: Console, notes: list[tuple[str, str]], indent: int) -> None:
+    """Sentences each after its key (a row number or numbers), wrapped lines hanging under the sentence."""
+    keys = max((cell_len(key) for key, _ in notes), default=0)
+    for key, note in notes:
+        # One grid per note, so a short note is not padded out to the width of the longest.
+        grid = Table.grid(padding=(0, 1))
+        grid.add_column(justify="right", no_wrap=True, width=keys)
+        grid.add_column(overflow="fold")
+        grid.add_row(Text(key), Text(note))
+        console.print(Padding(grid, (0, 0, 0, indent), expand=False))
+
+
+def _fit(
+    width: int, keys: list[str], headers: list[str], cells: list[list[str]]
+) -> tuple[bool, list[int]] | None:
+    """Whether the rows are numbered, and the content width of each column kept in the table (a
+    prefix of the columns); None when not even the first four fit.
+
+    Each column gets at least its floor (or its widest cell, if narrower), so no label is cut into
+    pieces of a few characters; above that, the widest are cut first (see :func:`_share`). Columns
+    move out, last first, until the floors fit ``width``; once one has moved, a number column keys
+    the sentences under the table to their rows.
+    """
+    natural = [
+        max(cell_len(line) for cell in [header, *(row[i] for row in cells)] for line in cell.split("\n"))
+        for i, header in enumerate(headers)
+    ]
+    floors = [min(w, _FLOOR.get(key, _DEFAULT_FLOOR)) for w, key in zip(natural, keys, strict=True)]
+    for kept in range(len(headers), _CORE - 1, -1):
+        numbered = kept < len(headers)
+        # Each column costs a border on its left and one cell of padding on either side; then the
+        # closing border, and the number column when there is one.
+        room = width - 3 * kept - 1 - (len(str(len(cells))) + 3 if numbered else 0)
+        if sum(floors[:kept]) <= room:
+            return numbered, _share(room, floors[:kept], natural[:kept])
+    return None
+
+
+def _share(room: int, floors: list[int], wanted: list[int]) -> list[int]:
+    """Widths between ``floors`` and ``wanted``, within ``room`` in all: the widest columns are cut to a
+    common level first, so a short column keeps its whole width and wraps no cell."""
+    level = max(wanted, default=0)
+    while level > 0 and sum(min(w, max(f, level)) for f, w in zip(floors, wanted, strict=True)) > room:
+        level -= 1
+    return [min(w, max(f, level)) for f, w in zip(floors, wanted, strict=True)]
+
+
+def _item(name: str, value: str, lang: Lang) -> str:
+    return text("explain_note_item", lang, name=name, value=value)
+
+
+def _runs(numbers: list[int], lang: Lang) -> str:
+    """``[1, 2, 3, 5]`` as ``1–3、5`` (``1–3, 5`` in English)."""
+    runs: list[list[int]] = []
+    for number in numbers:
+        if runs and number == runs[-1][-1] + 1:
+            runs[-1].append(number)
+        else:
+            runs.append([number])
+    return text("explain_list_sep", lang).join(
+        f"{run[0]}–{run[-1]}" if len(run) > 1 else str(run[0]) for run in runs
+    )
 
 
 def _cells(
