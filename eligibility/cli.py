@@ -38,7 +38,7 @@ from eligibility.errors import InputError, IssueCode, RegimeError, RuleSetError,
 from eligibility.ingest import CHUNK_BYTES, InputTable, Prepared, prepare_in_chunks, read_input
 from eligibility.labels import Lang, issue_message, problem_message, text
 from eligibility.render.docs import render_rule_docs, write_rule_docs
-from eligibility.render.explain import explain_firm, find_firm
+from eligibility.render.explain import check_tiers, explain_firm, find_firms, format_candidates
 from eligibility.render.files import atomic_folder, atomic_write, write_csv, write_jsonl
 from eligibility.render.report import write_report
 from eligibility.render.template import write_template
@@ -49,6 +49,7 @@ from eligibility.render.terminal import (
     format_problems,
     format_suite,
     format_summary,
+    terminal_safe,
 )
 from eligibility.render.workbook import write_workbook
 from eligibility.ruleset import RuleSet, load_rules, parse_as_of, read_mapping, walk_criteria
@@ -587,6 +588,9 @@ def explain(
 ) -> None:
     """Explain one firm of INPUT: every criterion with value, requirement, status, margin, gap and source."""
     rules = _load(rules_dir, lang)
+    refusal = check_tiers(rules, tiers, lang)
+    if refusal is not None:  # before the pool is read: a typo costs no screening
+        _fail(refusal, EXIT_USAGE)
     try:
         day = parse_as_of(as_of)
         table = read_input(input_path, rules, as_of=day, sheet=sheet)
@@ -597,10 +601,12 @@ def explain(
         _input_failed(exc, lang, input_path)
     except RegimeError as exc:
         _fail(text("regime_error", lang, detail=exc), EXIT_USAGE)
-    position = find_firm(assessment, firm)
-    if position is None:
-        _fail(text("explain_not_found", lang, firm=firm), EXIT_USAGE)
-    explain_firm(assessment, position, Console(), lang, list(tiers) or None)
+    positions = find_firms(assessment, firm)
+    if not positions:
+        _fail(terminal_safe(text("explain_not_found", lang, firm=firm)), EXIT_USAGE)
+    if len(positions) > 1:
+        _fail(format_candidates(assessment, positions, firm, lang), EXIT_USAGE)
+    explain_firm(assessment, positions[0], Console(), lang, list(tiers) or None)
 
 
 def _labels(rules: RuleSet, lang: Lang) -> dict[str, str]:

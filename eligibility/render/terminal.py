@@ -1,8 +1,14 @@
-"""Plain-text summaries for the terminal, Chinese first (``lang="en"`` for English)."""
+"""Plain-text summaries for the terminal, Chinese first (``lang="en"`` for English).
+
+Owns :func:`terminal_safe`, the one filter every text bound for a terminal passes (here and in
+``render/explain.py``): names and cells come from officers' spreadsheets, and a terminal obeys the
+escape sequences and control characters hidden in them.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -16,7 +22,35 @@ from eligibility.render.words import ruleset_cell
 from eligibility.ruleset import RuleSet
 from eligibility.scenarios import SuiteResult
 
-__all__ = ["format_diff", "format_issues", "format_problems", "format_suite", "format_summary"]
+__all__ = [
+    "format_diff",
+    "format_issues",
+    "format_problems",
+    "format_suite",
+    "format_summary",
+    "terminal_safe",
+]
+
+# An escape sequence as a whole (CSI with its parameters; OSC, DCS, APC, PM and SOS strings up to their
+# terminator on the same line; a two-byte ESC command), the 8-bit C1 forms of the same, then any other
+# lone C0 or C1 control character but the newline. Each becomes one U+FFFD: the reader sees that
+# something was there, and the terminal obeys none of it.
+_CONTROL = re.compile(
+    r"(?:\x1b\[|\x9b)[0-?]*[ -/]*[@-~]?"
+    r"|(?:\x1b[\]PX^_]|[\x90\x98\x9d\x9e\x9f])[^\x07\x1b\x9c\n]*(?:\x07|\x1b\\|\x9c)?"
+    r"|\x1b[ -~]?"
+    r"|[\x00-\x09\x0b-\x1f\x7f-\x9f]"
+)
+
+
+def terminal_safe(value: object) -> str:
+    """``value`` as text a terminal shows literally: escape sequences and control characters replaced.
+
+    A tab becomes a space; newlines are kept (they separate the lines of a summary); every other C0 or
+    C1 control character, and every ESC sequence with its parameters, becomes U+FFFD. Rich markup
+    is not this function's concern: print the result as a ``rich.text.Text``, never as a markup string.
+    """
+    return _CONTROL.sub("\ufffd", str(value).replace("\t", " "))
 
 
 def format_summary(assessment: Assessment, lang: Lang = "zh", max_issues: int = 10) -> str:
@@ -44,7 +78,7 @@ def format_summary(assessment: Assessment, lang: Lang = "zh", max_issues: int = 
     lines.append("  " + text("flags_line", lang) + ("　".join(flags) if lang == "zh" else ", ".join(flags)))
     lines.append("  " + text("issues_line", lang, **summary["issues"]))
     lines.extend("    " + line for line in format_issues(assessment.issues, lang, max_issues))
-    return "\n".join(lines)
+    return terminal_safe("\n".join(lines))
 
 
 def format_partition_summary(
@@ -67,7 +101,7 @@ def format_partition_summary(
         lines.append(f"  {label}：{shown}" if lang == "zh" else f"  {label}: {shown}")
     flags = [f"{text(name, lang)} {counts['flags'].get(name, 0)}" for name in FLAG_NAMES]
     lines.append("  " + text("flags_line", lang) + ("　".join(flags) if lang == "zh" else ", ".join(flags)))
-    return "\n".join(lines)
+    return terminal_safe("\n".join(lines))
 
 
 def _tier_label(assessment: Assessment, tier: str, lang: Lang) -> str:
@@ -80,14 +114,14 @@ def format_issues(issues: Sequence[Issue], lang: Lang = "zh", limit: int = 10) -
     lines = [issue_message(issue, lang) for issue in issues[:limit]]
     if len(issues) > limit:
         lines.append(text("more_issues", lang, count=len(issues) - limit))
-    return lines
+    return [terminal_safe(line) for line in lines]
 
 
 def format_problems(problems: Sequence[RuleProblem], lang: Lang = "zh") -> str:
     """Every rule-file problem on its own line, with file, line, path and suggestion."""
     lines = [text("rules_bad", lang, count=len(problems))]
     lines.extend("  " + problem_message(problem, lang) for problem in problems)
-    return "\n".join(lines)
+    return terminal_safe("\n".join(lines))
 
 
 def format_suite(suite: SuiteResult, lang: Lang = "zh", verbose: bool = False) -> str:
@@ -103,7 +137,7 @@ def format_suite(suite: SuiteResult, lang: Lang = "zh", verbose: bool = False) -
     total = len(suite.cases)
     failed = sum(not c.ok for c in suite.cases)
     lines.append(text("suite_total", lang, total=total, failed=failed, passed=total - failed))
-    return "\n".join(lines)
+    return terminal_safe("\n".join(lines))
 
 
 def format_diff(
@@ -162,4 +196,4 @@ def format_diff(
         lines.append(f"    {row['credit_code']} {row['name']} [{item}] {before_word} → {after_word}{reason}")
     if len(firms) > len(shown):
         lines.append("    " + text("more_issues", lang, count=len(firms) - len(shown)))
-    return "\n".join(lines)
+    return terminal_safe("\n".join(lines))
