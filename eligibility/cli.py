@@ -37,9 +37,10 @@ from eligibility.diff import REASONS, diff_results, read_result
 from eligibility.errors import InputError, IssueCode, RegimeError, RuleSetError, StateError
 from eligibility.ingest import CHUNK_BYTES, InputTable, Prepared, prepare_in_chunks, read_input
 from eligibility.labels import Lang, issue_message, problem_message, text
+from eligibility.render.changes import write_diff
 from eligibility.render.docs import render_rule_docs, write_rule_docs
 from eligibility.render.explain import explain_firm, find_firm
-from eligibility.render.files import atomic_folder, atomic_write, write_csv, write_jsonl
+from eligibility.render.files import atomic_folder, write_csv, write_jsonl
 from eligibility.render.report import write_report
 from eligibility.render.template import write_template
 from eligibility.render.terminal import (
@@ -632,13 +633,16 @@ def _why_not_result(path: Path, exc: InputError, lang: Lang) -> str:
 @main.command()
 @click.argument("before", type=click.Path(readable=False, path_type=Path), callback=_existing)
 @click.argument("after", type=click.Path(readable=False, path_type=Path), callback=_existing)
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="对比明细 CSV")
+@click.option(
+    "-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="对比明细 CSV / changes as CSV"
+)
+@click.option("--ids", is_flag=True, help="-o 的表头和取值用编号 / ids for headings and values in -o")
 @click.option("--limit", default=50, show_default=True, help="终端最多列出的行数 / rows shown")
 @click.option("--rules", "rules_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @_debug_option
 @_lang_option
 def diff(
-    before: Path, after: Path, output: Path | None, limit: int, rules_dir: Path | None, lang: Lang
+    before: Path, after: Path, output: Path | None, ids: bool, limit: int, rules_dir: Path | None, lang: Lang
 ) -> None:
     """Compare two screening results (CSV, JSONL or the workbook of `eligibility screen`): who gains,
     who loses, why."""
@@ -662,7 +666,7 @@ def diff(
     click.echo(format_diff(changes, before.name, after.name, lang, limit, labels))
     if output is not None:
         with _writing(output, lang):
-            atomic_write(output, lambda stream: changes.to_csv(stream, index=False, lineterminator="\n"))
+            write_diff(changes, output, lang, labels, ids=ids)
         click.echo(text("diff_written", lang, path=output))
 
 

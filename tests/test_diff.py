@@ -8,6 +8,8 @@ their label keys and the rule files' labels.
 
 from __future__ import annotations
 
+import itertools
+import os
 from pathlib import Path
 
 import pandas as pd
@@ -16,7 +18,7 @@ import xlsxwriter
 from click.testing import CliRunner, Result
 
 from eligibility import RuleSet
-from eligibility.cli import EXIT_OK, EXIT_UNREADABLE, main
+from eligibility.cli import EXIT_OK, EXIT_UNREADABLE, EXIT_USAGE, main
 from eligibility.diff import (
     BAD_JSONL,
     BAD_WORKBOOK,
@@ -30,6 +32,8 @@ from eligibility.diff import (
 )
 from eligibility.errors import InputError
 from eligibility.labels import text
+from eligibility.render.changes import HEADINGS
+from eligibility.ruleset import walk_criteria
 from tests.conftest import base_firm, valid_code
 
 SAMPLE = Path(__file__).resolve().parent.parent / "samples" / "pool.xlsx"
@@ -86,8 +90,9 @@ def test_cli_diff(screened: dict[str, Path], tmp_path: Path) -> None:
     assert "专精特新中小企业：新符合" in result.output
     assert "新不满足的条件：" in result.output
     assert "须持有称号" in result.output
-    written = pd.read_csv(out, dtype=str, keep_default_na=False)
-    assert list(written.columns)[:5] == ["credit_code", "name", "item", "status_a", "status_b"]
+    assert out.read_bytes().startswith(BOM)
+    written = pd.read_csv(out, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    assert list(written.columns) == [text(HEADINGS[c], "zh") for c in COLUMNS]
 
 
 def test_sample_workbook_reads_as_its_csv(screened: dict[str, Path], rules: RuleSet, tmp_path: Path) -> None:
@@ -136,6 +141,47 @@ def pair(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     return paths
 
 
+def _written(path: Path) -> pd.DataFrame:
+    assert path.read_bytes().startswith(BOM)
+    return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+
+
+@pytest.mark.parametrize(("old", "new"), list(itertools.product(FORMATS, FORMATS)))
+def test_every_pair_of_formats(pair: dict[str, Path], old: str, new: str, tmp_path: Path) -> None:
+    out = tmp_path / "changes.csv"
+    result = run("diff", str(pair[f"old.{old}"]), str(pair[f"new.{new}"]), "-o", str(out), "--ids")
+    assert result.exit_code == EXIT_OK, result.output
+    written = _written(out)
+    assert list(written.columns) == list(COLUMNS)
+    assert written[["credit_code", "item", "status_a", "status_b"]].to_dict("records") == [
+        {"credit_code": valid_code(0), "item": "srdi_sme", "status_a": "eligible", "status_b": "ineligible"}
+    ]
+    # The workbook words its failed criteria: they are compared only when both sides list their ids.
+    assert written["now_failing"].tolist() == ["" if "xlsx" in (old, new) else "rd_ratio_min"]
+    assert written["name"].tolist() == ["'" + NAME]  # escaped as screen escapes its CSV
+
+
+def test_headings_and_words_by_language(pair: dict[str, Path], rules: RuleSet, tmp_path: Path) -> None:
+    tier = rules.tiers["srdi_sme"]
+    for lang, extra in (("zh", []), ("en", ["--lang", "en"])):
+        out = tmp_path / f"changes-{lang}.csv"
+        result = run("diff", str(pair["old.csv"]), str(pair["new.xlsx"]), "-o", str(out), *extra)
+        assert result.exit_code == EXIT_OK, result.output
+        written = _written(out)
+        assert list(written.columns) == [text(HEADINGS[c], lang) for c in COLUMNS]
+        row = written.iloc[0].tolist()
+        label = tier.label_zh if lang == "zh" else tier.label_en
+        assert row[:5] == [valid_code(0), "'" + NAME, label, text("eligible", lang), text("ineligible", lang)]
+
+
+def test_criteria_named_in_the_csv(pair: dict[str, Path], rules: RuleSet, tmp_path: Path) -> None:
+    out = tmp_path / "changes.csv"
+    assert run("diff", str(pair["old.jsonl"]), str(pair["new.csv"]), "-o", str(out)).exit_code == EXIT_OK
+    ruleset = next(r for r in rules.rulesets.values() if r.ruleset.id == "srdi_sme_2022")
+    leaf = next(n for n in walk_criteria(ruleset.criteria) if n.id == "rd_ratio_min")
+    assert _written(out)[text("diff_now_failing", "zh")].tolist() == [leaf.label_zh]
+
+
 def test_english_workbook_reads_like_the_chinese_one(
     pair: dict[str, Path], rules: RuleSet, tmp_path: Path
 ) -> None:
@@ -144,6 +190,23 @@ def test_english_workbook_reads_like_the_chinese_one(
         chinese = read_result(pair[f"{side}.xlsx"], rules.tiers)
         pd.testing.assert_frame_equal(english, chinese)
         assert diff_results(read_result(pair[f"{side}.csv"]), english).empty
+    out = tmp_path / "changes.csv"
+    result = run("diff", str(pair["old.xlsx-en"]), str(pair["new.jsonl"]), "-o", str(out), "--ids")
+    assert result.exit_code == EXIT_OK, result.output
+    assert _written(out)[["credit_code", "item"]].values.tolist() == [[valid_code(0), "srdi_sme"]]
+
+
+def test_output_never_replaces_an_input(pair: dict[str, Path], tmp_path: Path) -> None:
+    before = pair["new.csv"].read_bytes()
+    result = run("diff", str(pair["old.csv"]), str(pair["new.csv"]), "-o", str(pair["new.csv"]))
+    assert result.exit_code == EXIT_USAGE
+    linked = tmp_path / "linked.csv"
+    os.link(pair["new.csv"], linked)  # the same file under another name
+    assert run("diff", str(pair["old.csv"]), str(pair["new.csv"]), "-o", str(linked)).exit_code == EXIT_USAGE
+    assert pair["new.csv"].read_bytes() == before
+    out = tmp_path / "changes.csv"
+    assert run("diff", str(pair["old.csv"]), str(pair["new.csv"]), "-o", str(out)).exit_code == EXIT_OK
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["changes.csv", "linked.csv"]  # no temporary left
 
 
 # -- files that are no screening result ---------------------------------------------------------------
