@@ -33,13 +33,14 @@ from rich.console import Console
 from tqdm import tqdm
 
 from eligibility.assessment import evaluate
-from eligibility.diff import diff_results, read_result
+from eligibility.diff import REASONS, diff_results, read_result
 from eligibility.errors import InputError, IssueCode, RegimeError, RuleSetError, StateError
 from eligibility.ingest import CHUNK_BYTES, InputTable, Prepared, prepare_in_chunks, read_input
 from eligibility.labels import Lang, issue_message, problem_message, text
+from eligibility.render.changes import write_diff
 from eligibility.render.docs import render_rule_docs, write_rule_docs
 from eligibility.render.explain import check_tiers, explain_firm, find_firms, format_candidates
-from eligibility.render.files import atomic_folder, atomic_write, write_csv, write_jsonl
+from eligibility.render.files import atomic_folder, write_csv, write_jsonl
 from eligibility.render.report import write_report
 from eligibility.render.template import write_template
 from eligibility.render.terminal import (
@@ -625,29 +626,53 @@ def _labels(rules: RuleSet, lang: Lang) -> dict[str, str]:
     return names
 
 
+def _why_not_result(path: Path, exc: InputError, lang: Lang) -> str:
+    """Why ``path`` is no screening result ``diff`` can read, in words."""
+    issue = exc.issues[0] if exc.issues else None
+    reason = (issue.value if issue is not None else "") or ""
+    if issue is None or reason not in REASONS or not path.is_file() or path.stat().st_size == 0:
+        return _why_unreadable(path, "" if reason in REASONS else reason, lang)
+    sheets = {"zh": text("sheet_details", "zh"), "en": text("sheet_details", "en")}
+    return text(f"why_{reason}", lang, sheet=issue.sheet, header=issue.header, row=issue.row, **sheets)
+
+
 @main.command()
 @click.argument("before", type=click.Path(readable=False, path_type=Path), callback=_existing)
 @click.argument("after", type=click.Path(readable=False, path_type=Path), callback=_existing)
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="对比明细 CSV")
+@click.option(
+    "-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="对比明细 CSV / changes as CSV"
+)
+@click.option("--ids", is_flag=True, help="-o 的表头和取值用编号 / ids for headings and values in -o")
 @click.option("--limit", default=50, show_default=True, help="终端最多列出的行数 / rows shown")
+@click.option("--rules", "rules_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @_debug_option
 @_lang_option
-def diff(before: Path, after: Path, output: Path | None, limit: int, lang: Lang) -> None:
-    """Compare two screening results (CSV or JSONL from `eligibility screen`): who gains, who loses, why."""
-    if output is not None and output.resolve() in (before.resolve(), after.resolve()):
+def diff(
+    before: Path, after: Path, output: Path | None, ids: bool, limit: int, rules_dir: Path | None, lang: Lang
+) -> None:
+    """Compare two screening results (CSV, JSONL or the workbook of `eligibility screen`): who gains,
+    who loses, why."""
+    if output is not None and any(
+        output.resolve() == path.resolve() or (output.exists() and os.path.samefile(output, path))
+        for path in (before, after)
+    ):
         _fail(text("same_file", lang, path=output), EXIT_USAGE)
+    rules = _load(rules_dir, lang)
     results = []
     for path in (before, after):
         try:
-            results.append(read_result(path))
+            results.append(read_result(path, rules.tiers))
         except InputError as exc:
-            detail = _why_unreadable(path, exc.issues[0].value if exc.issues else "", lang)
-            _fail(text("result_unreadable", lang, path=path, detail=detail), EXIT_UNREADABLE)
+            _fail(
+                text("result_unreadable", lang, path=path, detail=_why_not_result(path, exc, lang)),
+                EXIT_UNREADABLE,
+            )
     changes = diff_results(*results)
-    click.echo(format_diff(changes, before.name, after.name, lang, limit, _labels(_load(None, lang), lang)))
+    labels = _labels(rules, lang)
+    click.echo(format_diff(changes, before.name, after.name, lang, limit, labels))
     if output is not None:
         with _writing(output, lang):
-            atomic_write(output, lambda stream: changes.to_csv(stream, index=False, lineterminator="\n"))
+            write_diff(changes, output, lang, labels, ids=ids)
         click.echo(text("diff_written", lang, path=output))
 
 

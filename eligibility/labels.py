@@ -84,8 +84,38 @@ _TEXT: dict[str, tuple[str, str]] = {
         "eligibility template",
     ),
     "result_unreadable": (
-        "无法读取筛查结果 {path}：{detail}。请给出 eligibility screen 写出的 .csv 或 .jsonl 文件",
-        "Cannot read the screening result {path}: {detail}. Give a .csv or .jsonl written by eligibility screen",
+        "无法读取筛查结果 {path}：{detail}。请给出 eligibility screen 写出的 .csv、.jsonl 文件或筛查结果工作簿（.xlsx）",
+        "Cannot read the screening result {path}: {detail}. Give a .csv, a .jsonl or the reviewer's workbook "
+        "(.xlsx) written by eligibility screen",
+    ),
+    "why_not_a_result": (
+        "不是 eligibility screen 写出的筛查结果（缺少“{header}”列）",
+        "not a screening result of eligibility screen (no '{header}' column)",
+    ),
+    "why_no_status": (
+        "不是 eligibility screen 写出的筛查结果（没有任何梯度的结论列，如“srdi_sme.status”）",
+        "not a screening result of eligibility screen (no tier status column such as 'srdi_sme.status')",
+    ),
+    "why_not_text": ("不是 UTF-8 文本文件", "not a UTF-8 text file"),
+    "why_bad_jsonl": (
+        "不是完整的 JSON lines 文件（每行一个 JSON 对象）",
+        "not complete JSON lines (one JSON object per line)",
+    ),
+    "why_bad_workbook": (
+        "不是完好的 Excel 工作簿（可能已损坏，或是改了扩展名的其他文件）",
+        "not an intact Excel workbook (damaged, or another file renamed)",
+    ),
+    "why_no_details_sheet": (
+        "工作簿中没有“{zh}”工作表，不是 eligibility screen 写出的筛查结果工作簿",
+        "the workbook has no '{en}' ({zh}) sheet, so it is not a reviewer's workbook of eligibility screen",
+    ),
+    "why_unknown_tier": (
+        "工作表“{sheet}”的列“{header}”不对应任何梯度；若筛查时用了 --rules，请给出同一个 --rules",
+        "column '{header}' of sheet '{sheet}' names no tier; if the screen used --rules, give the same --rules",
+    ),
+    "why_unknown_status": (
+        "工作表“{sheet}”第 {row} 行“{header}”的结论不是筛查写出的结论，工作簿可能被改动过",
+        "sheet '{sheet}', row {row}, '{header}': not a status the screen writes; the workbook may have been edited",
     ),
     "updates_unreadable": (
         "无法读取更新文件 {path}：{detail}。请检查路径，或用 --updates - 从标准输入读取",
@@ -309,6 +339,16 @@ _TEXT: dict[str, tuple[str, str]] = {
         "{tier}: newly eligible {gained}, no longer eligible {lost}, other changes {other}",
     ),
     "diff_flag_line": ("{flag}：新增 {gained}，消失 {lost}", "{flag}: new {gained}, gone {lost}"),
+    "diff_status_before": ("之前结论", "Status before"),
+    "diff_status_after": ("之后结论", "Status after"),
+    "diff_borderline_before": ("之前临界", "Borderline before"),
+    "diff_borderline_after": ("之后临界", "Borderline after"),
+    "diff_yes": ("是", "yes"),
+    "diff_no": ("否", "no"),
+    "diff_list": ("、", ", "),
+    "diff_reason": ("{label}：{criteria}", "{label}: {criteria}"),
+    "diff_reasons": ("（{reasons}）", " ({reasons})"),
+    "diff_reasons_join": ("；", "; "),
     "diff_before": ("之前", "Before"),
     "diff_after": ("之后", "After"),
     "diff_item": ("项目", "Item"),

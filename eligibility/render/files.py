@@ -8,7 +8,7 @@ import re
 import shutil
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any
@@ -18,7 +18,15 @@ import pandas as pd
 
 from eligibility.assessment import CARRIED_TEXT, Assessment
 
-__all__ = ["atomic_folder", "atomic_path", "atomic_write", "escape_formula", "write_csv", "write_jsonl"]
+__all__ = [
+    "atomic_folder",
+    "atomic_path",
+    "atomic_write",
+    "escape_formula",
+    "write_csv",
+    "write_jsonl",
+    "write_table_csv",
+]
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -124,21 +132,36 @@ def atomic_write(path: str | Path, write: Callable[[IO[str]], object]) -> Path:
     return Path(path)
 
 
-def write_csv(assessment: Assessment, path: str | Path) -> Path:
-    """The wide table as UTF-8 CSV (with BOM, so Excel reads the Chinese names)."""
-    frame = assessment.wide()
-    for column in ("credit_code", "name", *CARRIED_TEXT):  # the text that comes from the spreadsheet
+def write_table_csv(frame: pd.DataFrame, path: str | Path, escape: Iterable[str] | None = None) -> Path:
+    """A table as UTF-8 CSV with a BOM (so Excel reads the Chinese), written atomically; the text of
+    the ``escape`` columns (default: every text column) that a spreadsheet would read as a formula
+    gets a leading ``'``."""
+    frame = frame.copy()
+    if escape is None:
+        escape = [
+            c
+            for c in frame.columns
+            if pd.api.types.is_object_dtype(frame[c]) or pd.api.types.is_string_dtype(frame[c])
+        ]
+    for column in escape:
         if column in frame:
             frame[column] = frame[column].map(escape_formula)
-    flag_columns = [c for c in frame.columns if c.startswith("flag.")]
-    for column in flag_columns:
-        frame[column] = np.where(frame[column].to_numpy(dtype=bool), "true", "false")
 
     def write(stream: IO[str]) -> None:
         stream.write("\ufeff")
         frame.to_csv(stream, index=False, lineterminator="\n")
 
     return atomic_write(path, write)
+
+
+def write_csv(assessment: Assessment, path: str | Path) -> Path:
+    """The wide table as UTF-8 CSV (with BOM, so Excel reads the Chinese names)."""
+    frame = assessment.wide()
+    flag_columns = [c for c in frame.columns if c.startswith("flag.")]
+    for column in flag_columns:
+        frame[column] = np.where(frame[column].to_numpy(dtype=bool), "true", "false")
+    # Only the text that comes from the spreadsheet can start like a formula.
+    return write_table_csv(frame, path, escape=("credit_code", "name", *CARRIED_TEXT))
 
 
 def _json_default(value: Any) -> Any:

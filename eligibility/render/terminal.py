@@ -156,7 +156,7 @@ def format_diff(
     names = labels or {}
 
     def named(ids: str, tier: str) -> str:
-        return "、".join(names.get(f"{tier}:{i}", i) for i in ids.split(";") if i)
+        return text("diff_list", lang).join(names.get(f"{tier}:{i}", i) for i in ids.split(";") if i)
 
     lines = [text("diff_title", lang, a=before, b=after, count=len(changes))]
     for item, part in changes.groupby("item", sort=True):
@@ -182,16 +182,21 @@ def format_diff(
         status_a, status_b = str(row["status_a"]), str(row["status_b"])
         before_word = text(status_a, lang) if status_a else text("diff_not_evaluated", lang)
         after_word = text(status_b, lang) if status_b else text("diff_not_evaluated", lang)
-        reasons = []
-        if row["now_failing"]:
-            reasons.append(
-                f"{text('diff_now_failing', lang)}：{named(str(row['now_failing']), str(row['item']))}"
+        reasons = [
+            text(
+                "diff_reason",
+                lang,
+                label=text(f"diff_{key}", lang),
+                criteria=named(str(row[key]), str(row["item"])),
             )
-        if row["now_passing"]:
-            reasons.append(
-                f"{text('diff_now_passing', lang)}：{named(str(row['now_passing']), str(row['item']))}"
-            )
-        reason = f"（{'；'.join(reasons)}）" if reasons else ""
+            for key in ("now_failing", "now_passing")
+            if row[key]
+        ]
+        reason = (
+            text("diff_reasons", lang, reasons=text("diff_reasons_join", lang).join(reasons))
+            if reasons
+            else ""
+        )
         item = names.get(str(row["item"]), str(row["item"]))
         lines.append(f"    {row['credit_code']} {row['name']} [{item}] {before_word} → {after_word}{reason}")
     if len(firms) > len(shown):
