@@ -83,7 +83,9 @@ def test_the_gap_of_a_strict_threshold_says_more_than(lang: Lang) -> None:
     assessment = evaluate(_near_5000wan(), rules, as_of=AS_OF)
     sentences = gap_sentences(assessment, lang)
     hnte = sentences.loc[sentences["tier"] == "hnte", "text"].iloc[0]
-    nodes = {n.id: n for n in walk_criteria(assessment.results["hnte"].ruleset.criteria)}
+    tree = assessment.results["hnte"].ruleset.criteria
+    assert tree is not None
+    nodes = {n.id: n for n in walk_criteria(tree)}
 
     def sentence(criterion: str, verb: str, amount: str) -> str:
         node = nodes[criterion]
