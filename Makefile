@@ -1,32 +1,41 @@
 # The two commands a new machine needs: `make run` and `make test`.
-# Each creates .venv if it is missing and installs the project into it.
+# Each creates .venv if it is missing and installs into it what it needs: `make run` what running
+# needs (the package and its web extra), `make test` also the development and test tools (ruff,
+# mypy, pytest, hypothesis, playwright, dask, durable-rules, ...). One stamp each, so either order
+# works: the test install includes the run install and marks it done.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed
+RUN_STAMP := $(VENV)/.installed-run
+TEST_STAMP := $(VENV)/.installed-test
 
 .PHONY: run test lint bench samples docs clean browser serve
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
-$(STAMP): $(BIN)/python pyproject.toml
+$(RUN_STAMP): $(BIN)/python pyproject.toml
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[web]'
+	touch $(RUN_STAMP)
+
+$(TEST_STAMP): $(BIN)/python pyproject.toml
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev,web]'
-	touch $(STAMP)
+	touch $(TEST_STAMP) $(RUN_STAMP)
 
 # Exit status 1 means "finished, with input issues listed": the sample has dirty cells on purpose.
-run: $(STAMP)
+run: $(RUN_STAMP)
 	mkdir -p out
 	$(BIN)/eligibility screen samples/pool.xlsx --as-of 2026-11-26 -o out/筛查结果.xlsx --html out/报告.html; \
 	  status=$$?; [ $$status -le 1 ] || exit $$status
 	@echo "网页版（上传表格、查看报告、下载结果）：make serve，然后在浏览器打开 http://127.0.0.1:8765/"
 
 # The local web page (this computer only); `.venv/bin/eligibility serve --help` for options.
-serve: $(STAMP)
+serve: $(RUN_STAMP)
 	$(BIN)/eligibility serve
 
-test: $(STAMP) lint browser
+test: $(TEST_STAMP) lint browser
 	$(BIN)/python -m pytest -q
 
 # The browser tests drive Debian's Chromium (with a CJK font for the screenshots); install when missing.
@@ -37,18 +46,18 @@ browser:
 	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null; \
 	fi
 
-lint: $(STAMP)
+lint: $(TEST_STAMP)
 	$(BIN)/ruff check eligibility tests benchmarks samples
 	$(BIN)/ruff format --check eligibility tests benchmarks samples
 	$(BIN)/mypy
 
-bench: $(STAMP)
+bench: $(TEST_STAMP)
 	$(BIN)/python -m pytest benchmarks -q --benchmark-columns=min,mean,ops --benchmark-sort=name
 
-docs: $(STAMP)
+docs: $(RUN_STAMP)
 	$(BIN)/eligibility rules docs -o docs/rules
 
-samples: $(STAMP)
+samples: $(RUN_STAMP)
 	$(BIN)/python samples/make_samples.py
 
 clean:

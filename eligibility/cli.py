@@ -5,7 +5,7 @@ traceback only with ``--debug``)::
 
     0   EXIT_OK          finished
     1   EXIT_INPUT       finished with error-severity input issues (or --strict stopped, a scenario failed)
-    2   EXIT_USAGE       usage: bad option or date, output = input, -o = --html, …
+    2   EXIT_USAGE       usage: bad option or date, output = input, -o = --html, an extra not installed, …
     3   EXIT_RULES       invalid rule files (also YAML nested too deep or an alias bomb)
     4   EXIT_UNREADABLE  the input file cannot be read (damaged, not a table, a folder, no permission)
     5   EXIT_UNWRITABLE  an output cannot be written (read-only, disk full, parent is a file)
@@ -34,7 +34,14 @@ from tqdm import tqdm
 
 from eligibility.assessment import evaluate
 from eligibility.diff import REASONS, diff_results, read_result
-from eligibility.errors import InputError, IssueCode, RegimeError, RuleSetError, StateError
+from eligibility.errors import (
+    InputError,
+    IssueCode,
+    MissingExtraError,
+    RegimeError,
+    RuleSetError,
+    StateError,
+)
 from eligibility.ingest import CHUNK_BYTES, InputTable, Prepared, prepare_in_chunks, read_input
 from eligibility.labels import Lang, issue_message, problem_message, text
 from eligibility.render.changes import write_diff
@@ -214,14 +221,17 @@ def _load(rules_dir: Path | None, lang: Lang) -> RuleSet:
 
 
 class _Main(click.Group):
-    """The command group: an unexpected exception ends as one line and exit 70, never a traceback
-    (unless --debug is given)."""
+    """The command group: an optional extra that a command needs and is not installed ends as one
+    line saying how to install it and exit 2; an unexpected exception as one line and exit 70, never
+    a traceback (unless --debug is given)."""
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except (click.ClickException, click.exceptions.Exit, click.Abort):
             raise
+        except MissingExtraError as exc:  # labels has "<extra>_missing" for every extra
+            _fail(text(f"{exc.extra}_missing", "en" if ctx.meta.get(_LANG) == "en" else "zh"), EXIT_USAGE)
         except Exception as exc:
             if ctx.meta.get(_DEBUG):
                 traceback.print_exc()

@@ -9,7 +9,8 @@ Exception tree::
     ├── RuleSetError            rule files are invalid; holds every RuleProblem found, raised once
     ├── InputError              strict mode: the input has error-severity issues; holds every Issue
     ├── RegimeError             no rule set is in force for the requested as_of / purpose / regime
-    └── StateError              a saved monitor state (``eligibility watch --state``) cannot be used
+    ├── StateError              a saved monitor state (``eligibility watch --state``) cannot be used
+    └── MissingExtraError       an optional dependency is not installed (also an ImportError)
 
 Input problems in batch are not exceptions: they are :class:`Issue` rows collected in a frame.
 Bugs stay ordinary exceptions.
@@ -26,6 +27,7 @@ __all__ = [
     "InputError",
     "Issue",
     "IssueCode",
+    "MissingExtraError",
     "ProblemCode",
     "RegimeError",
     "RuleProblem",
@@ -182,3 +184,14 @@ class RegimeError(EligibilityError):
 class StateError(EligibilityError):
     """A saved monitor state that cannot be used (truncated, binary, another shape or version, a
     record that cannot be assessed); the message says which, in words."""
+
+
+class MissingExtraError(EligibilityError, ImportError):
+    """An optional dependency is not installed: ``package`` is what is missing, ``extra`` the pip
+    extra that brings it (``pip install 'eligibility[durable]'``). An :class:`ImportError` too, so
+    code that guards an optional import keeps working."""
+
+    def __init__(self, package: str, extra: str) -> None:
+        super().__init__(f"{package} is not installed: pip install 'eligibility[{extra}]'")
+        self.package = package
+        self.extra = extra

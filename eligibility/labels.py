@@ -679,6 +679,11 @@ _TEXT: dict[str, tuple[str, str]] = {
         "未安装 Dask：请运行 pip install 'eligibility[dask]'",
         "Dask is not installed: pip install 'eligibility[dask]'",
     ),
+    "durable_missing": (
+        "未安装 durable-rules（监测 watch 与 durable 后端需要它）：请运行 pip install 'eligibility[durable]'",
+        "durable-rules is not installed (the monitor and the durable backend need it): "
+        "pip install 'eligibility[durable]'",
+    ),
     "dask_format": ("Dask 引擎只输出 parquet 或 csv", "The Dask engine writes parquet or csv"),
     "dask_output_exists": (
         "输出文件夹已存在且不为空：{path}（不会覆盖）",

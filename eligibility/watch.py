@@ -7,7 +7,7 @@ keeps its facts between updates. When a firm's status or borderline mark changes
 alert names the tier, the change, and the criteria that moved (status or margin) with their values,
 thresholds and gaps. A malformed line, an unknown firm or an unknown field yields an error record;
 the monitor keeps going. The records of updated firms can be saved to a state file and loaded on the
-next start.
+next start. The monitor needs the ``eligibility[durable]`` extra and says so when it starts without it.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from eligibility.assessment import Assessment, Purpose, assess_one, evaluate
+from eligibility.backends import require_durable
 from eligibility.errors import Severity, StateError
 from eligibility.ingest import InputTable, prepare
 from eligibility.labels import Lang, text
@@ -86,6 +87,9 @@ class Monitor:
     _pool: Assessment | None = None
     _position: dict[str, int] = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        require_durable()  # every update is assessed by the durable backend
+
     @classmethod
     def from_pool(
         cls,
@@ -97,6 +101,7 @@ class Monitor:
         lang: Lang = "zh",
     ) -> Monitor:
         """Screen the pool once (vectorised); firms enter the rule engine on their first update."""
+        require_durable()  # before the pool is screened, which can take a while
         pool = evaluate(table, rules, as_of=as_of, purpose=purpose, regime=regime)
         monitor = cls(rules, as_of, purpose, regime, lang, records=canonical_records(pool))
         monitor._pool = pool

@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Dialog, Page, sync_playwright
 
 SCREENSHOTS = Path(
     os.environ.get("SCREENSHOT_DIR", Path(__file__).resolve().parents[1] / "out" / "test-screenshots")
@@ -66,7 +66,12 @@ def offline_page(
     visit = Visit(page)
     page.on("console", lambda m: visit.errors.append(m.text) if m.type == "error" else None)
     page.on("pageerror", lambda e: visit.errors.append(str(e)))
-    page.on("dialog", lambda d: (visit.errors.append(f"dialog: {d.message}"), d.dismiss()))
+
+    def dismiss(dialog: Dialog) -> None:
+        visit.errors.append(f"dialog: {dialog.message}")
+        dialog.dismiss()
+
+    page.on("dialog", dismiss)
 
     def route(r: object) -> None:
         request = r.request  # type: ignore[attr-defined]

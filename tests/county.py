@@ -78,7 +78,7 @@ def zezhou_one_row(path: Path) -> County:
     _title_rows(sheet, len(header), "泽州县2026年优质中小企业梯度培育库")
     for col, text in enumerate(header, start=1):
         sheet.cell(3, col, text).alignment = Alignment(wrap_text=True)
-    rows = [
+    rows: list[list[object]] = [
         # 序号, name, code, industry, township, title, awarded, expires, hnte,
         # rev25, rev24, rd25, debt, rd%, staff, officer
         [
@@ -332,7 +332,7 @@ def two_row_header(path: Path) -> County:
     assert sheet is not None
     sheet.title = "Sheet1"
     _title_rows(sheet, 11, "高平市专精特新企业培育库（2026年）")
-    top = [
+    top: list[object] = [
         "企业名称",
         "统一社会信用代码",
         "所属行业",
@@ -345,7 +345,7 @@ def two_row_header(path: Path) -> County:
         "2024年",
         None,
     ]
-    bottom = [
+    bottom: list[object] = [
         None,
         None,
         None,
@@ -368,7 +368,7 @@ def two_row_header(path: Path) -> County:
         sheet.merge_cells(f"{col}3:{col}4")
     sheet.merge_cells("G3:I3")
     sheet.merge_cells("J3:K3")
-    data = [
+    data: list[list[object]] = [
         [
             "高平市华晟精工有限公司",
             valid_code(201),

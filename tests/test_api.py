@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import importlib.resources
 import pkgutil
 
 import pandas as pd
@@ -34,6 +35,11 @@ def test_every_module_declares_a_sorted_all() -> None:
         assert list(exported) == sorted(exported, key=isort_key), module_info.name
         for name in exported:
             assert hasattr(module, name), (module_info.name, name)
+
+
+def test_the_package_is_marked_typed() -> None:
+    """PEP 561: library users' type checkers read the annotations (the wheel ships the folder whole)."""
+    assert (importlib.resources.files("eligibility") / "py.typed").is_file()
 
 
 def test_library_flow_with_a_plain_frame() -> None:

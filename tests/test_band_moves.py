@@ -137,9 +137,11 @@ def test_applying_a_plan_reaches_the_mark(toy: RuleSet) -> None:
     assert plan is not None
     changed = dict(firm)
     for move in plan:
+        if move.field is None:
+            continue
         if move.change is not None:
             changed[move.field] = firm[move.field] + move.change
-        elif move.field is not None:
+        else:
             changed[move.field] = move.target
     after = evaluate(pd.DataFrame([changed]), toy, as_of="2026-01-01", tiers=["tech_sme"])
     assert after.status("tech_sme").tolist() == ["eligible"]

@@ -213,7 +213,7 @@ _NOISE = [
 @st.composite
 def _sheets(draw: st.DrawFn) -> tuple[list[list[object]], list[int], list[tuple[int, int, int]]]:
     n = draw(st.integers(1, 12))
-    header = ["序号", "企业名称", "统一社会信用代码", "所属行业", "2025年营业收入（万元）"]
+    header: list[object] = ["序号", "企业名称", "统一社会信用代码", "所属行业", "2025年营业收入（万元）"]
     rows: list[list[object]] = [["某县培育库"] + [None] * 4, header]
     firm_rows: list[int] = []
     merges: list[tuple[int, int, int]] = []  # (first row, last row, column), 1-based
@@ -251,7 +251,7 @@ def _write(path: Path, rows: list[list[object]], merges: list[tuple[int, int, in
 def test_no_row_with_a_name_or_code_is_dropped(
     rules: RuleSet,
     tmp_path_factory: pytest.TempPathFactory,
-    sheet: tuple[list[list[object]], list[int], list],
+    sheet: tuple[list[list[object]], list[int], list[tuple[int, int, int]]],
 ) -> None:
     rows, firm_rows, merges = sheet
     folder = tmp_path_factory.mktemp("prop")

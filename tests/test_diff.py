@@ -31,7 +31,7 @@ from eligibility.diff import (
     read_result,
 )
 from eligibility.errors import InputError
-from eligibility.labels import text
+from eligibility.labels import Lang, text
 from eligibility.render.changes import HEADINGS
 from eligibility.ruleset import walk_criteria
 from tests.conftest import base_firm, valid_code
@@ -163,7 +163,8 @@ def test_every_pair_of_formats(pair: dict[str, Path], old: str, new: str, tmp_pa
 
 def test_headings_and_words_by_language(pair: dict[str, Path], rules: RuleSet, tmp_path: Path) -> None:
     tier = rules.tiers["srdi_sme"]
-    for lang, extra in (("zh", []), ("en", ["--lang", "en"])):
+    languages: tuple[tuple[Lang, list[str]], ...] = (("zh", []), ("en", ["--lang", "en"]))
+    for lang, extra in languages:
         out = tmp_path / f"changes-{lang}.csv"
         result = run("diff", str(pair["old.csv"]), str(pair["new.xlsx"]), "-o", str(out), *extra)
         assert result.exit_code == EXIT_OK, result.output
@@ -178,6 +179,7 @@ def test_criteria_named_in_the_csv(pair: dict[str, Path], rules: RuleSet, tmp_pa
     out = tmp_path / "changes.csv"
     assert run("diff", str(pair["old.jsonl"]), str(pair["new.csv"]), "-o", str(out)).exit_code == EXIT_OK
     ruleset = next(r for r in rules.rulesets.values() if r.ruleset.id == "srdi_sme_2022")
+    assert ruleset.criteria is not None
     leaf = next(n for n in walk_criteria(ruleset.criteria) if n.id == "rd_ratio_min")
     assert _written(out)[text("diff_now_failing", "zh")].tolist() == [leaf.label_zh]
 

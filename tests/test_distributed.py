@@ -30,10 +30,10 @@ RULES = load_rules()
 
 @pytest.fixture(scope="module")
 def client() -> Iterator[object]:
-    cluster = distributed.LocalCluster(
+    cluster = distributed.LocalCluster(  # type: ignore[no-untyped-call]
         n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
     )
-    with distributed.Client(cluster) as connected:
+    with distributed.Client(cluster) as connected:  # type: ignore[no-untyped-call]
         yield connected
     cluster.close()
 
@@ -53,7 +53,7 @@ def _same(dask_result: pd.DataFrame, pandas_result: pd.DataFrame) -> None:
 def test_sample_csv_on_two_workers(client: object) -> None:
     frame = read_partitioned(str(SAMPLES / "pool.csv"), blocksize="40KB")
     assert frame.npartitions >= 2
-    result = evaluate_partitions(frame, RULES, as_of=AS_OF).compute()
+    result = evaluate_partitions(frame, RULES, as_of=AS_OF).compute()  # type: ignore[no-untyped-call]
     table = read_input(SAMPLES / "pool.csv", RULES, as_of=AS_OF)
     _same(result, evaluate(table, RULES, as_of=AS_OF).wide())
 
@@ -62,7 +62,7 @@ def test_synthetic_parquet_partitions(client: object, tmp_path: Path) -> None:
     pool = synthetic_pool(20_000, seed=9)
     for k in range(4):
         pool.iloc[k * 5000 : (k + 1) * 5000].to_parquet(tmp_path / f"part.{k}.parquet")
-    result = evaluate_partitions(dd.read_parquet(str(tmp_path)), RULES, as_of=AS_OF).compute()
+    result = evaluate_partitions(dd.read_parquet(str(tmp_path)), RULES, as_of=AS_OF).compute()  # type: ignore[no-untyped-call]
     expected = evaluate(pool, RULES, as_of=AS_OF).wide()
     _same(result, expected)
     counts = summary_counts(evaluate_partitions(dd.read_parquet(str(tmp_path)), RULES, as_of=AS_OF))

@@ -59,7 +59,7 @@ def flags(sample: pd.DataFrame) -> dict[str, npt.NDArray[np.bool_]]:
 def _pool(name: str, sample: pd.DataFrame, flags: dict[str, npt.NDArray[np.bool_]]) -> pd.DataFrame:
     clean = ~flags["data_issue"]
     nothing = clean & ~flags["promotion_candidate"] & ~flags["at_risk"] & ~flags["scale_up_candidate"]
-    keep = {
+    keep: npt.NDArray[np.bool_] = {
         "no_at_risk": clean & ~flags["at_risk"],
         "no_promotion": clean & ~flags["promotion_candidate"],
         "no_scale_up": clean & ~flags["scale_up_candidate"],
@@ -69,7 +69,7 @@ def _pool(name: str, sample: pd.DataFrame, flags: dict[str, npt.NDArray[np.bool_
         "one_firm": nothing & (np.cumsum(nothing) == 1),
         "header_only": np.zeros(len(sample), dtype=bool),
     }[name]
-    return sample[keep].reset_index(drop=True)
+    return sample.loc[keep].reset_index(drop=True)
 
 
 POOLS = ["no_at_risk", "no_promotion", "no_scale_up", "no_issue", "no_titled", "nothing_flagged", "one_firm"]

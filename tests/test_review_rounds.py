@@ -84,7 +84,7 @@ FIRM: dict[str, Any] = {
 }
 
 
-def pool(titles: list[tuple[str, str | None]]) -> pd.DataFrame:
+def pool(titles: list[tuple[str | None, str | None]]) -> pd.DataFrame:
     """The firm above once per (title, expiry), each under its own code and name."""
     rows = [
         {
@@ -110,7 +110,7 @@ def test_the_firm_is_worked_as_the_docstring_says() -> None:
     assert under_63.loc[0, "srdi_sme.status"] == "eligible"
     assert under_63.loc[0, "srdi_sme.borderline"] == ""
     assert under_2.loc[0, "srdi_sme.status"] == "ineligible"
-    failed = set(under_2.loc[0, "srdi_sme.failed"].split(";"))
+    failed = set(str(under_2.loc[0, "srdi_sme.failed"]).split(";"))
     assert {"quality_score_review_y1", "quality_score_review_y2"} <= failed
 
 
@@ -176,7 +176,7 @@ def test_the_at_risk_flag_uses_the_round_of_each_title() -> None:
         tables = Tables(a, lang)
         listed = tables.at_risk()
         assert len(listed) == 1
-        said = listed.loc[0, "col_review_rules"]
+        said = str(listed.loc[0, "col_review_rules"])
         assert "2027" in said
         assert "2号" in said
         used = tables.rules_used()
@@ -196,7 +196,7 @@ def test_the_2026_round_flags_what_63_hao_fails() -> None:
     # What the round's review blames is what 63号 forced on the firm blames.
     blamed = {k for k, mask in review.blame.items() if mask[0]}
     forced = evaluate(frame, as_of=AS_OF, purpose="review", regime="63号").wide()
-    assert blamed == set(forced.loc[0, "srdi_sme.failed"].split(";"))
+    assert blamed == set(str(forced.loc[0, "srdi_sme.failed"]).split(";"))
     assert any(k.startswith("revenue") for k in blamed)
 
 

@@ -15,6 +15,10 @@ Two traps of durable_rules are avoided by construction: tests are asserted as *f
 is consumed by the first rule that matches it), and the host runs no background dispatcher — its
 ``threading.Timer`` loop races with synchronous asserts and can lose actions — so every action runs
 inside the assert that triggers it, on the caller's thread.
+
+durable_rules is the optional extra ``eligibility[durable]``: only this module imports it, and only
+when a caller asks for the backend; without it, importing this module raises
+:class:`~eligibility.errors.MissingExtraError` saying how to install it.
 """
 
 from __future__ import annotations
@@ -28,9 +32,14 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from durable import engine
 
+from eligibility.errors import MissingExtraError
 from eligibility.scoring.logic import Status, deciding
+
+try:
+    from durable import engine
+except ImportError as exc:
+    raise MissingExtraError("durable-rules", "durable") from exc
 
 __all__ = ["DurableDecider", "durable_decisions"]
 
