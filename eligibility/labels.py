@@ -311,6 +311,12 @@ _TEXT: dict[str, tuple[str, str]] = {
     "explain_max": ("满分", "Max"),
     "explain_assumption": ("假设：{note}", "Assumed: {note}"),
     "explain_flags": ("标记：{flags}", "Flags: {flags}"),
+    "flag_with_reason": ("{flag}（{reason}）", "{flag} ({reason})"),
+    "list_separator": ("；", "; "),
+    "size_large": ("大型", "large"),
+    "size_medium": ("中型", "medium"),
+    "size_small": ("小型", "small"),
+    "size_micro": ("微型", "micro"),
     "explain_none": ("无", "none"),
     "explain_unjudged": ("未判定", "not judged"),
     "explain_not_found": (

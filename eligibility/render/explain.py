@@ -27,7 +27,7 @@ from eligibility.flags import FLAG_NAMES
 from eligibility.labels import Lang, issue_message, text
 from eligibility.models import Criterion, TierDef
 from eligibility.render.terminal import terminal_safe
-from eligibility.render.words import describe_moves, format_quantity, gap_verb
+from eligibility.render.words import describe_moves, format_quantity, gap_verb, risk_reason
 from eligibility.ruleset import RuleSet, walk_criteria
 from eligibility.units import Unit
 
@@ -184,16 +184,38 @@ def explain_firm(
             reason = assessment.skipped.get(tier, "no_ruleset")
             console.print()
             _say(console, text(f"skipped_{reason}", lang, tiers=_label(assessment.rules.tiers[tier], lang)))
-    flagged = [
-        f"{text(name, lang)}（{record['flag_reasons'].get(name, '')}）"
-        for name in FLAG_NAMES
-        if record["flags"][name]
-    ]
-    flags = "；".join(flagged) if flagged else text("explain_none", lang)
+    flagged = [_flag_words(assessment, name, record["flag_reasons"].get(name), lang) for name in FLAG_NAMES]
+    said = [f for f, name in zip(flagged, FLAG_NAMES, strict=True) if record["flags"][name]]
+    flags = text("list_separator", lang).join(said) if said else text("explain_none", lang)
     _say(console, text("explain_flags", lang, flags=flags))
     for issue in assessment.issues:
         if issue.row == record["row"]:
             _say(console, issue_message(issue, lang), indent=2)
+
+
+def _size_word(assessment: Assessment, size: str, lang: Lang) -> str:
+    """A 300号 size class in words (中型 / medium)."""
+    result = assessment.results.get("sme_size")
+    classification = result.ruleset.classification if result is not None else None
+    if lang == "zh" and classification is not None:
+        return classification.class_labels_zh.get(size, size)
+    return text(f"size_{size}", lang) if f"size_{size}" in _SIZE_KEYS else size
+
+
+_SIZE_KEYS = ("size_large", "size_medium", "size_small", "size_micro")
+
+
+def _flag_words(assessment: Assessment, name: str, reason: str | None, lang: Lang) -> str:
+    """A flag and its reason in words: 退库风险（专精特新中小企业：按复核标准不符合）."""
+    if reason is None or name == "data_issue":
+        return text(name, lang)
+    if name == "at_risk":
+        why = risk_reason(assessment, reason, lang)
+    elif name == "promotion_candidate" and reason in assessment.rules.tiers:
+        why = _label(assessment.rules.tiers[reason], lang)
+    else:
+        return text(name, lang)
+    return text("flag_with_reason", lang, flag=text(name, lang), reason=why)
 
 
 def _say(console: Console, line: str, style: str = "", indent: int = 0) -> None:
@@ -229,7 +251,7 @@ def _tier(
         )
         heading += text("explain_score", lang, score=score if isinstance(score, str) else f"{score:g}")
     if result.get("class"):
-        heading += text("explain_class", lang, size=result["class"])
+        heading += text("explain_class", lang, size=_size_word(assessment, result["class"], lang))
     console.print()
     _say(console, heading, style="bold")
     ruleset = assessment.results[tier].at(position).ruleset  # the rule set that judged this firm

@@ -39,11 +39,24 @@ def _pattern(unit: Unit) -> str:
     return "%g"
 
 
+def _for_people(values: npt.NDArray[np.float64], unit: Unit) -> npt.NDArray[np.float64]:
+    """Values as people read them: ratios in percent; years to one decimal (12.8年, not 12.8301年;
+    a nonzero value that would round to 0 keeps its digits) — the rest is left to the unit's pattern."""
+    values = np.asarray(values, dtype=np.float64)
+    if unit is Unit.FRACTION:
+        return values * 100
+    if unit is Unit.YEARS:
+        rounded = np.round(values, 1)
+        kept: npt.NDArray[np.float64] = np.where((rounded == 0) & (values != 0), values, rounded)
+        return kept
+    return values
+
+
 def format_quantity(value: float | None, unit: Unit, lang: Lang = "zh") -> str:
     """One value with its unit (3.25个百分点 is a ratio *difference*; a ratio itself prints as 3.25%)."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "—"
-    number = _pattern(unit) % (value * 100 if unit is Unit.FRACTION else value)
+    number = _pattern(unit) % _for_people(np.asarray([value], dtype=np.float64), unit)[0]
     return text(f"unit_{unit.value}", lang, value=number) if unit in _WITH_UNIT else number
 
 
@@ -51,7 +64,7 @@ def format_quantities(
     values: npt.NDArray[np.float64], unit: Unit, lang: Lang = "zh"
 ) -> npt.NDArray[np.object_]:
     """Many values with their unit at once (numpy formatting, no Python loop per value)."""
-    scaled = values * 100 if unit is Unit.FRACTION else values
+    scaled = _for_people(values, unit)
     # str.__mod__ applied by map: the same per-value formatting np.char.mod does, without its round
     # trip through a fixed-width unicode array (2-3x faster on long columns).
     numbers: npt.NDArray[np.object_] = np.array(
