@@ -11,7 +11,7 @@ from collections.abc import Mapping
 import numpy as np
 import numpy.typing as npt
 
-from eligibility.ingest import category_table
+from eligibility.columns import category_table
 from eligibility.ruleset import RuleSet
 
 FloatArray = npt.NDArray[np.float64]

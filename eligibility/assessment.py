@@ -34,11 +34,20 @@ from eligibility.scoring.engine import (
     input_columns,
 )
 from eligibility.scoring.logic import Status
+from eligibility.scoring.plans import BandMove, plan_band_moves, plan_groups
 from eligibility.titles import Titles, current_titles
 
 _RISK_ORDER = {"review_ineligible": 0, "not_sme": 0, "review_incomplete": 1, "review_thin_pass": 2}
 
-__all__ = ["CARRIED_TEXT", "CRITERION_STATUS_NAMES", "STATUS_NAMES", "Assessment", "assess_one", "evaluate"]
+__all__ = [
+    "CARRIED_TEXT",
+    "CRITERION_STATUS_NAMES",
+    "STATUS_NAMES",
+    "Assessment",
+    "BandMove",
+    "assess_one",
+    "evaluate",
+]
 
 Purpose = Literal["apply", "review"]
 Backend = Literal["numpy", "durable"]
@@ -682,9 +691,7 @@ class Assessment:
             if any(
                 leaf.kind == "score" and not math.isnan(leaf.gap_at(i)) for leaf in result.leaves.values()
             ):
-                from eligibility.explain import plan_band_moves  # explain builds on the assessment
-
-                plan = plan_band_moves(self, tier, i, result=result)
+                plan = self.band_moves(tier, i)
                 record["points_plan"] = [vars(move) for move in plan] if plan is not None else None
         if result.size_class is not None:
             size = self._size_class
@@ -721,6 +728,33 @@ class Assessment:
             if source
             else None,
         }
+
+    def band_moves(
+        self, tier: str, position: int, group: str = "total", mark: float | None = None
+    ) -> list[BandMove] | None:
+        """The cheapest band moves that lift firm ``position``'s ``group`` score of ``tier`` to ``mark``
+        (the pass mark by default), in the rule set that judged the firm; None when there is none."""
+        return plan_band_moves(
+            self.rules, self.columns, self.results[tier].at(position), position, group, mark
+        )
+
+    def band_move_groups(
+        self,
+        tier: str,
+        rows: npt.NDArray[np.int64],
+        group: str = "total",
+        mark: float | None = None,
+        result: TierResult | None = None,
+    ) -> list[tuple[npt.NDArray[np.int64], list[BandMove]]]:
+        """Band-move plans of the firms at ``rows`` at once (one knapsack per distinct plan key), each
+        firm in the rule set that judged it — or in ``result`` (e.g. a re-review's) when given."""
+        if result is not None:
+            return plan_groups(self.rules, self.columns, result, rows, group, mark)
+        out = []
+        for piece, mask in self.results[tier].pieces():
+            mine = rows if mask is None else rows[mask[rows]]
+            out += plan_groups(self.rules, self.columns, piece, mine, group, mark)
+        return out
 
     def iter_firms(self) -> Iterator[dict[str, Any]]:
         """Every firm's nested record, in input order."""

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from eligibility.ingest import Prepared
+from eligibility.columns import Prepared
 from eligibility.ruleset import RuleSet
 from eligibility.scoring.engine import TierResult
 from eligibility.scoring.logic import Status

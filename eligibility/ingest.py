@@ -22,6 +22,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from eligibility.columns import Prepared, category_table
 from eligibility.errors import InputError, Issue, IssueCode, Severity
 from eligibility.headers import YEAR_COLUMN, HeaderMatch, HeaderReader, normalise
 from eligibility.ruleset import FieldSpec, RuleSet, parse_as_of
@@ -63,21 +64,6 @@ class InputTable:
     factors: dict[str, float] = field(default_factory=dict)
     percent: frozenset[str] = frozenset()
     issues: list[Issue] = field(default_factory=list)
-
-
-@dataclass
-class Prepared:
-    """Typed columns for the engine, and the issues found while typing them."""
-
-    n: int
-    columns: dict[str, FloatArray]
-    dates: dict[str, npt.NDArray[np.datetime64]]
-    text: dict[str, npt.NDArray[np.object_]]
-    present: frozenset[str]
-    issues: list[Issue]
-    rows: npt.NDArray[np.int64]
-    sheet: str | None = None
-    headers: dict[str, str] = field(default_factory=dict)  # the sheet's own header of each field
 
 
 _EXCEL = {".xlsx", ".xlsm", ".xlsb", ".xls", ".ods"}
@@ -844,17 +830,6 @@ def _bools(cells: _Cells) -> FloatArray:
     values, given = _lookup(cells.raw, dict.fromkeys(_TRUE, 1.0) | dict.fromkeys(_FALSE, 0.0))
     cells.report(given & np.isnan(values), IssueCode.BAD_BOOL)
     return values
-
-
-def category_table(spec: FieldSpec) -> dict[str, float]:
-    """Every accepted spelling of a category (id, Chinese and English label, aliases) → its code."""
-    table: dict[str, float] = {}
-    for code, (choice_id, choice) in enumerate((spec.choices or {}).items()):
-        names: Iterable[str] = (choice_id, choice.label_zh, choice.label_en or "", *choice.aliases)
-        for name in names:
-            if name:
-                table.setdefault(name.strip().casefold(), float(code))
-    return table
 
 
 def _categories(cells: _Cells) -> FloatArray:

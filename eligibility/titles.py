@@ -14,8 +14,8 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from eligibility.columns import Prepared
 from eligibility.errors import Issue, IssueCode, Severity
-from eligibility.ingest import Prepared
 from eligibility.ruleset import RuleSet
 
 __all__ = ["Titles", "current_titles", "holds_title"]

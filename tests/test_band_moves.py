@@ -14,7 +14,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from eligibility import RuleSet, evaluate, load_rules
-from eligibility.explain import plan_band_moves, plan_groups
 from eligibility.render.words import _plan_texts, describe_moves
 from eligibility.scoring.logic import Status
 from eligibility.synthetic import synthetic_pool
@@ -114,7 +113,7 @@ def test_exact_plan_beats_greedy(toy: RuleSet) -> None:
     }
     assessment = evaluate(pd.DataFrame([firm]), toy, as_of="2026-01-01", tiers=["tech_sme"])
     assert assessment.status("tech_sme").tolist() == ["ineligible"]
-    plan = plan_band_moves(assessment, "tech_sme", 0)
+    plan = assessment.band_moves("tech_sme", 0)
     assert plan is not None
     assert [(m.indicator, m.points_to, m.levels) for m in plan] == [("rd", 10, 2)]
     (move,) = plan
@@ -133,7 +132,7 @@ def test_applying_a_plan_reaches_the_mark(toy: RuleSet) -> None:
         "digital_level": 1,
     }
     assessment = evaluate(pd.DataFrame([firm]), toy, as_of="2026-01-01", tiers=["tech_sme"])
-    plan = plan_band_moves(assessment, "tech_sme", 0)
+    plan = assessment.band_moves("tech_sme", 0)
     assert plan is not None
     changed = dict(firm)
     for move in plan:
@@ -153,7 +152,7 @@ def test_plan_on_a_real_table(rules: RuleSet, tmp_path: Path) -> None:
     # 63号 专精特新 at 59 points (see tests/test_srdi_2022.py): one level of any indicator is enough.
     firm = dict(base_firm(), product_field="other", digital_level=2, own_brand="否", local_feature_score=0)
     assessment = evaluate(pd.DataFrame([firm]), rules, as_of="2026-03-31", tiers=["srdi_sme"])
-    plan = plan_band_moves(assessment, "srdi_sme", 0)
+    plan = assessment.band_moves("srdi_sme", 0)
     assert plan is not None
     assert sum(m.levels for m in plan) == 1
     assert plan[0].points_to - plan[0].points_from >= 1
@@ -189,7 +188,7 @@ def test_applying_a_plan_reaches_the_mark_on_real_tables(firm: dict[str, Any], t
     for leaf in result.leaves.values():
         if leaf.kind != "score" or leaf.gap is None or math.isnan(leaf.gap[0]):
             continue
-        plan = plan_band_moves(assessment, tier, 0, str(leaf.field), float(leaf.threshold))  # type: ignore[arg-type]
+        plan = assessment.band_moves(tier, 0, str(leaf.field), float(leaf.threshold))  # type: ignore[arg-type]
         if plan is None:
             continue
         after = evaluate(
@@ -214,15 +213,15 @@ def test_grouped_plans_equal_one_plan_per_firm(as_of: str) -> None:
             rows = np.flatnonzero(result.status == Status.FAIL)
             names = {i.id: i.label_zh for g in result.ruleset.points.groups for i in g.indicators}  # type: ignore[union-attr]
             mark = float(np.nanmax(leaf.threshold))  # type: ignore[arg-type]
-            for members, plan in plan_groups(a, tier, rows, str(leaf.field), mark):
+            for members, plan in a.band_move_groups(tier, rows, str(leaf.field), mark):
                 for member in members:
-                    own = plan_band_moves(a, tier, int(member), str(leaf.field), mark)
+                    own = a.band_moves(tier, int(member), str(leaf.field), mark)
                     assert own is not None
-                    grouped = plan_groups(a, tier, np.array([member]), str(leaf.field), mark)
+                    grouped = a.band_move_groups(tier, np.array([member]), str(leaf.field), mark)
                     assert [m.indicator for m in grouped[0][1]] == [m.indicator for m in own]
                 texts = _plan_texts(a, plan, members, names, "zh")
                 for member, got in zip(members, texts, strict=True):
-                    own = plan_band_moves(a, tier, int(member), str(leaf.field), mark)
+                    own = a.band_moves(tier, int(member), str(leaf.field), mark)
                     assert got == "；" + describe_moves(own, rules, names, "zh")  # type: ignore[arg-type]
                     checked += 1
     assert checked > 500

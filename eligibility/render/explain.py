@@ -22,7 +22,6 @@ from rich.table import Table
 from rich.text import Text
 
 from eligibility.assessment import Assessment
-from eligibility.explain import plan_band_moves
 from eligibility.flags import FLAG_NAMES
 from eligibility.labels import Lang, issue_message, text
 from eligibility.models import Criterion, TierDef
@@ -303,7 +302,7 @@ def _tier(
                 *(Text(terminal_safe(c)) for c in (label, shown, f"{indicator.max:g}" if indicator else ""))
             )
         console.print(points)
-        plan = plan_band_moves(assessment, tier, position)
+        plan = assessment.band_moves(tier, position)
         if plan:
             labels = {
                 i: (x.label_zh if lang == "zh" else (x.label_en or x.label_zh)) for i, x in indicators.items()

@@ -10,8 +10,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from eligibility.assessment import Assessment
-from eligibility.explain import BandMove, plan_groups
+from eligibility.assessment import Assessment, BandMove
 from eligibility.labels import Lang, text
 from eligibility.ruleset import RuleSet, walk_criteria
 from eligibility.scoring.engine import TierResult
@@ -211,8 +210,8 @@ def gap_sentences(
                     }
                     plans = np.full(rows.size, "", dtype=object)
                     mark = float(np.nanmax(leaf.threshold))  # type: ignore[arg-type]
-                    for members, plan in plan_groups(
-                        assessment, tier, rows, str(leaf.field), mark, result=result
+                    for members, plan in assessment.band_move_groups(
+                        tier, rows, str(leaf.field), mark, result=result
                     ):
                         plans[np.searchsorted(rows, members)] = _plan_texts(
                             assessment, plan, members, names, lang

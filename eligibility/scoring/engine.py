@@ -17,7 +17,7 @@ from functools import cached_property
 import numpy as np
 import numpy.typing as npt
 
-from eligibility.ingest import Prepared, category_table
+from eligibility.columns import Prepared, category_table
 from eligibility.models import Criterion, RuleSetFile
 from eligibility.ruleset import AS_OF, RuleSet
 from eligibility.scoring.logic import (

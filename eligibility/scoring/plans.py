@@ -9,16 +9,18 @@ because taking the biggest single step first is not optimal when a later band pa
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
-from eligibility.assessment import Assessment
 from eligibility.models import Indicator, Measure, Range
 from eligibility.ruleset import RuleSet
 from eligibility.scoring.engine import TierResult
+
+FloatArray = npt.NDArray[np.float64]
 
 __all__ = ["BandMove", "plan_band_moves", "plan_groups"]
 
@@ -182,20 +184,19 @@ def _options(ind: Indicator, columns: dict[str, float], rules: RuleSet, current:
 
 
 def plan_band_moves(
-    assessment: Assessment,
-    tier: str,
+    rules: RuleSet,
+    columns: Mapping[str, FloatArray],
+    result: TierResult,
     position: int,
     group: str = "total",
     mark: float | None = None,
-    result: TierResult | None = None,
 ) -> list[BandMove] | None:
-    """The cheapest band moves that lift the firm's ``group`` score to ``mark``.
+    """The cheapest band moves that lift the firm's ``group`` score to ``mark`` in ``result`` (a
+    single rule set's result, e.g. :meth:`TierResult.at`).
 
-    ``result`` is the single rule set's result to plan in (by default the one that judged the firm).
     Returns None when the score is not determined (missing inputs), the table cannot reach the mark,
     or the firm already reaches it; else the moves, fewest levels climbed in total.
     """
-    result = result if result is not None else assessment.results[tier].at(position)
     points = result.points
     table = result.ruleset.points
     if points is None or table is None:
@@ -209,7 +210,7 @@ def plan_band_moves(
     if low[position] != high[position] or low[position] >= mark:
         return None
     deficit = mark - float(low[position])
-    columns = {name: float(values[position]) for name, values in assessment.columns.items()}
+    values_at = {name: float(values[position]) for name, values in columns.items()}
     indicators = [i for g in table.groups if group in ("total", g.id) for i in g.indicators]
     # Exact knapsack over indicators: state = points gained (capped at the deficit) → cheapest plan.
     scale = 2  # points come in halves at the finest; integer states keep the search exact
@@ -217,7 +218,7 @@ def plan_band_moves(
     best: dict[int, tuple[int, int, list[BandMove]]] = {0: (0, 0, [])}
     for indicator in indicators:
         current = float(points.indicators[indicator.id][0][position])
-        options = _options(indicator, columns, assessment.rules, current)
+        options = _options(indicator, values_at, rules, current)
         merged = dict(best)
         for gained, (cost, count, moves) in best.items():
             for option in options:
@@ -238,15 +239,17 @@ def _score_mark(result: TierResult, group: str) -> float | None:
 
 
 def _plan_key(
-    assessment: Assessment, result: TierResult, rows: npt.NDArray[np.int64], group: str
+    rules: RuleSet,
+    columns: Mapping[str, FloatArray],
+    result: TierResult,
+    rows: npt.NDArray[np.int64],
+    group: str,
 ) -> npt.NDArray[np.float64]:
     """Per firm, everything a plan's choice depends on (not its amounts): each indicator's points,
     and for each measure the side of every band bound its value lies on, whether it is missing, its
     full steps, or which counted items are 0. Firms with equal keys get the same moves."""
     assert result.points is not None
     assert result.ruleset.points is not None
-    rules = assessment.rules
-    columns = assessment.columns
 
     def values(name: str) -> npt.NDArray[np.float64]:
         found = columns.get(name)
@@ -280,48 +283,31 @@ def _plan_key(
 
 
 def plan_groups(
-    assessment: Assessment,
-    tier: str,
+    rules: RuleSet,
+    columns: Mapping[str, FloatArray],
+    result: TierResult,
     rows: npt.NDArray[np.int64],
     group: str = "total",
     mark: float | None = None,
-    result: TierResult | None = None,
 ) -> list[tuple[npt.NDArray[np.int64], list[BandMove]]]:
     """Band-move plans for many firms at once: firms that share a plan's key (see ``_plan_key``) share
     its moves, so one exact knapsack is solved per distinct key rather than per firm. Returns
     (positions, moves of the first of them); a member's own change of a move is ``move.target`` minus
-    its own value of ``move.field``. Firms without a plan are left out. Firms judged by different
-    rule sets (review by the round) are planned in their own rule set's table."""
-    if result is not None:  # a single rule set's result, e.g. a re-review's
-        return _plan_groups(assessment, result, rows, group, mark)
-    out = []
-    for piece, mask in assessment.results[tier].pieces():
-        mine = rows if mask is None else rows[mask[rows]]
-        out += _plan_groups(assessment, piece, mine, group, mark)
-    return out
-
-
-def _plan_groups(
-    assessment: Assessment,
-    result: TierResult,
-    rows: npt.NDArray[np.int64],
-    group: str,
-    mark: float | None,
-) -> list[tuple[npt.NDArray[np.int64], list[BandMove]]]:
+    its own value of ``move.field``. Firms without a plan are left out. ``result`` is a single rule
+    set's result (a piece of a tier judged by several)."""
     if result.points is None or result.ruleset.points is None or rows.size == 0:
         return []
     mark = mark if mark is not None else _score_mark(result, group)
     if mark is None:
         return []
-    tier = result.tier
-    key = np.nan_to_num(_plan_key(assessment, result, rows, group), nan=-1e18)
+    key = np.nan_to_num(_plan_key(rules, columns, result, rows, group), nan=-1e18)
     _, first, inverse = np.unique(key, axis=0, return_index=True, return_inverse=True)
     order = np.argsort(inverse.reshape(-1), kind="stable")
     starts = np.searchsorted(inverse.reshape(-1)[order], np.arange(first.size + 1))
     out = []
     for k in range(first.size):  # one knapsack per distinct key
         members = rows[order[starts[k] : starts[k + 1]]]
-        plan = plan_band_moves(assessment, tier, int(rows[first[k]]), group, mark, result=result)
+        plan = plan_band_moves(rules, columns, result, int(rows[first[k]]), group, mark)
         if plan:
             out.append((members, plan))
     return out
