@@ -32,7 +32,7 @@ import click
 from rich.console import Console
 from tqdm import tqdm
 
-from eligibility.assessment import evaluate
+from eligibility.assessment import Purpose, evaluate
 from eligibility.diff import REASONS, diff_results, read_result
 from eligibility.errors import (
     InputError,
@@ -85,6 +85,21 @@ def _existing(ctx: click.Context, param: click.Parameter, value: Path | None) ->
     if value is not None and not value.exists():
         _fail(text("input_missing", _lang_of(ctx), path=value), EXIT_UNREADABLE)
     return value
+
+
+def _as_purpose(ctx: click.Context, param: click.Parameter, value: str) -> Purpose:
+    """The --purpose choice as the library's own type (one place, not a mapping per command)."""
+    return "review" if value == "review" else "apply"
+
+
+_purpose_option = click.option(
+    "--purpose",
+    type=click.Choice(["apply", "review"]),
+    default="apply",
+    show_default=True,
+    callback=_as_purpose,
+    help="apply 新申报 / review 复核（复核按称号到期年份的复核轮次选用规则）",
+)
 
 
 def _day(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
@@ -258,7 +273,7 @@ def main() -> None:
     callback=_day,
     help="评估日期 YYYY-MM-DD (picks the rule sets in force)",
 )
-@click.option("--purpose", type=click.Choice(["apply", "review"]), default="apply", show_default=True)
+@_purpose_option
 @click.option("--regime", default=None, help="按指定政策口径回放，如 63号 / replay under a named regime")
 @click.option(
     "--format",
@@ -293,7 +308,7 @@ def main() -> None:
 def screen(
     input_path: Path,
     as_of: str,
-    purpose: str,
+    purpose: Purpose,
     regime: str | None,
     fmt: str | None,
     output: Path,
@@ -359,7 +374,7 @@ def screen(
             data,
             rules,
             as_of=day,
-            purpose="review" if purpose == "review" else "apply",
+            purpose=purpose,
             regime=regime,
             horizon_months=horizon_months,
             strict=strict,
@@ -403,7 +418,7 @@ def _screen_dask(
     scheduler: str | None,
     rules_dir: Path | None,
     as_of: str,
-    purpose: str,
+    purpose: Purpose,
     regime: str | None,
     horizon_months: int,
     quiet: bool,
@@ -470,7 +485,7 @@ def _screen_dask(
     type=click.Path(dir_okay=False, path_type=Path),
     help="状态文件：启动时读取，退出时保存",
 )
-@click.option("--purpose", type=click.Choice(["apply", "review"]), default="apply", show_default=True)
+@_purpose_option
 @click.option("--regime", default=None)
 @click.option("--sheet", default=None)
 @click.option("--rules", "rules_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
@@ -482,7 +497,7 @@ def watch(
     updates: str,
     follow: bool,
     state_path: Path | None,
-    purpose: str,
+    purpose: Purpose,
     regime: str | None,
     sheet: str | None,
     rules_dir: Path | None,
@@ -493,9 +508,7 @@ def watch(
     try:
         day = parse_as_of(as_of)
         table = read_input(pool_path, rules, as_of=day, sheet=sheet)
-        monitor = Monitor.from_pool(
-            table, rules, day.isoformat(), "review" if purpose == "review" else "apply", regime, lang
-        )
+        monitor = Monitor.from_pool(table, rules, day.isoformat(), purpose, regime, lang)
     except InputError as exc:
         _input_failed(exc, lang, pool_path)
     except RegimeError as exc:
@@ -580,7 +593,7 @@ def _following(stream: Any) -> Iterator[str]:
 @click.option("--firm", required=True, help="统一社会信用代码或企业名称 / credit code or name")
 @click.option("--as-of", "as_of", required=True, callback=_day, help="评估日期 YYYY-MM-DD")
 @click.option("--tier", "tiers", multiple=True, help="只看这些梯度 / only these tiers")
-@click.option("--purpose", type=click.Choice(["apply", "review"]), default="apply", show_default=True)
+@_purpose_option
 @click.option("--regime", default=None)
 @click.option("--sheet", default=None)
 @click.option("--rules", "rules_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
@@ -591,7 +604,7 @@ def explain(
     firm: str,
     as_of: str,
     tiers: tuple[str, ...],
-    purpose: str,
+    purpose: Purpose,
     regime: str | None,
     sheet: str | None,
     rules_dir: Path | None,
@@ -605,9 +618,7 @@ def explain(
     try:
         day = parse_as_of(as_of)
         table = read_input(input_path, rules, as_of=day, sheet=sheet)
-        assessment = evaluate(
-            table, rules, as_of=day, purpose="review" if purpose == "review" else "apply", regime=regime
-        )
+        assessment = evaluate(table, rules, as_of=day, purpose=purpose, regime=regime)
     except InputError as exc:
         _input_failed(exc, lang, input_path)
     except RegimeError as exc:
