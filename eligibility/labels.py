@@ -609,6 +609,8 @@ _TEXT: dict[str, tuple[str, str]] = {
     "assumption_firms": ("（{firms} 家）", " ({firms} firms)"),
     "col_flags": ("标记", "Flags"),
     "col_explain": ("未满足条件与差距", "What fails and what would qualify"),
+    # the reviewer's workbook: a status with its borderline mark
+    "status_marked": ("{status}（{mark}）", "{status} ({mark})"),
 }
 
 _ISSUES: dict[IssueCode, tuple[str, str]] = {

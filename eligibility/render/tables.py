@@ -18,9 +18,24 @@ from eligibility.assessment import STATUS_NAMES, Assessment, join_masks
 from eligibility.labels import Lang, text
 from eligibility.render.words import criterion_labels, gap_sentences, risk_reason, tier_label
 
-__all__ = ["Tables"]
+__all__ = ["MARKS", "Tables", "status_words"]
 
 ObjectArray = npt.NDArray[np.object_]
+MARKS = ("", "thin_pass", "near_miss")  # no borderline mark, then the two marks, in the order of the codes
+
+
+def status_words(lang: Lang = "zh") -> dict[tuple[str, str], str]:
+    """Every word a status cell can hold, by (status, mark): the status alone (``("eligible", "")``:
+    符合), the status with its borderline mark (``("eligible", "thin_pass")``: 符合（临界通过）, the
+    全部明细 cells) and the mark alone (``("", "thin_pass")``: 临界通过, the 临界 columns)."""
+    words = {("", mark): text(mark, lang) for mark in MARKS[1:]}
+    for status in STATUS_NAMES:
+        words[(str(status), "")] = text(str(status), lang)
+        for mark in MARKS[1:]:
+            words[(str(status), mark)] = text(
+                "status_marked", lang, status=text(str(status), lang), mark=text(mark, lang)
+            )
+    return words
 
 
 @dataclass
@@ -81,13 +96,14 @@ class Tables:
         ruleset = np.full(m, "", dtype=object)
         route = np.full(m, "", dtype=object)
         failed = np.full(m, "", dtype=object)
-        status_words = np.array([text(str(s), lang) for s in STATUS_NAMES], dtype=object)
-        border_words = {"": "", "thin_pass": text("thin_pass", lang), "near_miss": text("near_miss", lang)}
+        words = status_words(lang)
+        plain = np.array([words[(str(s), "")] for s in STATUS_NAMES], dtype=object)
+        border_words = {"": "", **{mark: words[("", mark)] for mark in MARKS[1:]}}
         for tier in pd.unique(tiers):
             mask = tiers == tier
             rows = positions[mask]
             result = a.results[str(tier)]
-            status[mask] = status_words[result.status[rows]]
+            status[mask] = plain[result.status[rows]]
             marks = a.borderline(str(tier))[rows]
             border[mask] = pd.Series(marks, dtype=object).map(border_words).to_numpy(dtype=object)
             if result.points is not None:
@@ -198,9 +214,8 @@ class Tables:
             text("col_flags", lang): self.flag_words(),
         }
         # Status and borderline mark in one word per (status code, mark): 符合（临界通过）.
-        left, right = ("（", "）") if lang == "zh" else (" (", ")")
-        marks = ["", left + text("thin_pass", lang) + right, left + text("near_miss", lang) + right]
-        words = np.array([text(str(s), lang) + m for s in STATUS_NAMES for m in marks], dtype=object)
+        marked = status_words(lang)
+        words = np.array([marked[(str(s), m)] for s in STATUS_NAMES for m in MARKS], dtype=object)
         for tier, result in a.results.items():
             label = tier_label(a, tier, lang)
             mark = result.thin_pass.astype(np.int64) + 2 * result.near_miss.astype(np.int64)

@@ -20,7 +20,7 @@ from eligibility.assessment import Assessment
 from eligibility.flags import FLAG_NAMES
 from eligibility.labels import Lang, issue_message, text
 from eligibility.render.files import atomic_path
-from eligibility.render.tables import Tables
+from eligibility.render.tables import Tables, status_words
 from eligibility.render.words import gap_sentences, tier_label
 
 __all__ = ["gap_sentences", "write_workbook"]
@@ -61,7 +61,6 @@ _WIDTHS = {
     "col_effective": 26,
     "col_assumption": 60,
 }
-_STATUS_KEYS = ["eligible", "ineligible", "incomplete", "review", "thin_pass", "near_miss"]
 _COLOURS = {
     "eligible": "#C6EFCE",
     "ineligible": "#FFC7CE",
@@ -70,6 +69,8 @@ _COLOURS = {
     "thin_pass": "#FCE4D6",
     "near_miss": "#DDEBF7",
 }
+# A status with its borderline mark (符合（临界通过）) keeps the status' fill, in bold type of the mark's hue.
+_MARK_FONTS = {"thin_pass": "#C65911", "near_miss": "#2F5597"}
 _SUMMARY_HEADER_ROW = 4
 
 
@@ -97,7 +98,7 @@ class _Book:
         self.header = (
             rx.Format().set_bold().set_background_color("#1F4E78").set_font_color("#FFFFFF").set_text_wrap()
         )
-        self.colours = {k: rx.Format().set_background_color(v) for k, v in _COLOURS.items()}
+        self.status_rules = _status_rules(lang)
 
     def add(self, key: str, table: pd.DataFrame, header_row: int = 0, lines: list[str] | None = None) -> str:
         """A sheet from a table whose columns are heading keys (or headings); text lines above it."""
@@ -114,11 +115,6 @@ class _Book:
             self.header_rows[name] = header_row
             last = max(len(frame.columns) - 1, 1)
             self.merges[name] = [(row, 0, row, last, line) for row, line in enumerate(lines or []) if line]
-        status_words = {text(k, self.lang): self.colours[k] for k in _STATUS_KEYS}
-        rules = [
-            {"type": "text", "criteria": "begins_with", "value": word, "format": fmt}
-            for word, fmt in status_words.items()
-        ]
         coloured = [
             str(c)
             for c in frame.columns
@@ -126,7 +122,7 @@ class _Book:
             or str(c).endswith(text("col_status", self.lang))
         ]
         if coloured:
-            self.conditional[name] = dict.fromkeys(coloured, rules)
+            self.conditional[name] = dict.fromkeys(coloured, self.status_rules)
         return name
 
     def save(self, path: Path) -> None:
@@ -141,6 +137,32 @@ class _Book:
             header_row=self.header_rows,
             merge_ranges=self.merges,
         )
+
+
+def _status_rules(lang: Lang) -> list[dict[str, Any]]:
+    """One "contains" rule per status word, longest first.
+
+    Excel and LibreOffice colour a cell by the first rule (by priority) that holds, and a word can only
+    contain words shorter than itself (不符合 contains 符合, 符合（临界通过） contains 临界通过 and 符合), so
+    with the longest first, the first rule that holds for a status cell is its own word's. "Contains" is
+    Excel's SEARCH, which counts characters; the writer's "begins with" counts UTF-8 bytes
+    (``LEFT(E2,6)="符合"``) and never holds for a word followed by its mark.
+    """
+
+    def look(status: str, mark: str) -> Any:
+        fill = rx.Format().set_background_color(_COLOURS[status or mark])
+        return fill.set_bold().set_font_color(_MARK_FONTS[mark]) if status and mark else fill
+
+    words = sorted(status_words(lang).items(), key=lambda item: -len(item[1]))
+    return [
+        {
+            "type": "text",
+            "criteria": "contains",
+            "value": word,
+            "format": look(status, mark),
+        }
+        for (status, mark), word in words
+    ]
 
 
 def _width(heading: str) -> int:

@@ -1,0 +1,184 @@
+"""The reviewer's workbook read back as a spreadsheet program reads it: the status colours (conditional
+formats, evaluated here the way Excel evaluates their formulas).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+import pytest
+from openpyxl.utils.cell import get_column_letter, range_boundaries
+from openpyxl.worksheet.worksheet import Worksheet
+
+from eligibility import Assessment, RuleSet, evaluate, read_input
+from eligibility.labels import Lang, text
+from eligibility.render.tables import status_words
+from eligibility.render.workbook import write_workbook
+
+SAMPLES = Path(__file__).resolve().parents[1] / "samples"
+AS_OF = "2026-11-26"
+LANGS: list[Lang] = ["zh", "en"]
+
+
+@pytest.fixture(scope="module")
+def assessment(rules: RuleSet) -> Assessment:
+    return evaluate(read_input(SAMPLES / "pool.xlsx", rules, as_of=AS_OF), rules, as_of=AS_OF)
+
+
+@pytest.fixture(scope="module", params=LANGS)
+def book(
+    request: pytest.FixtureRequest, assessment: Assessment, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[Lang, openpyxl.Workbook]:
+    lang: Lang = request.param
+    path = write_workbook(assessment, tmp_path_factory.mktemp(lang) / "筛查结果.xlsx", lang)
+    return lang, openpyxl.load_workbook(path)
+
+
+def _header_row(sheet: Worksheet) -> int:
+    """The 1-based header row: the row above the frozen pane."""
+    assert sheet.freeze_panes is not None
+    return int(re.sub(r"^[A-Z]+", "", sheet.freeze_panes)) - 1
+
+
+def _headings(sheet: Worksheet) -> list[str]:
+    return [str(c.value) for c in sheet[_header_row(sheet)]]
+
+
+# -- status colours ---------------------------------------------------------------------------------
+
+Predicate = Callable[[str], bool]
+
+
+def _predicate(rule: Any, first_cell: str) -> Predicate:
+    """What a text rule's formula says of a cell, as Excel computes it (characters, not bytes).
+
+    SEARCH is case-insensitive and treats ``* ? ~`` as wildcards: the words tested here have none.
+    Only the forms a text rule is written in are understood; anything else fails the test.
+    """
+    formula = rule.formula[0]
+    contains = re.fullmatch(r'NOT\(ISERROR\(SEARCH\("(.*)",([A-Z]+\d+)\)\)\)', formula)
+    if contains:
+        needle, ref = contains.groups()
+        assert ref == first_cell, formula  # relative to the range's first cell
+        assert not set("*?~") & set(needle), needle
+        return lambda value: needle.casefold() in value.casefold()
+    edge = re.fullmatch(r'(LEFT|RIGHT)\(([A-Z]+\d+),(\d+)\)="(.*)"', formula)
+    if edge:
+        side, ref, count, word = edge.groups()
+        assert ref == first_cell, formula
+        n = int(count)
+        if side == "LEFT":
+            return lambda value: value[:n].casefold() == word.casefold()
+        return lambda value: value[-n:].casefold() == word.casefold()
+    raise AssertionError(f"a rule this test cannot evaluate: {rule.type} {formula}")
+
+
+def _look(rule: Any) -> dict[str, Any]:
+    """The properties a rule's format sets (fill colour, bold, font colour), unset ones left out."""
+    dxf = rule.dxf
+    look: dict[str, Any] = {}
+    if dxf is not None and dxf.fill is not None and dxf.fill.bgColor is not None:
+        look["fill"] = dxf.fill.bgColor.rgb
+    if dxf is not None and dxf.font is not None:
+        if dxf.font.b:
+            look["bold"] = True
+        if dxf.font.color is not None and dxf.font.color.rgb:
+            look["font"] = dxf.font.color.rgb
+    return look
+
+
+def _rules(sheet: Worksheet) -> list[tuple[tuple[int, int, int, int], int, Predicate, Any]]:
+    """(bounds, priority, predicate, rule) of every conditional format rule of the sheet."""
+    found = []
+    for formatting in sheet.conditional_formatting:
+        for cells in formatting.sqref.ranges:
+            low_col, low_row, high_col, high_row = range_boundaries(cells.coord)
+            first = f"{get_column_letter(low_col)}{low_row}"
+            for rule in formatting.rules:
+                bounds = (low_col, low_row, high_col, high_row)
+                found.append((bounds, rule.priority, _predicate(rule, first), rule))
+    return found
+
+
+def test_every_status_cell_takes_its_own_words_colour(
+    book: tuple[Lang, openpyxl.Workbook], assessment: Assessment
+) -> None:
+    """Every cell below a header that holds a status word (符合, 不符合（临界未过）, 临界通过 …, in
+    the workbook's language) is coloured, in every sheet, by the rule written for its own word.
+
+    Excel applies every rule that holds, a higher priority winning where two set the same property;
+    LibreOffice applies the first. Both give the first rule's look when the rules that also hold set
+    nothing the first does not — which is checked too (不符合 contains 符合, so both hold there).
+    """
+    lang, workbook = book
+    words = status_words(lang)
+    by_word = {word: key for key, word in words.items()}
+    looks: dict[str, dict[str, Any]] = {}
+    marked = dict.fromkeys((sheet.title for sheet in workbook.worksheets), 0)
+    for sheet in workbook.worksheets:
+        rules = _rules(sheet)
+        top = _header_row(sheet)
+        for row in sheet.iter_rows(min_row=top + 1):
+            for cell in row:
+                value = cell.value
+                col = cell.column
+                assert isinstance(col, int)
+                covering = sorted(
+                    (priority, holds, rule)
+                    for (c0, r0, c1, r1), priority, holds, rule in rules
+                    if c0 <= col <= c1 and r0 <= cell.row <= r1
+                )
+                if not isinstance(value, str) or value not in by_word:
+                    # A cell under a status rule holds a status word or nothing.
+                    assert not covering or value is None, (sheet.title, cell.coordinate, value)
+                    continue
+                holding = [(priority, rule) for priority, holds, rule in covering if holds(value)]
+                assert holding, f"{sheet.title}!{cell.coordinate} {value!r} is not coloured"
+                first = holding[0][1]
+                assert first.text == value, (sheet.title, cell.coordinate, value, first.text)
+                look = _look(first)
+                for _, other in holding[1:]:
+                    assert set(_look(other)) <= set(look), (value, other.text)
+                assert looks.setdefault(value, look) == look
+                marked[sheet.title] += all(by_word[value])
+    # The cells the old byte-counting rules missed, a status with its mark (182 in the sample's
+    # 全部明细): every one is coloured.
+    details = text("sheet_details", lang)
+    borderline = sum(int(r.thin_pass.sum() + r.near_miss.sum()) for r in assessment.results.values())
+    assert marked[details] == borderline > 0
+    # One look per word: a status keeps its fill under its mark, in bold; the four statuses differ.
+    for word, look in looks.items():
+        status, mark = by_word[word]
+        plain = words.get((status, ""), "")
+        if status and mark and plain in looks:
+            assert look["fill"] == looks[plain]["fill"], word
+            assert look.get("bold"), word
+        if not mark:
+            assert "bold" not in look, word
+    fills = [look["fill"] for word, look in looks.items() if by_word[word][0] and not by_word[word][1]]
+    assert len(set(fills)) == len(fills) >= 3
+
+
+def test_status_rules_are_on_every_status_column(book: tuple[Lang, openpyxl.Workbook]) -> None:
+    """Each 结论 / 临界 column (and 全部明细's 梯度｜结论) has the rules over all its data rows."""
+    lang, workbook = book
+    status, border = text("col_status", lang), text("col_borderline", lang)
+    columns = 0
+    for sheet in workbook.worksheets:
+        top = _header_row(sheet)
+        ranges = {
+            (c0, c1, r0, r1)
+            for formatting in sheet.conditional_formatting
+            for cells in formatting.sqref.ranges
+            for c0, r0, c1, r1 in [range_boundaries(cells.coord)]
+        }
+        for k, heading in enumerate(_headings(sheet), start=1):
+            if heading in (status, border) or heading.endswith(status):
+                columns += 1
+                if sheet.max_row > top:
+                    assert (k, k, top + 1, sheet.max_row) in ranges, (sheet.title, heading)
+    assert columns >= 2 + 2 + len(workbook[text("sheet_details", lang)][1]) // 3
