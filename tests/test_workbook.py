@@ -1,5 +1,5 @@
 """The reviewer's workbook read back as a spreadsheet program reads it: the status colours (conditional
-formats, evaluated here the way Excel evaluates their formulas).
+formats, evaluated here the way Excel evaluates their formulas) and the 排名 order of the ranked sheets.
 """
 
 from __future__ import annotations
@@ -22,6 +22,11 @@ from eligibility.render.workbook import write_workbook
 SAMPLES = Path(__file__).resolve().parents[1] / "samples"
 AS_OF = "2026-11-26"
 LANGS: list[Lang] = ["zh", "en"]
+RANKED = {
+    "promotion_candidate": "sheet_promotion",
+    "at_risk": "sheet_at_risk",
+    "scale_up_candidate": "sheet_scale_up",
+}
 
 
 @pytest.fixture(scope="module")
@@ -182,3 +187,23 @@ def test_status_rules_are_on_every_status_column(book: tuple[Lang, openpyxl.Work
                 if sheet.max_row > top:
                     assert (k, k, top + 1, sheet.max_row) in ranges, (sheet.title, heading)
     assert columns >= 2 + 2 + len(workbook[text("sheet_details", lang)][1]) // 3
+
+
+# -- 排名 ----------------------------------------------------------------------------------------------
+
+
+def test_ranked_sheets_are_sorted_by_rank(
+    book: tuple[Lang, openpyxl.Workbook], assessment: Assessment
+) -> None:
+    """排名 runs 1, 2, 3 … down every ranked sheet, in the order of ``Assessment.ranked``."""
+    lang, workbook = book
+    codes = assessment.prepared.text["credit_code"]
+    for flag, key in RANKED.items():
+        sheet = workbook[text(key, lang)]
+        heads = _headings(sheet)
+        rank, code = heads.index(text("col_rank", lang)), heads.index(text("col_code", lang))
+        rows = list(sheet.iter_rows(min_row=_header_row(sheet) + 1, values_only=True))
+        ranks = [row[rank] for row in rows]
+        assert ranks == list(range(1, len(rows) + 1)), flag
+        assert [row[code] for row in rows] == list(codes[assessment.ranked(flag)]), flag
+        assert len(rows) == int(assessment.flags.get(flag).sum())
