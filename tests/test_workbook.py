@@ -1,5 +1,6 @@
 """The reviewer's workbook read back as a spreadsheet program reads it: the status colours (conditional
-formats, evaluated here the way Excel evaluates their formulas) and the 排名 order of the ranked sheets.
+formats, evaluated here the way Excel evaluates their formulas), the 排名 order of the ranked sheets and
+the 300号 size classes.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import openpyxl
 import pytest
 from openpyxl.utils.cell import get_column_letter, range_boundaries
@@ -207,3 +209,45 @@ def test_ranked_sheets_are_sorted_by_rank(
         assert ranks == list(range(1, len(rows) + 1)), flag
         assert [row[code] for row in rows] == list(codes[assessment.ranked(flag)]), flag
         assert len(rows) == int(assessment.flags.get(flag).sum())
+
+
+# -- 300号 size classes --------------------------------------------------------------------------------
+
+
+def test_size_classes_are_counted(book: tuple[Lang, openpyxl.Workbook], assessment: Assessment) -> None:
+    """企业规模 lists every class (中型, 小型, 微型, 大型, 未能判定) with its number of firms, the summary
+    says the same counts, and 全部明细 names each firm's class."""
+    lang, workbook = book
+    ids = assessment.size_class()
+    assert ids is not None
+    counts = dict(zip(*np.unique(ids.astype(str), return_counts=True), strict=True))
+    labels = {"medium": "size_medium", "small": "size_small", "micro": "size_micro", "large": "size_large"}
+    expected = {**{c: int(counts.get(c, 0)) for c in labels}, "": int(counts.get("", 0))}
+    assert sum(expected.values()) == assessment.n
+    assert min(expected[""], expected["medium"], expected["small"]) > 0  # the sample has each
+    cls = assessment.results["sme_size"].ruleset.classification
+    assert cls is not None
+    words = {c: cls.class_labels_zh[c] if lang == "zh" else text(k, lang) for c, k in labels.items()}
+    words[""] = text("size_undetermined", lang)
+
+    sheet = workbook[text("sheet_size", lang)]
+    heads = _headings(sheet)
+    assert heads[:2] == [text("col_size_class", lang), text("col_firms", lang)]
+    rows = list(sheet.iter_rows(min_row=_header_row(sheet) + 1, values_only=True))
+    assert [(row[0], row[1]) for row in rows] == [
+        (words[c], expected[c]) for c in ["medium", "small", "micro", "large", ""]
+    ]
+
+    summary = workbook[text("sheet_summary", lang)]
+    lines = [row[0] for row in summary.iter_rows(max_row=_header_row(summary) - 1, values_only=True)]
+    separator = "；" if lang == "zh" else "; "
+    told = separator.join(
+        text("size_count", lang, size=words[c], count=expected[c])
+        for c in ["medium", "small", "micro", "large", ""]
+    )
+    assert any(isinstance(line, str) and line.endswith(told) for line in lines), lines
+
+    details = workbook[text("sheet_details", lang)]
+    column = next(k for k, h in enumerate(_headings(details)) if h.endswith(text("col_size_class", lang)))
+    shown = [row[column] for row in details.iter_rows(min_row=2, values_only=True)]
+    assert shown == [words[str(c)] for c in ids]

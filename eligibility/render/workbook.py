@@ -1,11 +1,12 @@
 """The reviewer's workbook: what a county officer hands to colleagues.
 
-Sheets 汇总, 晋级候选, 临界企业, 退库风险, 升规候选, 全部明细 (one row per firm), 数据问题, 规则说明 —
-Chinese headings (English with ``lang="en"``), frozen header rows, filters, column widths, colours for
-statuses and borderline marks. Every sheet is a table from :mod:`eligibility.render.tables`, written by
-rustpy-xlsxwriter (the Rust ``rust_xlsxwriter`` behind a Python API) in one call, so a pool of 100,000
-firms is written in seconds. Text is always written as text, so a cell starting with ``=`` never
-becomes a formula. The file is written under a temporary name and renamed into place.
+Sheets 汇总, 晋级候选, 临界企业, 退库风险, 升规候选, 企业规模 (300号 size classes), 全部明细 (one row
+per firm), 数据问题, 规则说明 — Chinese headings (English with ``lang="en"``), frozen header rows,
+filters, column widths, colours for statuses and borderline marks. Every sheet is a table from
+:mod:`eligibility.render.tables`, written by rustpy-xlsxwriter (the Rust ``rust_xlsxwriter`` behind a
+Python API) in one call, so a pool of 100,000 firms is written in seconds. Text is always written as
+text, so a cell starting with ``=`` never becomes a formula. The file is written under a temporary name
+and renamed into place.
 """
 
 from __future__ import annotations
@@ -47,6 +48,9 @@ _WIDTHS = {
     "col_reason": 30,
     "col_main_revenue": 18,
     "col_to_line": 18,
+    "col_size_class": 10,
+    "col_firms": 10,
+    "col_size_note": 36,
     "col_flags": 30,
     "col_sheet": 12,
     "col_row": 8,
@@ -71,7 +75,7 @@ _COLOURS = {
 }
 # A status with its borderline mark (符合（临界通过）) keeps the status' fill, in bold type of the mark's hue.
 _MARK_FONTS = {"thin_pass": "#C65911", "near_miss": "#2F5597"}
-_SUMMARY_HEADER_ROW = 4
+_SUMMARY_HEADER_ROW = 5
 
 
 def write_workbook(assessment: Assessment, path: str | Path, lang: Lang = "zh") -> Path:
@@ -210,20 +214,45 @@ def _fill(book: _Book, a: Assessment, lang: Lang) -> None:
         as_of=a.as_of.isoformat(),
         purpose=text(f"purpose_{a.purpose}", lang),
     )
-    flags = ("；" if lang == "zh" else "; ").join(
+    separator = "；" if lang == "zh" else "; "
+    flags = separator.join(
         text("summary_flag", lang, flag=text(name, lang), count=summary["flags"][name]) for name in FLAG_NAMES
+    )
+    # 中小企业划型 is a classification: its 符合/不符合 row is told by class (中型 …, 大型, 未能判定).
+    sizes = tables.size_classes()
+    size_source = a.results["sme_size"].ruleset.ruleset.source.document if sizes is not None else ""
+    size_line = (
+        text("size_line", lang, source=size_source)
+        + separator.join(
+            text("size_count", lang, size=size, count=count)
+            for size, count in zip(sizes["col_size_class"], sizes["col_firms"], strict=True)
+        )
+        if sizes is not None
+        else ""
     )
     book.add(
         "sheet_summary",
         pd.DataFrame(rows),
         header_row=_SUMMARY_HEADER_ROW,
-        lines=[title, text("flags_line", lang) + flags, text("issues_line", lang, **summary["issues"])],
+        lines=[
+            title,
+            text("flags_line", lang) + flags,
+            text("issues_line", lang, **summary["issues"]),
+            size_line,
+        ],
     )
 
     book.add("sheet_promotion", tables.promotion())
     book.add("sheet_borderline", tables.borderline())
     book.add("sheet_at_risk", tables.at_risk())
     book.add("sheet_scale_up", tables.scale_up())
+    if sizes is not None:
+        book.add(
+            "sheet_size",
+            sizes,
+            header_row=2,
+            lines=[text("size_sheet_line", lang, source=size_source, as_of=a.as_of.isoformat())],
+        )
     book.add("sheet_details", tables.firms())
 
     issues = a.issues
