@@ -609,7 +609,7 @@ _TEXT: dict[str, tuple[str, str]] = {
     "assumption_firms": ("（{firms} 家）", " ({firms} firms)"),
     "col_flags": ("标记", "Flags"),
     "col_explain": ("未满足条件与差距", "What fails and what would qualify"),
-    # the reviewer's workbook: a status with its borderline mark, the 300号 size classes
+    # the reviewer's workbook: a status with its borderline mark, the 300号 size classes, the printed page
     "status_marked": ("{status}（{mark}）", "{status} ({mark})"),
     "sheet_size": ("企业规模", "Size classes"),
     "col_size_class": ("规模", "Size"),
@@ -628,6 +628,9 @@ _TEXT: dict[str, tuple[str, str]] = {
         "按{source}划型，评估日期 {as_of}；“未能判定”为缺少划型所需数据的企业",
         "Classed by {source} as of {as_of}; “undetermined” firms lack data the classes need",
     ),
+    "print_title": ("优质中小企业梯度培育筛查结果", "SME ladder screening results"),
+    "print_as_of": ("评估日期 {as_of}", "As of {as_of}"),
+    "print_page": ("第 &P 页，共 &N 页", "Page &P of &N"),
 }
 
 _ISSUES: dict[IssueCode, tuple[str, str]] = {

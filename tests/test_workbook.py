@@ -1,6 +1,6 @@
 """The reviewer's workbook read back as a spreadsheet program reads it: the status colours (conditional
-formats, evaluated here the way Excel evaluates their formulas), the 排名 order of the ranked sheets and
-the 300号 size classes.
+formats, evaluated here the way Excel evaluates their formulas), the 排名 order of the ranked sheets, the
+300号 size classes, and the page setup of every sheet.
 """
 
 from __future__ import annotations
@@ -251,3 +251,49 @@ def test_size_classes_are_counted(book: tuple[Lang, openpyxl.Workbook], assessme
     column = next(k for k, h in enumerate(_headings(details)) if h.endswith(text("col_size_class", lang)))
     shown = [row[column] for row in details.iter_rows(min_row=2, values_only=True)]
     assert shown == [words[str(c)] for c in ids]
+
+
+# -- the printed page ----------------------------------------------------------------------------------
+
+
+def test_every_sheet_has_a_page_setup(book: tuple[Lang, openpyxl.Workbook], assessment: Assessment) -> None:
+    """Landscape A4, one page wide and as tall as needed, the header row on every page, the title and
+    the as-of date above, page numbers below; long text wrapped, and rows grown to hold it."""
+    lang, workbook = book
+    assert len(workbook.worksheets) == 9
+    for sheet in workbook.worksheets:
+        setup = sheet.page_setup
+        assert setup.orientation == "landscape", sheet.title
+        assert int(setup.paperSize) == 9
+        assert sheet.sheet_properties.pageSetUpPr.fitToPage
+        assert int(setup.fitToWidth or 1) == 1  # 1 is the default, left out of the file
+        assert int(setup.fitToHeight) == 0
+        top = _header_row(sheet)
+        assert sheet.print_title_rows == f"${top}:${top}", sheet.title
+        header = sheet.oddHeader
+        assert header.left.text == text("print_title", lang)
+        assert header.center.text == "&A"  # the sheet's name
+        assert header.right.text == text("print_as_of", lang, as_of=AS_OF)
+        assert {"&P", "&N"} <= set(re.findall("&[A-Z]", sheet.oddFooter.center.text))
+        for cell in sheet[top + 1] if sheet.max_row > top else []:
+            if cell.value is not None:  # a blank cell is not written; its column's style shows
+                assert (cell.alignment.wrap_text, cell.alignment.vertical) == (True, "top"), cell.coordinate
+    for key in ("sheet_promotion", "sheet_borderline", "sheet_at_risk"):
+        sheet = workbook[text(key, lang)]
+        gaps = _headings(sheet).index(text("col_gaps", lang)) + 1
+        letter = get_column_letter(gaps)
+        assert 40 <= sheet.column_dimensions[letter].width <= 81
+        longest = max(
+            range(_header_row(sheet) + 1, sheet.max_row + 1),
+            key=lambda r: len(str(sheet.cell(r, gaps).value or "")),
+        )
+        value = str(sheet.cell(longest, gaps).value)
+        printed = (len(value) + len(value.encode("utf-8"))) / 2  # a CJK character is two columns wide
+        lines = printed / sheet.column_dimensions[letter].width
+        height = sheet.row_dimensions[longest].height
+        assert height is not None
+        assert height >= 15 * lines, (key, printed, height)
+    details = workbook[text("sheet_details", lang)]
+    for k, heading in enumerate(_headings(details), start=1):
+        if heading.endswith(text("col_explain", lang)):
+            assert details.column_dimensions[get_column_letter(k)].width >= 30
