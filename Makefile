@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench samples docs clean browser serve
+.PHONY: run test lint bench samples docs clean browser office serve
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -26,7 +26,7 @@ run: $(STAMP)
 serve: $(STAMP)
 	$(BIN)/eligibility serve
 
-test: $(STAMP) lint browser
+test: $(STAMP) lint browser office
 	$(BIN)/python -m pytest -q
 
 # The browser tests drive Debian's Chromium (with a CJK font for the screenshots); install when missing.
@@ -35,6 +35,16 @@ browser:
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null; \
+	fi
+
+# The print test converts the reviewer's workbook to PDF with Debian's LibreOffice Calc (no GUI), with
+# Carlito standing in for the workbook's Calibri at the same widths; install when missing.
+office:
+	@if ! command -v soffice >/dev/null 2>&1 || ! fc-list 2>/dev/null | grep -qi carlito; then \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq libreoffice-calc-nogui \
+	    fonts-crosextra-carlito >/dev/null; \
 	fi
 
 lint: $(STAMP)
