@@ -170,7 +170,9 @@ def test_every_status_cell_takes_its_own_words_colour(
     assert len(set(fills)) == len(fills) >= 3
 
 
-def test_status_rules_are_on_every_status_column(book: tuple[Lang, openpyxl.Workbook]) -> None:
+def test_status_rules_are_on_every_status_column(
+    book: tuple[Lang, openpyxl.Workbook], assessment: Assessment
+) -> None:
     """Each 结论 / 临界 column (and 全部明细's 梯度｜结论) has the rules over all its data rows."""
     lang, workbook = book
     status, border = text("col_status", lang), text("col_borderline", lang)
@@ -188,7 +190,7 @@ def test_status_rules_are_on_every_status_column(book: tuple[Lang, openpyxl.Work
                 columns += 1
                 if sheet.max_row > top:
                     assert (k, k, top + 1, sheet.max_row) in ranges, (sheet.title, heading)
-    assert columns >= 2 + 2 + len(workbook[text("sheet_details", lang)][1]) // 3
+    assert columns == 2 + 2 + len(assessment.tiers)  # 晋级候选, 临界企业, one per tier in 全部明细
 
 
 # -- 排名 ----------------------------------------------------------------------------------------------
