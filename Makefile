@@ -9,7 +9,7 @@ BIN := $(VENV)/bin
 RUN_STAMP := $(VENV)/.installed-run
 TEST_STAMP := $(VENV)/.installed-test
 
-.PHONY: run test lint bench samples docs clean browser serve
+.PHONY: run test lint bench samples docs clean browser office serve
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -35,7 +35,7 @@ run: $(RUN_STAMP)
 serve: $(RUN_STAMP)
 	$(BIN)/eligibility serve
 
-test: $(TEST_STAMP) lint browser
+test: $(TEST_STAMP) lint browser office
 	$(BIN)/python -m pytest -q
 
 # The browser tests drive Debian's Chromium (with a CJK font for the screenshots); install when missing.
@@ -44,6 +44,16 @@ browser:
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null; \
+	fi
+
+# The print test converts the reviewer's workbook to PDF with Debian's LibreOffice Calc (no GUI), with
+# Carlito standing in for the workbook's Calibri at the same widths; install when missing.
+office:
+	@if ! command -v soffice >/dev/null 2>&1 || ! fc-list 2>/dev/null | grep -qi carlito; then \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq libreoffice-calc-nogui \
+	    fonts-crosextra-carlito >/dev/null; \
 	fi
 
 lint: $(TEST_STAMP)

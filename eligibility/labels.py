@@ -313,10 +313,6 @@ _TEXT: dict[str, tuple[str, str]] = {
     "explain_flags": ("标记：{flags}", "Flags: {flags}"),
     "flag_with_reason": ("{flag}（{reason}）", "{flag} ({reason})"),
     "list_separator": ("；", "; "),
-    "size_large": ("大型", "large"),
-    "size_medium": ("中型", "medium"),
-    "size_small": ("小型", "small"),
-    "size_micro": ("微型", "micro"),
     "explain_none": ("无", "none"),
     "explain_unjudged": ("未判定", "not judged"),
     "explain_not_found": (
@@ -699,6 +695,28 @@ _TEXT: dict[str, tuple[str, str]] = {
     "assumption_firms": ("（{firms} 家）", " ({firms} firms)"),
     "col_flags": ("标记", "Flags"),
     "col_explain": ("未满足条件与差距", "What fails and what would qualify"),
+    # the reviewer's workbook: a status with its borderline mark, the 300号 size classes, the printed page
+    "status_marked": ("{status}（{mark}）", "{status} ({mark})"),
+    "sheet_size": ("企业规模", "Size classes"),
+    "col_size_class": ("规模", "Size"),
+    "size_large": ("大型", "large"),
+    "size_medium": ("中型", "medium"),
+    "size_small": ("小型", "small"),
+    "size_micro": ("微型", "micro"),
+    "size_undetermined": ("未能判定", "undetermined"),
+    "col_size_note": ("说明", "Note"),
+    "size_note_sme": ("属于中小企业", "an SME"),
+    "size_note_not_sme": ("不属于中小企业", "not an SME"),
+    "size_note_undetermined": ("缺少划型所需数据，未能判定规模", "data the classes need are missing"),
+    "size_count": ("{size} {count} 家", "{size} {count}"),
+    "size_line": ("企业规模（{source}）：", "Size classes ({source}): "),
+    "size_sheet_line": (
+        "按{source}划型，评估日期 {as_of}；“未能判定”为缺少划型所需数据的企业",
+        "Classed by {source} as of {as_of}; “undetermined” firms lack data the classes need",
+    ),
+    "print_title": ("优质中小企业梯度培育筛查结果", "SME ladder screening results"),
+    "print_as_of": ("评估日期 {as_of}", "As of {as_of}"),
+    "print_page": ("第 &P 页，共 &N 页", "Page &P of &N"),
 }
 
 _ISSUES: dict[IssueCode, tuple[str, str]] = {

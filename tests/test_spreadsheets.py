@@ -228,6 +228,7 @@ def test_output_workbook(rules: RuleSet, tmp_path: Path) -> None:
         "临界企业",
         "退库风险",
         "升规候选",
+        "企业规模",
         "全部明细",
         "数据问题",
         "规则说明",
@@ -240,8 +241,8 @@ def test_output_workbook(rules: RuleSet, tmp_path: Path) -> None:
         "当前称号",
         "标记",
         "中小企业划型｜结论",
+        "中小企业划型｜规模",
         "中小企业划型｜未满足条件与差距",
-        "科技型中小企业｜结论",
     ]
     assert details.freeze_panes == "A2"
     assert details.auto_filter.ref is not None
@@ -250,9 +251,10 @@ def test_output_workbook(rules: RuleSet, tmp_path: Path) -> None:
     assert details.max_row == 1 + 300  # one row per firm
     first = [c.value for c in details[2]]
     assert first[0] == assessment.prepared.text["credit_code"][0]
-    # Every tier has a status column, and tiers with a points table a score column.
+    # Every tier has a status column, and tiers with a points table a score column; 中小企业划型 its
+    # size class.
     points = [t for t in assessment.tiers if assessment.results[t].points is not None]
-    assert len(heads) == 4 + 2 * len(assessment.tiers) + len(points)
+    assert len(heads) == 4 + 2 * len(assessment.tiers) + len(points) + 1
     srdi = heads.index("专精特新中小企业｜结论")
     statuses = [row[srdi] for row in details.iter_rows(min_row=2, values_only=True)]
     assert statuses.count("不符合") == assessment.summary()["tiers"]["srdi_sme"]["ineligible"] - 3
@@ -261,8 +263,9 @@ def test_output_workbook(rules: RuleSet, tmp_path: Path) -> None:
     assert summary["A1"].value == "筛查完成：300 家企业，评估日期 2026-11-26，用途 新申报"
     # 数据问题: the 4 deliberately dirty firms and 27 market shares below 1 % among per cents.
     assert summary["A2"].value == "标记：晋级候选 191 家；退库风险 39 家；升规候选 6 家；数据问题 31 家"
-    assert [c.value for c in summary[5]][:3] == ["梯度", "规则集", "符合"]
-    assert summary.freeze_panes == "A6"
+    assert summary["A4"].value.startswith("企业规模（")  # the 300号 size classes counted
+    assert [c.value for c in summary[6]][:3] == ["梯度", "规则集", "符合"]
+    assert summary.freeze_panes == "A7"
     issues = book["数据问题"]
     listed = [[c.value for c in row][:3] for row in issues.iter_rows(min_row=2)]
     assert ["培育库", 19, "2025年营业收入（万元）"] in listed

@@ -19,9 +19,24 @@ from eligibility.labels import Lang, rounds_words, text
 from eligibility.render.words import criterion_labels, gap_sentences, risk_reason, tier_label
 from eligibility.scoring.engine import TierResult
 
-__all__ = ["Tables"]
+__all__ = ["MARKS", "Tables", "status_words"]
 
 ObjectArray = npt.NDArray[np.object_]
+MARKS = ("", "thin_pass", "near_miss")  # no borderline mark, then the two marks, in the order of the codes
+
+
+def status_words(lang: Lang = "zh") -> dict[tuple[str, str], str]:
+    """Every word a status cell can hold, by (status, mark): the status alone (``("eligible", "")``:
+    符合), the status with its borderline mark (``("eligible", "thin_pass")``: 符合（临界通过）, the
+    全部明细 cells) and the mark alone (``("", "thin_pass")``: 临界通过, the 临界 columns)."""
+    words = {("", mark): text(mark, lang) for mark in MARKS[1:]}
+    for status in STATUS_NAMES:
+        words[(str(status), "")] = text(str(status), lang)
+        for mark in MARKS[1:]:
+            words[(str(status), mark)] = text(
+                "status_marked", lang, status=text(str(status), lang), mark=text(mark, lang)
+            )
+    return words
 
 
 @dataclass
@@ -82,13 +97,14 @@ class Tables:
         ruleset = np.full(m, "", dtype=object)
         route = np.full(m, "", dtype=object)
         failed = np.full(m, "", dtype=object)
-        status_words = np.array([text(str(s), lang) for s in STATUS_NAMES], dtype=object)
-        border_words = {"": "", "thin_pass": text("thin_pass", lang), "near_miss": text("near_miss", lang)}
+        words = status_words(lang)
+        plain = np.array([words[(str(s), "")] for s in STATUS_NAMES], dtype=object)
+        border_words = {"": "", **{mark: words[("", mark)] for mark in MARKS[1:]}}
         for tier in pd.unique(tiers):
             mask = tiers == tier
             rows = positions[mask]
             result = a.results[str(tier)]
-            status[mask] = status_words[result.status[rows]]
+            status[mask] = plain[result.status[rows]]
             marks = a.borderline(str(tier))[rows]
             border[mask] = pd.Series(marks, dtype=object).map(border_words).to_numpy(dtype=object)
             if result.points is not None:
@@ -199,13 +215,15 @@ class Tables:
             text("col_flags", lang): self.flag_words(),
         }
         # Status and borderline mark in one word per (status code, mark): 符合（临界通过）.
-        left, right = ("（", "）") if lang == "zh" else (" (", ")")
-        marks = ["", left + text("thin_pass", lang) + right, left + text("near_miss", lang) + right]
-        words = np.array([text(str(s), lang) + m for s in STATUS_NAMES for m in marks], dtype=object)
+        marked = status_words(lang)
+        words = np.array([marked[(str(s), m)] for s in STATUS_NAMES for m in MARKS], dtype=object)
+        size = self.size_words()
         for tier, result in a.results.items():
             label = tier_label(a, tier, lang)
             mark = result.thin_pass.astype(np.int64) + 2 * result.near_miss.astype(np.int64)
             columns[label + bar + text("col_status", lang)] = words[result.status.astype(np.int64) * 3 + mark]
+            if tier == "sme_size" and size is not None:
+                columns[label + bar + text("col_size_class", lang)] = size
             if result.points is not None:
                 low, high = result.points.total
                 columns[label + bar + text("col_score", lang)] = np.where(low == high, low, np.nan)
@@ -228,6 +246,49 @@ class Tables:
             {
                 k: pd.Series(v, dtype=None if isinstance(v, np.ndarray) and v.dtype.kind == "f" else object)
                 for k, v in columns.items()
+            }
+        )
+
+    def _classes(self) -> list[tuple[str, str]] | None:
+        """(class id, word) of the 300号 size classes, the SME classes first (中型, 小型, 微型), then the
+        others (大型), then ``""`` for a firm whose class could not be determined; None without the size
+        tier."""
+        result = self.a.results.get("sme_size")
+        cls = result.ruleset.classification if result is not None else None
+        if cls is None:
+            return None
+        order = [*cls.eligible_classes, *(c for c in cls.classes if c not in cls.eligible_classes)]
+        words = [
+            (cls.class_labels_zh.get(c) if self.lang == "zh" else None) or text(f"size_{c}", self.lang)
+            for c in order
+        ]
+        return [*zip(order, words, strict=True), ("", text("size_undetermined", self.lang))]
+
+    def size_words(self) -> ObjectArray | None:
+        """Per firm, its 300号 size class in words (中型 …, 未能判定); None without the size tier."""
+        classes, ids = self._classes(), self.a.size_class()
+        if classes is None or ids is None:
+            return None
+        return pd.Series(ids, dtype=object).map(dict(classes)).to_numpy(dtype=object)
+
+    def size_classes(self) -> pd.DataFrame | None:
+        """企业规模: the number of firms of each 300号 size class (every class listed, also with no firm);
+        None without the size tier."""
+        classes, ids = self._classes(), self.a.size_class()
+        if classes is None or ids is None:
+            return None
+        counts = pd.Series(ids, dtype=object).value_counts()
+        result = self.a.results["sme_size"]
+        sme = set(result.ruleset.classification.eligible_classes) if result.ruleset.classification else set()
+        notes = [
+            text("size_note_" + ("undetermined" if not c else "sme" if c in sme else "not_sme"), self.lang)
+            for c, _ in classes
+        ]
+        return pd.DataFrame(
+            {
+                "col_size_class": pd.Series([word for _, word in classes], dtype=object),
+                "col_firms": pd.Series([int(counts.get(c, 0)) for c, _ in classes], dtype=np.int64),
+                "col_size_note": pd.Series(notes, dtype=object),
             }
         )
 
