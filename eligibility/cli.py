@@ -49,6 +49,7 @@ from eligibility.render.docs import render_rule_docs, write_rule_docs
 from eligibility.render.explain import check_tiers, explain_firm, find_firms, format_candidates
 from eligibility.render.files import atomic_folder, write_csv, write_jsonl
 from eligibility.render.report import write_report
+from eligibility.render.tables import Tables
 from eligibility.render.template import write_template
 from eligibility.render.terminal import (
     format_diff,
@@ -388,19 +389,20 @@ def screen(
     except OSError as exc:  # reading is the only I/O above
         detail = _why_unreadable(input_path, exc, lang)
         _fail(text("input_unreadable", lang, path=input_path, detail=detail), EXIT_UNREADABLE)
+    tables = Tables(assessment, lang)  # one set of lists, gap sentences and plans for both outputs
     with _writing(output, lang):
         if fmt == "csv":
             written = write_csv(assessment, output)
         elif fmt == "jsonl":
             written = write_jsonl(assessment, output)
         else:
-            written = write_workbook(assessment, output, lang)
+            written = write_workbook(assessment, output, lang, tables)
     bar.update(1)
     report = None
     if html_path is not None:
         bar.set_postfix_str(text("stage_report", lang))
         with _writing(html_path, lang):
-            report = write_report(assessment, html_path, lang)
+            report = write_report(assessment, html_path, lang, tables=tables)
         bar.update(1)
     bar.close()
     if not quiet:

@@ -33,6 +33,7 @@ from eligibility.ingest import read_input
 from eligibility.labels import Lang, text
 from eligibility.render.explain import explain_firm, find_firm
 from eligibility.render.report import build_report
+from eligibility.render.tables import Tables
 from eligibility.render.template import write_template
 from eligibility.render.terminal import format_issues
 from eligibility.render.workbook import write_workbook
@@ -144,10 +145,13 @@ class _Service:
                 regime=regime or None,
             )
             job.stage, job.progress = "workbook", 60
+            tables = Tables(assessment, self.lang)  # built once for the workbook and the report
             with tempfile.TemporaryDirectory(prefix="eligibility-") as folder:
-                job.workbook = write_workbook(assessment, Path(folder) / "out.xlsx", self.lang).read_bytes()
+                job.workbook = write_workbook(
+                    assessment, Path(folder) / "out.xlsx", self.lang, tables
+                ).read_bytes()
             job.stage, job.progress = "report", 80
-            job.report = build_report(assessment, self.lang)
+            job.report = build_report(assessment, self.lang, tables=tables)
             job.summary = assessment.summary()
             job.assessment = assessment
             job.stage, job.progress = "done", 100

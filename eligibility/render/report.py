@@ -64,15 +64,25 @@ _LIST_COLUMNS = {
 }
 
 
-def write_report(assessment: Assessment, path: str | Path, lang: Lang = "zh", list_limit: int = 500) -> Path:
-    """Write the HTML report of ``assessment`` atomically to ``path``."""
-    html = build_report(assessment, lang, list_limit)
+def write_report(
+    assessment: Assessment,
+    path: str | Path,
+    lang: Lang = "zh",
+    list_limit: int = 500,
+    tables: Tables | None = None,
+) -> Path:
+    """Write the HTML report of ``assessment`` atomically to ``path`` (``tables``: see
+    :func:`build_report`)."""
+    html = build_report(assessment, lang, list_limit, tables)
     return atomic_write(path, lambda stream: stream.write(html))
 
 
-def build_report(a: Assessment, lang: Lang = "zh", list_limit: int = 500) -> str:
-    """The report as one HTML string (scripts, styles and data inlined)."""
-    tables = Tables(a, lang)
+def build_report(
+    a: Assessment, lang: Lang = "zh", list_limit: int = 500, tables: Tables | None = None
+) -> str:
+    """The report as one HTML string (scripts, styles and data inlined). Pass the ``tables`` the
+    workbook of the same run used, so that gap sentences and band-move plans are built once."""
+    tables = tables if tables is not None and tables.a is a and tables.lang == lang else Tables(a, lang)
     env = Environment(
         loader=PackageLoader("eligibility.render", "templates"),
         autoescape=select_autoescape(["html", "j2"]),

@@ -63,9 +63,17 @@ class Tables:
     def review_gaps(self) -> pd.DataFrame:
         """Gap sentences of the re-review results for the firms at risk (the same frame as ``gaps``
         when there is no separate review)."""
-        if self.a.review_results is self.a.results:
+        a = self.a
+        if a.review_results is a.results:
             return self.gaps
-        return gap_sentences(self.a, self.lang, review=True, only=self.a.flags.at_risk)
+        # A tier whose re-review result is its application result has its sentences already.
+        same = [t for t, r in a.review_results.items() if a.results.get(t) is r]
+        other = [t for t in a.review_results if t not in same]
+        fresh = gap_sentences(a, self.lang, review=True, only=a.flags.at_risk, tiers=other)
+        reused = self.gaps[self.gaps["tier"].isin(same).to_numpy()]
+        reused = reused[a.flags.at_risk[reused["position"].to_numpy()]]
+        joined: pd.DataFrame = pd.concat([fresh, reused], ignore_index=True)
+        return joined
 
     @cached_property
     def title_words(self) -> ObjectArray:

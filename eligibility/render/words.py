@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -160,6 +160,7 @@ def gap_sentences(
     lang: Lang = "zh",
     review: bool = False,
     only: npt.NDArray[np.bool_] | None = None,
+    tiers: Collection[str] | None = None,
 ) -> pd.DataFrame:
     """Per (firm position, tier): the changes that would meet each failed threshold, in words.
 
@@ -170,6 +171,8 @@ def gap_sentences(
     rules = assessment.rules
     results = assessment.review_results if review else assessment.results
     for tier, combined in results.items():
+        if tiers is not None and tier not in tiers:
+            continue
         for result, judged in combined.pieces():  # one rule set at a time (review by the round)
             # The alternative a firm is told about is the one it is closest to, and is said to be.
             labels = criterion_labels(result, lang, rules, "closest_prefix")

@@ -97,10 +97,13 @@ _A4 = 9  # Excel's paper code
 _MARGINS = {"left": 0.25, "right": 0.25, "top": 0.75, "bottom": 0.75, "header": 0.3, "footer": 0.3}
 
 
-def write_workbook(assessment: Assessment, path: str | Path, lang: Lang = "zh") -> Path:
-    """Write the reviewer's workbook atomically to ``path``."""
+def write_workbook(
+    assessment: Assessment, path: str | Path, lang: Lang = "zh", tables: Tables | None = None
+) -> Path:
+    """Write the reviewer's workbook atomically to ``path``. Pass the ``tables`` the HTML report of the
+    same run uses, so that gap sentences and band-move plans are built once for both."""
     book = _Book(lang, assessment.as_of.isoformat())
-    _fill(book, assessment, lang)
+    _fill(book, assessment, lang, tables if tables is not None and tables.lang == lang else None)
     with atomic_path(path, ".xlsx") as temporary:
         book.save(temporary)
     return Path(path)
@@ -289,8 +292,8 @@ def _clean_floats(column: pd.Series[Any]) -> pd.Series[Any]:
     return column
 
 
-def _fill(book: _Book, a: Assessment, lang: Lang) -> None:
-    tables = Tables(a, lang)
+def _fill(book: _Book, a: Assessment, lang: Lang, shared: Tables | None = None) -> None:
+    tables = shared if shared is not None and shared.a is a else Tables(a, lang)
     summary = a.summary()
 
     # 汇总: a title, the flag counts and the issue counts above the per-tier table.
