@@ -33,7 +33,7 @@ from eligibility.scoring.engine import (
     evaluate_tier,
     input_columns,
 )
-from eligibility.scoring.logic import Status
+from eligibility.scoring.logic import Decider, Status
 from eligibility.scoring.plans import BandMove, plan_band_moves, plan_groups
 from eligibility.titles import Titles, current_titles
 
@@ -71,6 +71,7 @@ def evaluate(
     horizon_months: int = 12,
     strict: bool = False,
     backend: Backend = "numpy",
+    decider: Decider | None = None,
 ) -> Assessment:
     """Evaluate every tier for every firm in one vectorised pass.
 
@@ -86,6 +87,9 @@ def evaluate(
         strict: raise :class:`~eligibility.errors.InputError` on error-severity input issues.
         backend: ``numpy`` (the vectorised core) or ``durable``: every threshold decision taken by
             durable_rules, one firm at a time (for one-firm assessment, monitoring and comparison).
+        decider: another engine that takes every threshold decision (a
+            :class:`~eligibility.scoring.logic.Decider`; the core still derives values and combines
+            decisions). A decider that cannot take a comparison raises instead of falling back.
 
     Raises:
         RegimeError: when ``as_of`` is not a date or no rule set of any requested tier is in force.
@@ -95,15 +99,15 @@ def evaluate(
     if purpose not in ("apply", "review"):
         raise RegimeError(f"purpose must be apply or review, got {purpose!r}")
     prepared = data if isinstance(data, Prepared) else prepare(data, rules, strict=strict)
-    if backend == "durable":
+    if backend == "durable" and decider is None:
         from eligibility.backends.durable import durable_decisions
 
-        decider = durable_decisions()
+        durable = durable_decisions()
         codes = prepared.text.get("credit_code", np.full(prepared.n, None, dtype=object))
         sids = [str(c) if c else f"row{r}" for c, r in zip(codes, prepared.rows, strict=True)]
-        with decider.sessions(sids):
-            return _evaluate(rules, prepared, day, purpose, regime, tiers, horizon_months)
-    return _evaluate(rules, prepared, day, purpose, regime, tiers, horizon_months)
+        with durable.sessions(sids):
+            return _evaluate(rules, prepared, day, purpose, regime, tiers, horizon_months, durable)
+    return _evaluate(rules, prepared, day, purpose, regime, tiers, horizon_months, decider)
 
 
 def _evaluate(
@@ -114,11 +118,12 @@ def _evaluate(
     regime: str | None,
     tiers: Sequence[str] | None,
     horizon_months: int,
+    decider: Decider | None = None,
 ) -> Assessment:
     columns = derive_columns(rules, input_columns(prepared, day), prepared.n)
     wanted = _with_dependencies(rules, tiers)
     titles, title_issues = current_titles(rules, prepared, day, horizon_months)
-    results, skipped = _run(rules, prepared, columns, titles, day, purpose, regime, wanted)
+    results, skipped = _run(rules, prepared, columns, titles, day, purpose, regime, wanted, decider=decider)
     if not results:
         raise RegimeError(f"no rule set in force at {day} for purpose {purpose} (regime {regime})")
     review_results = results
@@ -126,7 +131,16 @@ def _evaluate(
         held = {str(t) for t in titles.tier[titles.expiring]}
         wanted_review = _with_dependencies(rules, held)
         review_results, _ = _run(
-            rules, prepared, columns, titles, day, "review", regime, wanted_review, reuse=results
+            rules,
+            prepared,
+            columns,
+            titles,
+            day,
+            "review",
+            regime,
+            wanted_review,
+            reuse=results,
+            decider=decider,
         )
     issues = sorted([*prepared.issues, *title_issues], key=lambda x: (x.row or 0, x.field or ""))
     # What the reader did on the user's behalf (info: a 合计 row skipped, an expiry derived) is no
@@ -263,12 +277,13 @@ def _run(
     regime: str | None,
     tiers: Sequence[str],
     reuse: Mapping[str, TierResult] | None = None,
+    decider: Decider | None = None,
 ) -> tuple[dict[str, TierResult], dict[str, str]]:
     results: dict[str, TierResult] = {}
     skipped: dict[str, str] = {}
     for tier in tiers:
         if purpose == "review" and regime is None and rules.has_rounds(tier):
-            found = _by_round(rules, prepared, columns, titles, as_of, tier, results, reuse or {})
+            found = _by_round(rules, prepared, columns, titles, as_of, tier, results, reuse or {}, decider)
             if found is None:
                 skipped[tier] = "no_ruleset_in_force"
             else:
@@ -289,7 +304,7 @@ def _run(
             # One rule set serves both purposes: the review results are the apply results.
             results[tier] = previous
             continue
-        results[tier] = evaluate_tier(chosen, rules, prepared, columns, results, titles, purpose)
+        results[tier] = evaluate_tier(chosen, rules, prepared, columns, results, titles, purpose, decider)
     return results, skipped
 
 
@@ -312,6 +327,7 @@ def _by_round(
     tier: str,
     results: Mapping[str, TierResult],
     reuse: Mapping[str, TierResult],
+    decider: Decider | None = None,
 ) -> TierResult | None:
     """The review result of ``tier`` with each firm judged by the rule set of its round
     (``review_rounds`` in the rule files). A round no rule set declares (a year before the oldest)
@@ -342,7 +358,7 @@ def _by_round(
         ):
             parts.append(previous)  # one rule set serves both purposes
         else:
-            parts.append(evaluate_tier(ruleset, rules, prepared, columns, results, titles, "review"))
+            parts.append(evaluate_tier(ruleset, rules, prepared, columns, results, titles, "review", decider))
     if len(parts) == 1:
         return replace(parts[0], review_round=years)
     position = {rid: k for k, rid in enumerate(order)}

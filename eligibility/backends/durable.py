@@ -34,7 +34,7 @@ import numpy as np
 import numpy.typing as npt
 
 from eligibility.errors import MissingExtraError
-from eligibility.scoring.logic import Status, deciding
+from eligibility.scoring.logic import Status, UndecidableError
 
 try:
     from durable import engine
@@ -161,11 +161,27 @@ class DurableDecider:
         return self._outcome[(sid, instance)]
 
     def compare(
-        self, instance: str, low: FloatArray, high: FloatArray, op: str, threshold: float, tol: float
+        self,
+        instance: str,
+        low: FloatArray,
+        high: FloatArray,
+        op: str,
+        threshold: float | FloatArray,
+        tol: float | FloatArray,
     ) -> StatusArray:
-        ruleset = self._compare_ruleset(op, threshold, tol)
-        out = np.empty(len(low), dtype=np.int8)
-        for i in range(len(low)):  # a rule engine takes one firm at a time
+        n = len(low)
+        if len(self.sids) != n:
+            raise UndecidableError(f"{instance}: {n} firms but {len(self.sids)} sessions")
+        thresholds = np.broadcast_to(np.asarray(threshold, dtype=np.float64), (n,))
+        tols = np.broadcast_to(np.asarray(tol, dtype=np.float64), (n,))
+        if np.isinf(thresholds).any() or np.isnan(tols).any():
+            raise UndecidableError(f"{instance}: a bound durable_rules cannot compare with")
+        out = np.empty(n, dtype=np.int8)
+        for i in range(n):  # a rule engine takes one firm at a time
+            if math.isnan(thresholds[i]):  # no threshold for this firm (another industry's bound)
+                out[i] = Status.UNKNOWN  # nothing to decide, as in the core: every comparison is false
+                continue
+            ruleset = self._compare_ruleset(op, float(thresholds[i]), float(tols[i]))
             fact: dict[str, Any] = {"sid": self.sids[i], "k": instance}
             if not math.isnan(low[i]):
                 fact["lo"] = _number(low[i])
@@ -211,8 +227,7 @@ class DurableDecider:
         previous = self.sids
         self.sids = sids
         try:
-            with deciding(self):
-                yield
+            yield
         finally:
             self.sids = previous
 

@@ -21,6 +21,7 @@ from eligibility.columns import Prepared, category_table
 from eligibility.models import Criterion, RuleSetFile
 from eligibility.ruleset import AS_OF, RuleSet
 from eligibility.scoring.logic import (
+    Decider,
     Status,
     combine_all,
     combine_any,
@@ -289,6 +290,7 @@ class _Context:
     done: Mapping[str, TierResult]
     titles: Titles
     purpose: str
+    decider: Decider | None = None
 
 
 REQUIRES_TITLE = "requires_title"
@@ -302,10 +304,11 @@ def evaluate_tier(
     done: Mapping[str, TierResult],
     titles: Titles,
     purpose: str = "apply",
+    decider: Decider | None = None,
 ) -> TierResult:
     """Evaluate one rule set for every firm, for ``purpose`` (criteria restricted to the other purpose
     are left out). ``columns`` must already hold the derived fields."""
-    ctx = _Context(rules, prepared, columns, done, titles, purpose)
+    ctx = _Context(rules, prepared, columns, done, titles, purpose, decider)
     if ruleset.classification is not None:
         return _classify(ruleset, ctx)
     assert ruleset.criteria is not None
@@ -313,7 +316,8 @@ def evaluate_tier(
     points = None
     if ruleset.points is not None:
         overlays = rules.overlays.get(ruleset.ruleset.id, ())
-        points = score_points(ruleset.points, columns, rules, n, overlays, prepared.text.get("province"))
+        province = prepared.text.get("province")
+        points = score_points(ruleset.points, columns, rules, n, overlays, province, decider)
     result = TierResult(
         tier=ruleset.ruleset.tier,
         ruleset=ruleset,
@@ -458,7 +462,7 @@ def _leaf(node: Criterion, ctx: _Context, result: TierResult) -> Triple:
         else:
             table = category_table(spec)
             allowed = [table[str(v).casefold()] for v in node.match.in_]
-        status = member_status(_instance(result, node), values, allowed)
+        status = member_status(_instance(result, node), values, allowed, ctx.decider)
         result.leaves[node.id] = LeafTrace(node.id, "match", status, field=spec.id, value=values)
         return status, status, status
     if node.review is not None:
@@ -467,7 +471,7 @@ def _leaf(node: Criterion, ctx: _Context, result: TierResult) -> Triple:
         verdict = ctx.columns.get(verdict_field) if verdict_field else None
         if verdict is not None:
             # A recorded verdict (1 yes, 0 no) decides; without one the item stays with the reviewer.
-            decided = member_status(_instance(result, node), verdict, [1.0])
+            decided = member_status(_instance(result, node), verdict, [1.0], ctx.decider)
             status = np.where(decided == Status.UNKNOWN, np.int8(Status.REVIEW), decided)
         result.leaves[node.id] = LeafTrace(node.id, "review", status, field=verdict_field, value=verdict)
         return status, status, status
@@ -494,7 +498,9 @@ def _compare(node: Criterion, ctx: _Context, result: TierResult) -> Triple:
     threshold = ctx.rules.quantity(spec.id, cmp.value)
     margin = ctx.rules.margin_of(spec.id, spec.unit, threshold, cmp.margin)
     tol = tolerance(threshold, spec.unit.relative_tolerance)
-    normal, relaxed, tight = _three(_instance(result, node), values, values, cmp.op, threshold, margin, tol)
+    normal, relaxed, tight = _three(
+        _instance(result, node), values, values, cmp.op, threshold, margin, tol, ctx.decider
+    )
     failed = normal == Status.FAIL
     trace = LeafTrace(
         node.id,
@@ -521,17 +527,24 @@ def _instance(result: TierResult, node: Criterion) -> str:
 
 
 def _three(
-    instance: str, low: FloatArray, high: FloatArray, op: str, threshold: float, margin: float, tol: float
+    instance: str,
+    low: FloatArray,
+    high: FloatArray,
+    op: str,
+    threshold: float,
+    margin: float,
+    tol: float,
+    decider: Decider | None = None,
 ) -> Triple:
-    normal = decide(instance, low, high, op, threshold, tol)
+    normal = decide(instance, low, high, op, threshold, tol, decider)
     if margin <= 0:
         return normal, normal, normal
     r_op, r_threshold = relaxed_op(op, threshold, margin)
     t_op, t_threshold = tight_op(op, threshold, margin)
     return (
         normal,
-        decide(instance + "~relaxed", low, high, r_op, r_threshold, tol),
-        decide(instance + "~tight", low, high, t_op, t_threshold, tol),
+        decide(instance + "~relaxed", low, high, r_op, r_threshold, tol, decider),
+        decide(instance + "~tight", low, high, t_op, t_threshold, tol, decider),
     )
 
 
@@ -549,7 +562,9 @@ def _score(node: Criterion, ctx: _Context, result: TierResult) -> Triple:
     low, high = result.points.groups[test.group]
     margin = ctx.rules.margin_of(None, Unit.POINTS, test.value, test.margin)
     tol = tolerance(test.value, relative=False)
-    normal, relaxed, tight = _three(_instance(result, node), low, high, test.op, test.value, margin, tol)
+    normal, relaxed, tight = _three(
+        _instance(result, node), low, high, test.op, test.value, margin, tol, ctx.decider
+    )
     result.leaves[node.id] = LeafTrace(
         node.id,
         "score",
@@ -654,7 +669,7 @@ def _classify(ruleset: RuleSetFile, ctx: _Context) -> TierResult:
                 margin = rules.margin_of(field_id, spec.unit, threshold, None)
                 tol = tolerance(threshold, spec.unit.relative_tolerance)
                 instance = f"{ruleset.ruleset.id}/{table.industries[0]}/{class_id}/{field_id}"
-                triple = _three(instance, values, values, cls.op, threshold, margin, tol)
+                triple = _three(instance, values, values, cls.op, threshold, margin, tol, ctx.decider)
                 parts.append(triple)
                 if class_id == large_id:
                     leaf = leaves[f"{large_id}_{field_id}"]

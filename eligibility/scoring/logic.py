@@ -7,9 +7,7 @@ unknown, else review if any review, else fail). The float tolerance is that of d
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
-from contextvars import ContextVar
+from collections.abc import Sequence
 from enum import IntEnum
 from typing import Protocol
 
@@ -20,10 +18,10 @@ __all__ = [
     "EPSILON",
     "Decider",
     "Status",
+    "UndecidableError",
     "combine_all",
     "combine_any",
     "decide",
-    "deciding",
     "interval_status",
     "member_status",
     "negate",
@@ -122,30 +120,28 @@ def tight_op(
     return "<", threshold - margin
 
 
+class UndecidableError(ValueError):
+    """A decider was asked for a comparison it cannot take (it never falls back silently)."""
+
+
 class Decider(Protocol):
     """Another engine that takes the threshold decisions (the durable_rules backend): the vectorised
     core still derives the values, applies assumptions and combines the decisions."""
 
     def compare(
-        self, instance: str, low: FloatArray, high: FloatArray, op: str, threshold: float, tol: float
+        self,
+        instance: str,
+        low: FloatArray,
+        high: FloatArray,
+        op: str,
+        threshold: float | FloatArray,
+        tol: float | FloatArray,
     ) -> StatusArray:
-        """Status of ``[low, high]`` against ``op threshold`` with tolerance ``tol``."""
+        """Status of ``[low, high]`` against ``op threshold`` with tolerance ``tol`` (scalars, or one
+        per firm); raise :class:`UndecidableError` for a comparison it cannot take."""
 
     def member(self, instance: str, values: FloatArray, allowed: Sequence[float]) -> StatusArray:
         """Pass where the value is one of ``allowed``, fail where it is another, unknown where NaN."""
-
-
-_DECIDER: ContextVar[Decider | None] = ContextVar("decider", default=None)
-
-
-@contextmanager
-def deciding(decider: Decider) -> Iterator[None]:
-    """Within the block, threshold decisions are taken by ``decider``."""
-    token = _DECIDER.set(decider)
-    try:
-        yield
-    finally:
-        _DECIDER.reset(token)
 
 
 def decide(
@@ -155,17 +151,20 @@ def decide(
     op: str,
     threshold: float | FloatArray,
     tol: float | FloatArray,
+    decider: Decider | None = None,
 ) -> StatusArray:
-    """:func:`interval_status`, or the installed decider's answer for test ``instance``."""
-    decider = _DECIDER.get()
-    if decider is None or np.ndim(threshold) != 0 or np.ndim(tol) != 0:
+    """:func:`interval_status`, or ``decider``'s answer for test ``instance`` (a threshold that
+    differs by firm is passed to it as it is: the decider takes every comparison or says it cannot)."""
+    if decider is None:
         return interval_status(low, high, op, threshold, tol)
-    return decider.compare(instance, low, high, op, float(threshold), float(tol))
+    return decider.compare(instance, low, high, op, threshold, tol)
 
 
-def member_status(instance: str, values: FloatArray, allowed: Sequence[float]) -> StatusArray:
-    """Pass where ``values`` is one of ``allowed``, fail where another value, unknown where NaN."""
-    decider = _DECIDER.get()
+def member_status(
+    instance: str, values: FloatArray, allowed: Sequence[float], decider: Decider | None = None
+) -> StatusArray:
+    """Pass where ``values`` is one of ``allowed``, fail where another value, unknown where NaN
+    (decided by ``decider`` when given)."""
     if decider is not None:
         return decider.member(instance, values, allowed)
     status: StatusArray = np.where(np.isin(values, allowed), np.int8(Status.PASS), np.int8(Status.FAIL))

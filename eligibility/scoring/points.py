@@ -16,7 +16,7 @@ import numpy.typing as npt
 
 from eligibility.models import Indicator, Measure, Overlay, Points, Range
 from eligibility.ruleset import RuleSet
-from eligibility.scoring.logic import Status, decide, tolerance
+from eligibility.scoring.logic import Decider, Status, decide, tolerance
 
 __all__ = ["PointsResult", "score_measure", "score_points"]
 
@@ -46,6 +46,7 @@ def score_points(
     n: int,
     overlays: Sequence[Overlay] = (),
     province: npt.NDArray[np.object_] | None = None,
+    decider: Decider | None = None,
 ) -> PointsResult:
     """Score every indicator of ``points`` for all ``n`` firms at once.
 
@@ -59,12 +60,12 @@ def score_points(
     for group in points.groups:
         low, high = np.zeros(n), np.zeros(n)
         for indicator in group.indicators:
-            ind = _indicator(indicator, columns, rules, n)
+            ind = _indicator(indicator, columns, rules, n, decider)
             for overlay in overlays:
                 if overlay.overlay.indicator != indicator.id or province is None:
                     continue
                 mine = np.isin(province, overlay.overlay.provinces)
-                parts = [_indicator(local, columns, rules, n) for local in overlay.indicators]
+                parts = [_indicator(local, columns, rules, n, decider) for local in overlay.indicators]
                 local_low = np.sum([p[0] for p in parts], axis=0)
                 local_high = np.sum([p[1] for p in parts], axis=0)
                 ind = (np.where(mine, local_low, ind[0]), np.where(mine, local_high, ind[1]))
@@ -79,8 +80,14 @@ def score_points(
     return PointsResult(indicators=indicators, groups=groups, overlays=applied)
 
 
-def _indicator(indicator: Indicator, columns: Mapping[str, FloatArray], rules: RuleSet, n: int) -> Interval:
-    intervals = [score_measure(m, columns, rules, n) for m in indicator.measures]
+def _indicator(
+    indicator: Indicator,
+    columns: Mapping[str, FloatArray],
+    rules: RuleSet,
+    n: int,
+    decider: Decider | None = None,
+) -> Interval:
+    intervals = [score_measure(m, columns, rules, n, decider) for m in indicator.measures]
     low, high = intervals[0]
     for other_low, other_high in intervals[1:]:
         # "The better of two measures": the best score is at least the best low, at most the best high.
@@ -93,11 +100,17 @@ def _column(columns: Mapping[str, FloatArray], name: str, n: int) -> FloatArray:
     return found if found is not None else np.full(n, np.nan)
 
 
-def score_measure(measure: Measure, columns: Mapping[str, FloatArray], rules: RuleSet, n: int) -> Interval:
+def score_measure(
+    measure: Measure,
+    columns: Mapping[str, FloatArray],
+    rules: RuleSet,
+    n: int,
+    decider: Decider | None = None,
+) -> Interval:
     """The score interval of one measure for every firm."""
     if measure.bands is not None:
         field = measure.bands.field
-        return _bands(_column(columns, field, n), measure.bands.ranges, rules, field)
+        return _bands(_column(columns, field, n), measure.bands.ranges, rules, field, decider)
     if measure.lookup is not None:
         return _lookup(measure, columns, rules, n)
     if measure.per is not None:
@@ -120,7 +133,7 @@ def score_measure(measure: Measure, columns: Mapping[str, FloatArray], rules: Ru
         high = np.minimum((known_true + unknown) * count.points, count.max)
         return low, high
     if measure.cascade is not None:
-        return _cascade(measure, columns, rules, n)
+        return _cascade(measure, columns, rules, n, decider)
     if measure.input is not None:
         values = _column(columns, measure.input.field, n)
         score = np.clip(values, 0.0, measure.input.max)
@@ -142,7 +155,9 @@ def _bounds(band: Range, rules: RuleSet, field: str) -> list[tuple[str, float]]:
     return found
 
 
-def _bands(values: FloatArray, ranges: list[Range], rules: RuleSet, field: str) -> Interval:
+def _bands(
+    values: FloatArray, ranges: list[Range], rules: RuleSet, field: str, decider: Decider | None = None
+) -> Interval:
     """The loader proved the bands tile the number line, so a value lies in the band with the
     highest lower bound that it meets: one comparison per band, not two."""
     relative = rules.fields[field].unit.relative_tolerance
@@ -157,7 +172,13 @@ def _bands(values: FloatArray, ranges: list[Range], rules: RuleSet, field: str) 
     for threshold, strict, points, _ in ordered[1:]:
         op = ">" if strict else ">="
         meets = decide(
-            f"{field}{op}{threshold!r}", values, values, op, threshold, tolerance(threshold, relative)
+            f"{field}{op}{threshold!r}",
+            values,
+            values,
+            op,
+            threshold,
+            tolerance(threshold, relative),
+            decider,
         )
         score[meets == Status.PASS] = points
     all_points = [band.points for band in ranges]
@@ -178,7 +199,13 @@ def _lookup(measure: Measure, columns: Mapping[str, FloatArray], rules: RuleSet,
     return _widen_missing(score, codes, min(values), max(values))
 
 
-def _cascade(measure: Measure, columns: Mapping[str, FloatArray], rules: RuleSet, n: int) -> Interval:
+def _cascade(
+    measure: Measure,
+    columns: Mapping[str, FloatArray],
+    rules: RuleSet,
+    n: int,
+    decider: Decider | None = None,
+) -> Interval:
     """First step that holds gives its points. With unknown steps every reachable outcome is possible."""
     cascade = measure.cascade
     assert cascade is not None
@@ -189,7 +216,9 @@ def _cascade(measure: Measure, columns: Mapping[str, FloatArray], rules: RuleSet
         threshold = rules.quantity(step.field, step.value)
         relative = rules.fields[step.field].unit.relative_tolerance
         tol = tolerance(threshold, relative)
-        status = decide(f"{step.field}{step.op}{threshold!r}", values, values, step.op, threshold, tol)
+        status = decide(
+            f"{step.field}{step.op}{threshold!r}", values, values, step.op, threshold, tol, decider
+        )
         possible = still_open & (status != Status.FAIL)
         low = np.where(possible, np.minimum(low, step.points), low)
         high = np.where(possible, np.maximum(high, step.points), high)
