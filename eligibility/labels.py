@@ -484,6 +484,10 @@ _TEXT: dict[str, tuple[str, str]] = {
         "Left: firms holding the title; right: firms eligible now under the rules in force; in brackets, "
         "promotion candidates and titles at risk.",
     ),
+    "pyramid_empty": (
+        "没有企业持有或当前符合任何梯度称号，金字塔为空。",
+        "No firm holds or is eligible now for any ladder title: the pyramid is empty.",
+    ),
     "pyramid_titled": ("现有称号", "Holding the title"),
     "pyramid_eligible": ("当前符合", "Eligible now"),
     "pyramid_counts": (
@@ -499,6 +503,10 @@ _TEXT: dict[str, tuple[str, str]] = {
     "firms_axis": ("企业数", "Firms"),
     "score_mark": ("合格线", "pass mark"),
     "score_band": ("临界带", "borderline band"),
+    "score_empty": (
+        "没有得分已确定的企业，暂无分布可画。",
+        "No firm has a determined score: there is no distribution to draw.",
+    ),
     "score_unknown": (
         "另有 {count} 家企业缺少数据、得分未定，未计入分布。",
         "{count} more firms have an undetermined score (missing data) and are not counted.",

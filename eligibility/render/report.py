@@ -91,9 +91,12 @@ def build_report(
     )
     summary = a.summary()
     regimes = sorted({rs.ruleset.regime for r in a.results.values() for rs in r.rulesets})
-    charts = [("pyramid", text("sec_pyramid", lang), _chart(_pyramid(a, lang), "chart-pyramid"), "")]
+    pyramid = _pyramid(a, lang)
+    charts: list[tuple[str, str, Markup | None, str]] = [
+        ("pyramid", text("sec_pyramid", lang), _chart(pyramid, "chart-pyramid") if pyramid else None, "")
+    ]
     for k, (title, figure, note) in enumerate(_score_figures(a, lang)):
-        charts.append(("score", title, _chart(figure, f"chart-score-{k}"), note))
+        charts.append(("score", title, _chart(figure, f"chart-score-{k}", top=70) if figure else None, note))
     heat = _heatmap(a, lang)
     return env.get_template("report.html.j2").render(
         lang=lang,
@@ -132,8 +135,8 @@ def build_report(
     )
 
 
-def _chart(figure: go.Figure, div_id: str) -> Markup:
-    figure.update_layout(font={"family": _FONT, "size": 13}, margin={"l": 10, "r": 10, "t": 40, "b": 40})
+def _chart(figure: go.Figure, div_id: str, top: int = 40) -> Markup:
+    figure.update_layout(font={"family": _FONT, "size": 13}, margin={"l": 10, "r": 10, "t": top, "b": 40})
     html = pio.to_html(figure, include_plotlyjs=False, full_html=False, div_id=div_id, config=_CHART_CONFIG)
     return Markup(html)  # figures carry rule and label text only, never spreadsheet text
 
@@ -144,12 +147,22 @@ def _ladder(a: Assessment) -> list[str]:
     return [t for _, _, t in sorted(ranked)]
 
 
-def _pyramid(a: Assessment, lang: Lang) -> go.Figure:
-    """Holding the title (left) against eligible now (right) per ladder tier, the top tier on top."""
+def _integer_step(top: float, ticks: int = 5) -> int:
+    """A 1-2-5 step giving at most about ``ticks`` integer ticks from 0 to ``top`` (never below 1)."""
+    rough = max(top / ticks, 1.0)
+    magnitude = 10 ** int(np.floor(np.log10(rough)))
+    return int(next(m * magnitude for m in (1, 2, 5, 10) if m * magnitude >= rough))
+
+
+def _pyramid(a: Assessment, lang: Lang) -> go.Figure | None:
+    """Holding the title (left) against eligible now (right) per ladder tier, the top tier on top;
+    None when no firm holds or is eligible for any ladder title (the page says so in a sentence)."""
     ladder = _ladder(a)
     labels = [tier_label(a, t, lang) for t in ladder]
     titled = [int((a.titles.tier == t).sum()) for t in ladder]
     eligible = [int((a.status(t) == "eligible").sum()) for t in ladder]
+    if not any(titled) and not any(eligible):
+        return None
     promotion = a.flags.reasons["promotion_candidate"]
     risk = a.flags.reason_tiers("at_risk")
     notes = [
@@ -164,8 +177,8 @@ def _pyramid(a: Assessment, lang: Lang) -> go.Figure:
         name=text("pyramid_titled", lang),
         marker_color="#1F4E78",
         text=titled,
-        textposition="inside",
-        insidetextanchor="start",
+        textposition="outside",  # outside, so a level with no firm still reads "0"
+        cliponaxis=False,
         hovertemplate="%{y}<br>" + text("pyramid_titled", lang) + "：%{text}<extra></extra>",
     )
     figure.add_bar(
@@ -183,20 +196,31 @@ def _pyramid(a: Assessment, lang: Lang) -> go.Figure:
         hovertemplate="%{y}<br>%{text}<extra></extra>",
     )
     widest = max([*titled, *eligible, 1])
+    step = _integer_step(widest)
+    # Both sides count firms: ticks at whole numbers, labelled without the left side's minus sign.
+    ticks = np.arange(-(widest // step) * step, widest * 1.9 + 1, step)
     figure.update_layout(
         barmode="relative",
         bargap=0.15,
-        height=120 + 70 * len(ladder),
-        legend={"orientation": "h", "y": -0.05},
-        xaxis={"showticklabels": False, "range": [-widest * 1.15, widest * 1.9], "zeroline": True},
-        title={"text": text("sec_pyramid", lang)},
+        height=150 + 70 * len(ladder),
+        legend={"orientation": "h", "y": -0.18},
+        xaxis={
+            "range": [-widest * 1.25, widest * 1.9],
+            "zeroline": True,
+            "zerolinecolor": "#5f6b7a",
+            "tickvals": ticks.tolist(),
+            "ticktext": [str(abs(int(v))) for v in ticks],
+            "title": {"text": text("firms_axis", lang)},
+        },
+        yaxis={"automargin": True},
     )
     return figure
 
 
-def _score_figures(a: Assessment, lang: Lang) -> list[tuple[str, go.Figure, str]]:
-    """One histogram per tier with a points table: its total, the pass mark and the borderline band."""
-    out = []
+def _score_figures(a: Assessment, lang: Lang) -> list[tuple[str, go.Figure | None, str]]:
+    """One histogram per tier with a points table: its total, the pass mark and the borderline band;
+    no figure (the page says so in a sentence) when no firm of the tier has a determined score."""
+    out: list[tuple[str, go.Figure | None, str]] = []
     pieces = [(tier, piece, judged) for tier, r in a.results.items() for piece, judged in r.pieces()]
     for tier, result, judged in pieces:  # a tier judged by two rule sets: the firms of each
         if result.points is None:
@@ -220,11 +244,18 @@ def _score_figures(a: Assessment, lang: Lang) -> list[tuple[str, go.Figure, str]
             low=f"{mark - margin:g}",
             high=f"{mark + margin:g}",
         )
+        unknown = int((~known).sum())
+        note = text("score_unknown", lang, count=unknown) if unknown else ""
+        if not len(scores):
+            out.append((title, None, note))
+            continue
         top = float(np.nanmax(high)) if np.isfinite(high).any() else 100.0
+        end = max(top, mark + margin) + 5
+        tallest = int(np.histogram(scores, bins=np.arange(0, end + 5, 5))[0].max())
         figure = go.Figure()
         figure.add_histogram(
             x=scores,
-            xbins={"start": 0, "end": max(top, mark + margin) + 5, "size": 5},
+            xbins={"start": 0, "end": end, "size": 5},
             marker_color="#5B9BD5",
             name=text("firms_axis", lang),
             hovertemplate=text("score_axis", lang)
@@ -239,16 +270,38 @@ def _score_figures(a: Assessment, lang: Lang) -> list[tuple[str, go.Figure, str]
                 fillcolor="#FFC000",
                 opacity=0.25,
                 line_width=0,
-                annotation_text=text("score_band", lang),
-                annotation_position="top left",
+            )
+            # The band's word above the plot and the mark's word inside it: never on one line.
+            figure.add_annotation(
+                x=mark,
+                y=1,
+                xref="x",
+                yref="paper",
+                yanchor="bottom",
+                showarrow=False,
+                text=text("score_band", lang),
+                font={"color": "#9C6500"},
+                name="band",
             )
         figure.add_vline(
             x=mark,
             line_color="#C00000",
             line_dash="dash",
             line_width=2,
-            annotation_text=text("score_mark", lang),
-            annotation_position="top right",
+        )
+        figure.add_annotation(
+            x=mark,
+            y=1,
+            xref="x",
+            yref="paper",
+            xanchor="left",
+            yanchor="top",
+            xshift=3,
+            showarrow=False,
+            text=text("score_mark", lang),
+            font={"color": "#C00000"},
+            bgcolor="rgba(255,255,255,0.8)",
+            name="mark",
         )
         figure.update_layout(
             title={"text": title},
@@ -256,10 +309,14 @@ def _score_figures(a: Assessment, lang: Lang) -> list[tuple[str, go.Figure, str]
             bargap=0.05,
             showlegend=False,
             xaxis={"title": {"text": text("score_axis", lang)}},
-            yaxis={"title": {"text": text("firms_axis", lang)}},
+            yaxis={
+                "title": {"text": text("firms_axis", lang)},
+                "range": [0, tallest * 1.12],
+                "dtick": _integer_step(tallest),
+                "tickformat": "d",
+            },
         )
-        unknown = int((~known).sum())
-        out.append((title, figure, text("score_unknown", lang, count=unknown) if unknown else ""))
+        out.append((title, figure, note))
     return out
 
 
@@ -296,8 +353,7 @@ def _heatmap(a: Assessment, lang: Lang) -> go.Figure | None:
             hoverongaps=False,
         )
     )
-    figure.update_layout(
-        title={"text": text("sec_heatmap", lang)},
+    figure.update_layout(  # no title: the section's heading says it
         height=160 + 26 * len(frame),
         xaxis={"side": "top", "tickangle": -30, "automargin": True},
         yaxis={"automargin": True},
