@@ -11,7 +11,7 @@ from typing import Literal
 
 from eligibility.errors import Issue, IssueCode, ProblemCode, RuleProblem
 
-__all__ = ["Lang", "issue_message", "problem_message", "rounds_words", "text"]
+__all__ = ["Lang", "has_text", "heading_text", "issue_message", "problem_message", "rounds_words", "text"]
 
 Lang = Literal["zh", "en"]
 
@@ -893,11 +893,26 @@ def _pick(pair: tuple[str, str], lang: Lang) -> str:
 
 
 def text(key: str, lang: Lang = "zh", **params: object) -> str:
-    """A label or message by key, formatted with ``params``."""
+    """A label or message by key, formatted with ``params``.
+
+    Raises:
+        KeyError: for a key no label has (a missing word is a bug, never shown as its key).
+    """
     pair = _TEXT.get(key)
     if pair is None:
-        return key
+        raise KeyError(f"no label {key!r}")
     return _pick(pair, lang).format(**params)
+
+
+def has_text(key: str) -> bool:
+    """Whether ``key`` names a label."""
+    return key in _TEXT
+
+
+def heading_text(key: str, lang: Lang = "zh") -> str:
+    """A column heading: the label of a heading key (``col_code``), or the heading itself when it is
+    already words (a tier's 专精特新中小企业｜结论)."""
+    return text(key, lang) if key in _TEXT else key
 
 
 def issue_message(issue: Issue, lang: Lang = "zh") -> str:

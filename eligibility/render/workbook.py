@@ -23,7 +23,7 @@ import rustpy_xlsxwriter as rx
 
 from eligibility.assessment import Assessment
 from eligibility.flags import FLAG_NAMES
-from eligibility.labels import Lang, issue_message, text
+from eligibility.labels import Lang, has_text, heading_text, issue_message, text
 from eligibility.render.files import atomic_path
 from eligibility.render.tables import Tables, status_words
 from eligibility.render.words import gap_sentences, ruleset_cell, tier_label
@@ -151,8 +151,8 @@ class _Book:
     def add(self, key: str, table: pd.DataFrame, header_row: int = 0, lines: list[str] | None = None) -> str:
         """A sheet from a table whose columns are heading keys (or headings); text lines above it."""
         name = text(key, self.lang)
-        kinds = {text(str(c), self.lang): self._kind(str(c)) for c in table.columns}
-        frame = table.rename(columns={c: text(str(c), self.lang) for c in table.columns})
+        kinds = {heading_text(str(c), self.lang): self._kind(str(c)) for c in table.columns}
+        frame = table.rename(columns={c: heading_text(str(c), self.lang) for c in table.columns})
         frame = pd.DataFrame({c: _clean_floats(frame[c]) for c in frame.columns}, index=frame.index)
         self.sheets.append((name, frame))
         units = {heading: _units(frame[heading]) for heading in kinds}
@@ -192,7 +192,7 @@ class _Book:
     def _kind(self, column: str) -> str:
         """The heading key a column stands for: its own; for a heading already translated, the key it
         translates; for 全部明细's "梯度｜结论", the key after the bar."""
-        if text(column, self.lang) != column:
+        if has_text(column):
             return column
         if column in self.keys:
             return self.keys[column]
