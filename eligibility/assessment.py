@@ -530,18 +530,17 @@ class Assessment:
         if positions.size == 0:
             return positions
         if flag == "promotion_candidate":
-            reasons = self.flags.reasons[flag]
+            targets = self.flags.tier[flag]
             keys = np.zeros((3, self.n))
-            for tier in {str(t) for t in reasons[positions]}:
-                mine = reasons == tier
+            for tier in {str(t) for t in targets[positions]}:
+                mine = targets == tier
                 for k, part in enumerate(self.distance(tier)):
                     keys[k][mine] = part[mine]
             order = np.lexsort((keys[2][positions], keys[1][positions], keys[0][positions]))
         elif flag == "at_risk":
             expires = self.titles.expires[positions].astype("datetime64[D]").astype(np.int64)
-            severity = np.array(
-                [_RISK_ORDER.get(str(r).split(":")[-1], 9) for r in self.flags.reasons[flag][positions]]
-            )
+            codes = pd.Series(self.flags.reason[flag][positions], dtype=object)
+            severity = codes.map(_RISK_ORDER).fillna(9).to_numpy(dtype=np.int64)
             order = np.lexsort((severity, expires))
         elif flag == "scale_up_candidate" and "above_scale_industrial" in self.results:
             leaf = self.results["above_scale_industrial"].leaves.get("main_revenue_line")
@@ -662,9 +661,9 @@ class Assessment:
             "flags": {name: bool(self.flags.get(name)[i]) for name in FLAG_NAMES},
             "flag_ranks": {name: ranks[i] for name, ranks in self._ranks.items() if i in ranks},
             "flag_reasons": {
-                name: self.flags.reasons[name][i]
+                name: {"tier": self.flags.tier[name][i], "reason": self.flags.reason[name][i]}
                 for name in FLAG_NAMES
-                if self.flags.reasons[name][i] is not None
+                if self.flags.reason[name][i] is not None
             },
             "issues": [_issue_record(x) for x in self._issues_by_row.get(int(self.prepared.rows[i]), [])],
         }

@@ -27,30 +27,23 @@ FLAG_NAMES = ("promotion_candidate", "at_risk", "scale_up_candidate", "data_issu
 
 @dataclass
 class Flags:
-    """The four flags, with a reason code per flagged firm (None elsewhere)."""
+    """The four flags, and why, as two columns per flag: the tier a flag is about and its reason code
+    (None where the firm is not flagged). Reasons: promotion ``eligible`` / ``review`` / ``near_miss``
+    for the next tier; at risk ``review_ineligible`` / ``review_incomplete`` / ``review_thin_pass`` for
+    the held title's tier, or ``not_sme`` (``sme_size``); scale-up ``near_miss``
+    (``above_scale_industrial``); data issue ``input_issue`` (no tier)."""
 
     promotion_candidate: BoolArray
     at_risk: BoolArray
     scale_up_candidate: BoolArray
     data_issue: BoolArray
-    reasons: dict[str, ObjectArray]
+    tier: dict[str, ObjectArray]
+    reason: dict[str, ObjectArray]
 
     def get(self, name: str) -> BoolArray:
         """One flag by name."""
         value: BoolArray = getattr(self, name)
         return value
-
-    def reason_tiers(self, name: str) -> ObjectArray:
-        """The tier of each firm's reason code (``srdi_sme:review_ineligible`` → ``srdi_sme``; a
-        promotion reason is the tier itself), None where the firm is not flagged. Also for no firm
-        flagged, or no firm at all."""
-        reasons = self.reasons[name]
-        tiers: ObjectArray = np.full(reasons.shape, None, dtype=object)
-        flagged = np.flatnonzero(self.get(name))
-        if flagged.size:
-            split = np.char.partition(reasons[flagged].astype(str), ":")
-            tiers[flagged] = split[:, 0].astype(object)
-        return tiers
 
 
 def _labels(mask: BoolArray, label: object) -> ObjectArray:
@@ -74,20 +67,26 @@ def compute_flags(
 
     # Promotion: eligible, review or near miss for a tier one rank above the title held.
     promotion = np.zeros(n, dtype=bool)
-    promotion_reason = none.copy()
+    promotion_tier, promotion_reason = none.copy(), none.copy()
     for tier, result in results.items():
         rank = rules.tiers[tier].rank
         if not rank:
             continue
-        hopeful = (result.status == Status.PASS) | (result.status == Status.REVIEW) | result.near_miss
-        hit = (titles.rank == rank - 1) & hopeful & ~promotion
-        promotion |= hit
-        promotion_reason[hit] = tier
+        next_rank = (titles.rank == rank - 1) & ~promotion
+        for code, mask in (
+            ("eligible", result.status == Status.PASS),
+            ("review", result.status == Status.REVIEW),
+            ("near_miss", result.near_miss),
+        ):
+            hit = next_rank & mask & ~promotion
+            promotion |= hit
+            promotion_tier[hit] = tier
+            promotion_reason[hit] = code
 
     # At risk: the held title expires within the horizon and its review rules are not safely met;
     # or a titled firm is no longer an SME by size.
     at_risk = np.zeros(n, dtype=bool)
-    risk_reason = none.copy()
+    risk_tier, risk_reason = none.copy(), none.copy()
     for tier, result in review_results.items():
         if not rules.tiers[tier].rank:
             continue
@@ -99,27 +98,33 @@ def compute_flags(
         ):
             hit = mine & mask & ~at_risk
             at_risk |= hit
-            risk_reason[hit] = f"{tier}:{code}"
+            risk_tier[hit] = tier
+            risk_reason[hit] = code
     size = results.get("sme_size")
     if size is not None:
         hit = (titles.rank > 0) & (size.status == Status.FAIL) & ~at_risk
         at_risk |= hit
-        risk_reason[hit] = "sme_size:not_sme"
+        risk_tier[hit] = "sme_size"
+        risk_reason[hit] = "not_sme"
 
     # Scale-up: an industrial firm below the 规上 line but within its margin.
     scale = results.get("above_scale_industrial")
     scale_up = scale.near_miss.copy() if scale is not None else np.zeros(n, dtype=bool)
-    scale_reason = _labels(scale_up, "above_scale_industrial:near_miss")
-    data_reason = _labels(issue_rows, "input_issue")
     return Flags(
         promotion_candidate=promotion,
         at_risk=at_risk,
         scale_up_candidate=scale_up,
         data_issue=issue_rows.copy(),
-        reasons={
+        tier={
+            "promotion_candidate": promotion_tier,
+            "at_risk": risk_tier,
+            "scale_up_candidate": _labels(scale_up, "above_scale_industrial"),
+            "data_issue": none.copy(),
+        },
+        reason={
             "promotion_candidate": promotion_reason,
             "at_risk": risk_reason,
-            "scale_up_candidate": scale_reason,
-            "data_issue": data_reason,
+            "scale_up_candidate": _labels(scale_up, "near_miss"),
+            "data_issue": _labels(issue_rows, "input_issue"),
         },
     )

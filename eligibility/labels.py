@@ -312,6 +312,7 @@ _TEXT: dict[str, tuple[str, str]] = {
     "explain_assumption": ("假设：{note}", "Assumed: {note}"),
     "explain_flags": ("标记：{flags}", "Flags: {flags}"),
     "flag_with_reason": ("{flag}（{reason}）", "{flag} ({reason})"),
+    "risk_words": ("{tier}：{reason}", "{tier}: {reason}"),
     "list_separator": ("；", "; "),
     "explain_none": ("无", "none"),
     "explain_unjudged": ("未判定", "not judged"),

@@ -90,7 +90,8 @@ def test_a_ratio_just_above_its_threshold_is_a_thin_pass_and_at_risk_when_expiri
     assert assessment.status("srdi_sme").tolist() == ["eligible"] * 3
     assert assessment.borderline("srdi_sme").tolist() == ["thin_pass"] * 3
     assert assessment.flags.at_risk.tolist() == [False, True, False]  # expiring within 12 months
-    assert assessment.flags.reasons["at_risk"].tolist() == [None, "srdi_sme:review_thin_pass", None]
+    assert assessment.flags.tier["at_risk"].tolist() == [None, "srdi_sme", None]
+    assert assessment.flags.reason["at_risk"].tolist() == [None, "review_thin_pass", None]
     main_share = next(
         c for c in assessment.firm(1)["tiers"]["srdi_sme"]["criteria"] if c["id"] == "main_share_min"
     )
@@ -99,7 +100,8 @@ def test_a_ratio_just_above_its_threshold_is_a_thin_pass_and_at_risk_when_expiri
     assert main_share["value"] == pytest.approx(0.801)
     # The first firm holds 创新型: it is a promotion candidate for 专精特新.
     assert assessment.flags.promotion_candidate.tolist()[0] is True
-    assert assessment.flags.reasons["promotion_candidate"].tolist()[0] == "srdi_sme"
+    assert assessment.flags.tier["promotion_candidate"].tolist()[0] == "srdi_sme"
+    assert assessment.flags.reason["promotion_candidate"].tolist()[0] == "eligible"
 
 
 def test_failing_only_by_20_wan_of_rd_is_a_near_miss_with_gap_20(rules: RuleSet) -> None:
@@ -116,4 +118,4 @@ def test_failing_only_by_20_wan_of_rd_is_a_near_miss_with_gap_20(rules: RuleSet)
     assert rd_total["lever_gap"] == pytest.approx(20.0)
     # It holds 专精特新, so the near miss makes it a promotion candidate for 小巨人.
     assert record["flags"]["promotion_candidate"] is True
-    assert record["flag_reasons"]["promotion_candidate"] == "little_giant"
+    assert record["flag_reasons"]["promotion_candidate"] == {"tier": "little_giant", "reason": "near_miss"}

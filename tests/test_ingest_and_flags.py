@@ -95,8 +95,10 @@ def test_promotion_candidate(rules: RuleSet) -> None:
     assessment = evaluate(data, rules, as_of=AS_OF_2022)
     # Firms without a valid title are candidates for the bottom tier they now qualify for.
     assert assessment.flags.promotion_candidate.tolist() == [True, True, False, True, True]
-    reasons = assessment.flags.reasons["promotion_candidate"].tolist()
-    assert reasons == ["srdi_sme", "srdi_sme", None, "tech_sme", "tech_sme"]
+    targets = assessment.flags.tier["promotion_candidate"].tolist()
+    assert targets == ["srdi_sme", "srdi_sme", None, "tech_sme", "tech_sme"]
+    reasons = assessment.flags.reason["promotion_candidate"].tolist()
+    assert [r is None for r in reasons] == [t is None for t in targets]
 
 
 def test_at_risk(rules: RuleSet) -> None:
@@ -119,14 +121,10 @@ def test_at_risk(rules: RuleSet) -> None:
     )
     assessment = evaluate(data, rules, as_of=AS_OF_2022)
     assert assessment.flags.at_risk.tolist() == [True, True, False, False, True]
-    reasons = assessment.flags.reasons["at_risk"].tolist()
-    assert reasons == [
-        "srdi_sme:review_thin_pass",
-        "srdi_sme:review_ineligible",
-        None,
-        None,
-        "sme_size:not_sme",
-    ]
+    tiers = assessment.flags.tier["at_risk"].tolist()
+    reasons = assessment.flags.reason["at_risk"].tolist()
+    assert tiers == ["srdi_sme", "srdi_sme", None, None, "sme_size"]
+    assert reasons == ["review_thin_pass", "review_ineligible", None, None, "not_sme"]
     shorter = evaluate(data, rules, as_of=AS_OF_2022, horizon_months=3)
     assert shorter.flags.at_risk.tolist() == [False, False, False, False, True]
 

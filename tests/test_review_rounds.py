@@ -168,7 +168,7 @@ def test_the_at_risk_flag_uses_the_round_of_each_title() -> None:
     a = evaluate(frame, as_of=AS_OF)
     assert a.wide()["srdi_sme.ruleset"].tolist() == ["srdi_sme_2026", "srdi_sme_2026"]
     assert a.flags.at_risk.tolist() == [False, True]  # 63号 safely met; 2号 not
-    assert a.flags.reasons["at_risk"][1] == "srdi_sme:review_ineligible"
+    assert (a.flags.tier["at_risk"][1], a.flags.reason["at_risk"][1]) == ("srdi_sme", "review_ineligible")
     review = a.review_results["srdi_sme"]
     assert review.ruleset_ids(a.n).tolist() == ["srdi_sme_2022", "srdi_sme_2026"]
     # The at-risk list and the rules sheet name the round and rule set that judged the title.

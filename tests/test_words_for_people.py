@@ -48,7 +48,7 @@ def test_explain_says_flags_and_size_in_words() -> None:
         ]
     )
     a = evaluate(frame, rules, as_of="2026-11-26")
-    assert a.flags.reasons["at_risk"][0] == "srdi_sme:review_ineligible"
+    assert (a.flags.tier["at_risk"][0], a.flags.reason["at_risk"][0]) == ("srdi_sme", "review_ineligible")
     console = Console(record=True, width=160)
     explain_firm(a, 0, console)
     shown = console.export_text()

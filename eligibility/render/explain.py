@@ -204,14 +204,15 @@ def _size_word(assessment: Assessment, size: str, lang: Lang) -> str:
 _SIZE_KEYS = ("size_large", "size_medium", "size_small", "size_micro")
 
 
-def _flag_words(assessment: Assessment, name: str, reason: str | None, lang: Lang) -> str:
+def _flag_words(assessment: Assessment, name: str, reason: dict[str, Any] | None, lang: Lang) -> str:
     """A flag and its reason in words: 退库风险（专精特新中小企业：按复核标准不符合）."""
     if reason is None or name == "data_issue":
         return text(name, lang)
-    if name == "at_risk":
-        why = risk_reason(assessment, reason, lang)
-    elif name == "promotion_candidate" and reason in assessment.rules.tiers:
-        why = _label(assessment.rules.tiers[reason], lang)
+    tier = reason["tier"]
+    if name == "at_risk" and tier is not None:
+        why = risk_reason(assessment, tier, reason["reason"], lang)
+    elif name == "promotion_candidate" and tier in assessment.rules.tiers:
+        why = _label(assessment.rules.tiers[tier], lang)
     else:
         return text(name, lang)
     return text("flag_with_reason", lang, flag=text(name, lang), reason=why)

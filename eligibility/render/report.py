@@ -163,8 +163,8 @@ def _pyramid(a: Assessment, lang: Lang) -> go.Figure | None:
     eligible = [int((a.status(t) == "eligible").sum()) for t in ladder]
     if not any(titled) and not any(eligible):
         return None
-    promotion = a.flags.reasons["promotion_candidate"]
-    risk = a.flags.reason_tiers("at_risk")
+    promotion = a.flags.tier["promotion_candidate"]
+    risk = a.flags.tier["at_risk"]
     notes = [
         text("pyramid_counts", lang, promotion=int((promotion == t).sum()), at_risk=int((risk == t).sum()))
         for t in ladder

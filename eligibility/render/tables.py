@@ -16,7 +16,7 @@ import pandas as pd
 
 from eligibility.assessment import STATUS_NAMES, Assessment, join_masks
 from eligibility.labels import Lang, rounds_words, text
-from eligibility.render.words import criterion_labels, gap_sentences, risk_reason, tier_label
+from eligibility.render.words import criterion_labels, gap_sentences, risk_words, tier_label
 from eligibility.scoring.engine import TierResult
 
 __all__ = ["MARKS", "Tables", "status_words"]
@@ -154,7 +154,7 @@ class Tables:
     def promotion(self) -> pd.DataFrame:
         """晋级候选, ranked: the next tier, its status and borderline mark, score and the gaps."""
         order = self.a.ranked("promotion_candidate")
-        targets = self.a.flags.reasons["promotion_candidate"][order].astype(object)
+        targets = self.a.flags.tier["promotion_candidate"][order].astype(object)
         pairs = self.pair_columns(order, targets)
         words = {t: tier_label(self.a, t, self.lang) for t in self.a.rules.tiers}
         return pd.DataFrame(
@@ -306,16 +306,20 @@ class Tables:
         separator = "；" if lang == "zh" else "; "
         colon = "：" if lang == "zh" else ": "
         words = {t: tier_label(a, t, lang) for t in a.rules.tiers}
-        risk = a.flags.reasons["at_risk"]
-        reasons = {r: risk_reason(a, r, lang) for r in pd.unique(risk[pd.notna(risk)])}
+        targets = a.flags.tier["promotion_candidate"]
+        said_of = {
+            "promotion_candidate": pd.Series(targets, dtype=object)
+            .map(words)
+            .fillna("")
+            .to_numpy(dtype=object),
+            "at_risk": risk_words(a, a.flags.tier["at_risk"], a.flags.reason["at_risk"], lang),
+        }
         parts: list[ObjectArray] = []
-        for name, meaning in (("promotion_candidate", words), ("at_risk", reasons)):
+        for name, said in said_of.items():
             # Filled where flagged only, so that no flagged firm (or no firm) is an ordinary case.
             part = np.full(a.n, "", dtype=object)
-            values = a.flags.reasons[name]
-            hit = pd.notna(values)
-            said = pd.Series(values[hit], dtype=object).map(meaning).astype(object).fillna("")
-            part[hit] = (text(name, lang) + colon + said).to_numpy(dtype=object)
+            hit = a.flags.get(name)
+            part[hit] = (text(name, lang) + colon + said[hit].astype(object)).astype(object)
             parts.append(part)
         parts += [
             np.where(a.flags.get(name), text(name, lang), "").astype(object)
@@ -330,18 +334,16 @@ class Tables:
     def at_risk(self) -> pd.DataFrame:
         """退库风险, ranked: expiry, reason and the gaps of the re-review rules."""
         order = self.a.ranked("at_risk")
-        reasons = self.a.flags.reasons["at_risk"][order].astype(str)
-        tiers = self.a.flags.reason_tiers("at_risk")[order]
+        tiers = self.a.flags.tier["at_risk"][order]
         expires = self.a.titles.expires[order]
         shown = np.datetime_as_string(expires.astype("datetime64[D]"))
-        reason_words = {r: risk_reason(self.a, r, self.lang) for r in set(reasons)}
         return pd.DataFrame(
             {
                 "col_rank": self._rank("at_risk"),
                 **self._firm_columns(order),
                 "col_title": self.title_words[order],
                 "col_expires": np.where(np.isnat(expires), "", shown).astype(object),
-                "col_reason": pd.Series(reasons, dtype=object).map(reason_words).to_numpy(dtype=object),
+                "col_reason": risk_words(self.a, tiers, self.a.flags.reason["at_risk"][order], self.lang),
                 "col_review_rules": self._review_rules(order, tiers),
                 "col_gaps": self._gap_text(self.review_gaps, order, tiers),
             }

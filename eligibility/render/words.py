@@ -276,14 +276,26 @@ def gap_sentences(
     )
 
 
-def risk_reason(a: Assessment, reason: str, lang: Lang) -> str:
-    """An at-risk reason code (``tier:code``) in words."""
-    tier, _, code = reason.partition(":")
-    return (
-        f"{tier_label(a, tier, lang)}：{text('risk_' + code, lang)}"
-        if lang == "zh"
-        else f"{tier_label(a, tier, lang)}: {text('risk_' + code, lang)}"
-    )
+def risk_reason(a: Assessment, tier: str, code: str, lang: Lang) -> str:
+    """An at-risk reason (the tier and its reason code) in words: 专精特新中小企业：按复核标准不符合."""
+    return text("risk_words", lang, tier=tier_label(a, tier, lang), reason=text("risk_" + code, lang))
+
+
+def risk_words(
+    a: Assessment, tiers: npt.NDArray[np.object_], codes: npt.NDArray[np.object_], lang: Lang
+) -> npt.NDArray[np.object_]:
+    """:func:`risk_reason` of every (tier, code) pair, "" where None — worded once per distinct pair."""
+    out = np.full(len(tiers), "", dtype=object)
+    hit = pd.notna(codes)
+    if not hit.any():
+        return out
+    pairs = pd.DataFrame({"tier": tiers[hit], "code": codes[hit]}, dtype=object)
+    distinct = pairs.drop_duplicates()
+    distinct["words"] = [
+        risk_reason(a, str(t), str(c), lang) for t, c in zip(distinct["tier"], distinct["code"], strict=True)
+    ]  # one sentence per distinct pair, not per firm
+    out[hit] = pairs.merge(distinct, on=["tier", "code"], how="left")["words"].to_numpy(dtype=object)
+    return out
 
 
 def _plan_texts(

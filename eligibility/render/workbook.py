@@ -298,8 +298,8 @@ def _fill(book: _Book, a: Assessment, lang: Lang, shared: Tables | None = None) 
 
     # 汇总: a title, the flag counts and the issue counts above the per-tier table.
     counts = ("eligible", "ineligible", "incomplete", "review", "thin_pass", "near_miss")
-    promotion = pd.Series(a.flags.reasons["promotion_candidate"], dtype=object).value_counts()
-    at_risk = pd.Series(a.flags.reason_tiers("at_risk"), dtype=object).value_counts()  # none at risk: empty
+    promotion = pd.Series(a.flags.tier["promotion_candidate"], dtype=object).value_counts()
+    at_risk = pd.Series(a.flags.tier["at_risk"], dtype=object).value_counts()  # none at risk: empty
     rows = [
         {
             "col_tier": tier_label(a, tier, lang),
