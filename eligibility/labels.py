@@ -314,6 +314,7 @@ _TEXT: dict[str, tuple[str, str]] = {
     "flag_with_reason": ("{flag}（{reason}）", "{flag} ({reason})"),
     "risk_words": ("{tier}：{reason}", "{tier}: {reason}"),
     "list_separator": ("；", "; "),
+    "colon": ("：", ": "),
     "explain_none": ("无", "none"),
     "explain_unjudged": ("未判定", "not judged"),
     "explain_not_found": (

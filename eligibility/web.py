@@ -10,7 +10,6 @@ extra ``eligibility[web]``.
 from __future__ import annotations
 
 import datetime as dt
-import io
 import logging
 import secrets
 import tempfile
@@ -25,14 +24,13 @@ from fastapi import FastAPI, File, Form, HTTPException, UploadFile
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from jinja2 import Environment, PackageLoader, select_autoescape
 from pydantic import BaseModel, Field
-from rich.console import Console
 
 from eligibility.assessment import Assessment, assess_one, evaluate
 from eligibility.errors import InputError, RegimeError
 from eligibility.ingest import read_input
 from eligibility.labels import Lang, text
-from eligibility.render.explain import explain_firm, find_firm
-from eligibility.render.report import build_report
+from eligibility.render.explain import find_firms
+from eligibility.render.report import build_report, firm_card
 from eligibility.render.tables import Tables
 from eligibility.render.template import write_template
 from eligibility.render.terminal import format_issues
@@ -69,6 +67,7 @@ class Job:
     report: str | None = None
     workbook: bytes | None = None
     assessment: Assessment | None = None
+    tables: Tables | None = None  # the lists the workbook and the report were built from
 
 
 class AssessRequest(BaseModel):
@@ -152,6 +151,7 @@ class _Service:
                 ).read_bytes()
             job.stage, job.progress = "report", 80
             job.report = build_report(assessment, self.lang, tables=tables)
+            job.tables = tables
             job.summary = assessment.summary()
             job.assessment = assessment
             job.stage, job.progress = "done", 100
@@ -287,16 +287,32 @@ def create_app(
         return _download(job.workbook, _name("筛查结果", job, ".xlsx"), _XLSX)
 
     @app.get("/jobs/{job_id}/explain", include_in_schema=False)
-    def explanation(job_id: str, firm: str) -> dict[str, str]:
+    def explanation(job_id: str, firm: str) -> dict[str, Any]:
         job = service.job(job_id)
-        if job.assessment is None:
+        if job.assessment is None or job.tables is None:
             raise HTTPException(409, text("web_not_ready", lang))
-        position = find_firm(job.assessment, firm.strip())
-        if position is None:
+        positions = find_firms(job.assessment, firm.strip())
+        if not positions:
             raise HTTPException(404, text("web_firm_not_found", lang, firm=firm))
-        console = Console(file=io.StringIO(), width=110, record=True, color_system=None)
-        explain_firm(job.assessment, position, console, lang)
-        return {"text": console.export_text()}
+        if len(positions) > 1:  # ambiguous: say which firms, explain none
+            names = job.assessment.prepared.text.get("name")
+            codes = job.assessment.prepared.text.get("credit_code")
+            listed = [
+                {
+                    "code": None if codes is None else codes[p],
+                    "name": None if names is None else names[p],
+                    "row": int(job.assessment.prepared.rows[p]),
+                }
+                for p in positions[:20]
+            ]
+            raise HTTPException(
+                409,
+                {
+                    "message": text("explain_ambiguous", lang, firm=firm, count=len(positions)),
+                    "candidates": listed,
+                },
+            )
+        return {"html": firm_card(job.assessment, job.tables, lang, positions[0])}
 
     @app.get("/template", include_in_schema=False)
     def template() -> Response:

@@ -84,8 +84,36 @@ def test_page_job_gives_workbook_report_and_explanations(client: TestClient) -> 
     assert "梯度金字塔" in report.text
     code = "911405200BHALT75UL"
     explained = client.get(f"/jobs/{job}/explain", params={"firm": code}).json()
-    assert code in explained["text"]
+    card = explained["html"]  # the report's firm card, not the terminal's box-drawn table
+    assert code in card
+    assert card.count("<tr>") == 1 + len(load_rules().tiers)  # a heading row and one row per tier
+    assert "┃" not in card
+    assert "│" not in card
     assert client.get(f"/jobs/{job}/explain", params={"firm": "没有这家"}).status_code == 404
+    ambiguous = client.get(f"/jobs/{job}/explain", params={"firm": "有限公司"})
+    assert ambiguous.status_code == 409
+    assert len(ambiguous.json()["detail"]["candidates"]) == 20
+
+
+def test_the_explanation_card_escapes_the_firm(client: TestClient) -> None:
+    hostile = '<img src=x onerror="alert(1)">{{7*7}}[bold]有限公司'
+    frame = pd.DataFrame(
+        [
+            {
+                "统一社会信用代码": "91140500MA0R0UND00",
+                "企业名称": hostile,
+                "所属行业": "工业",
+                "营业收入（万元）": 3000,
+            }
+        ]
+    )
+    stream = io.BytesIO(frame.to_csv(index=False).encode("utf-8-sig"))
+    status = _run_job(client, files={"file": ("hostile.csv", stream, "text/csv")})
+    assert status["stage"] == "done", status
+    card = client.get(f"/jobs/{status['id']}/explain", params={"firm": "91140500MA0R0UND00"}).json()["html"]
+    assert "<img" not in card
+    assert "&lt;img" in card
+    assert "{{7*7}}" in card
 
 
 @pytest.mark.parametrize(

@@ -63,8 +63,12 @@ def test_upload_sample_and_download(server: str, tmp_path: Path) -> None:
         assert "需增加" in (frame.locator("#list-borderline").text_content() or "")
         page.fill("#firm", "911405200BHALT75UL")
         page.click("#explain")
-        page.locator("#explanation").wait_for()
+        page.locator("#explanation details.card").wait_for()
         assert "盛钢精密铸件有限公司" in (page.locator("#explanation").text_content() or "")
+        # an HTML card: one row per tier, status cells coloured by their class, no box drawing
+        assert page.locator("#explanation tbody tr").count() == len(load_rules().tiers)
+        assert page.locator("#explanation td.eligible, #explanation td.ineligible").count() > 0
+        assert "┃" not in (page.locator("#explanation").text_content() or "")
         with page.expect_download() as download_info:
             page.click("#download-workbook")
         download = download_info.value

@@ -456,6 +456,14 @@ def _score_text(result: TierResult, n: int) -> npt.NDArray[np.object_]:
 def _cards_blob(a: Assessment, tables: Tables, lang: Lang) -> str:
     """All firm cards as base64 of gzip of JSON rows: code, name, row, title, flags, issues, township,
     officer, then per tier status, borderline, score, failed criteria and gaps."""
+    frame = card_rows(a, tables, lang)
+    payload = frame.to_json(orient="values", force_ascii=False)
+    return base64.b64encode(gzip.compress(payload.encode("utf-8"), mtime=0)).decode("ascii")
+
+
+def card_rows(a: Assessment, tables: Tables, lang: Lang) -> pd.DataFrame:
+    """What a firm card shows, one row per firm (the columns of :func:`_cards_blob`): the report's
+    cards and the web page's one-firm explanation are both drawn from it."""
     n = a.n
     columns: dict[str, Any] = {
         "code": pd.Series(tables.codes, dtype=object).fillna(""),
@@ -482,6 +490,47 @@ def _cards_blob(a: Assessment, tables: Tables, lang: Lang) -> str:
         columns[f"p{k}"] = _score_text(result, n)
         columns[f"f{k}"] = a.failed(tier, lambda piece: criterion_labels(piece, lang, a.rules), closest=True)
         columns[f"g{k}"] = Tables._gap_text(gaps, positions, np.full(n, tier, dtype=object))
-    frame = pd.DataFrame(columns)
-    payload = frame.to_json(orient="values", force_ascii=False)
-    return base64.b64encode(gzip.compress(payload.encode("utf-8"), mtime=0)).decode("ascii")
+    return pd.DataFrame(columns)
+
+
+def firm_card(a: Assessment, tables: Tables, lang: Lang, position: int) -> str:
+    """One firm's card as an HTML fragment (escaped), opened: the same findings and layout as a card
+    of the report, for the web page's one-firm explanation."""
+    row = card_rows(a, tables, lang).iloc[position]
+    words = _card_words(a, lang)
+    border_keys = ["", "thin_pass", "near_miss"]
+    tiers = [
+        {
+            "label": label,
+            "status": words["status"][int(row[f"s{k}"])],
+            "status_key": words["statusKeys"][int(row[f"s{k}"])],
+            "border": words["border"][int(row[f"b{k}"])],
+            "border_key": border_keys[int(row[f"b{k}"])],
+            "score": row[f"p{k}"],
+            "failed": text("list_separator", lang).join(str(row[f"f{k}"]).split(";")) if row[f"f{k}"] else "",
+            "gaps": row[f"g{k}"],
+        }
+        for k, label in enumerate(words["tiers"])
+    ]
+    carried = [
+        f"{words['carried'][0]}{text('colon', lang)}{row['col_township']}" if row["col_township"] else "",
+        f"{words['carried'][1]}{text('colon', lang)}{row['col_officer']}" if row["col_officer"] else "",
+    ]
+    meta = [row["code"], row["title"], *carried, words["row"].replace("{row}", str(row["row"]))]
+    env = Environment(
+        loader=PackageLoader("eligibility.render", "templates"),
+        autoescape=select_autoescape(["html", "j2"]),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    return env.get_template("card.html.j2").render(
+        name=row["name"] or "—",
+        meta=" · ".join(str(m) for m in meta if m),
+        flags=row["flags"],
+        issues=row["issues"],
+        heads=words["heads"],
+        tiers=tiers,
+        flags_word=words["flags"],
+        issues_word=words["issues"],
+        colon=text("colon", lang),
+    )
