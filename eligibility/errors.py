@@ -81,6 +81,7 @@ class ProblemCode(StrEnum):
     NO_RULES = "no_rules"
     LABEL_MISMATCH = "label_mismatch"
     OVERLAPPING_ROUNDS = "overlapping_rounds"
+    NOT_BOOL = "not_bool"
 
 
 class IssueCode(StrEnum):

@@ -885,6 +885,10 @@ _PROBLEMS: dict[ProblemCode, tuple[str, str]] = {
         "名称中的数字与条件取值不符：{detail}；请改正名称或取值，使两者与所引条文一致",
         "the label states another number than the criterion's value: {detail}; correct the label or the value so both match the cited clause",
     ),
+    ProblemCode.NOT_BOOL: (
+        "“is”只用于是/否字段：{detail}；分类字段请写 in: [取值, …]",
+        "'is' is for yes/no fields only: {detail}; match a category with in: [value, …]",
+    ),
 }
 
 

@@ -12,6 +12,7 @@ A criterion is exactly one of ``all``, ``any``, ``compare``, ``match``, ``review
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -177,10 +178,25 @@ class Compare(Frozen):
 
 
 class Match(Frozen):
-    """The field's value is one of ``in`` (category ids or booleans)."""
+    """The field's value is one of ``in`` (category ids or booleans), or, for a boolean field, ``is``.
+
+    ``is: false`` is the same test as ``in: [false]``: ``in_`` is filled from it, so whoever evaluates
+    or shows a match reads ``in_`` only; ``is_`` records the spelling, for the check that the field is
+    a boolean.
+    """
 
     field: str
     in_: list[str | bool] = Field(alias="in", min_length=1)
+    is_: bool | None = Field(default=None, alias="is", strict=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _is_or_in(cls, data: object) -> object:
+        if isinstance(data, Mapping) and "is" in data:
+            if "in" in data:
+                raise ValueError("match takes in or is, not both")
+            return {**data, "in": [data["is"]]}
+        return data
 
 
 class Review(Frozen):

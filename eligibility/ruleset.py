@@ -881,7 +881,10 @@ class _Checker:
                     self.check_label(node, loc, spec.unit, threshold, cmp.value)
         elif node.match is not None:
             spec = self.field((*loc, "match", "field"), node.match.field, numeric=False)
-            if spec is not None:
+            if spec is not None and node.match.is_ is not None and spec.unit is not Unit.BOOL:
+                # `is` says "this boolean is true/false"; a category is matched with `in: [...]`.
+                self.report((*loc, "match", "is"), ProblemCode.NOT_BOOL, f"{spec.id} ({spec.unit})")
+            elif spec is not None:
                 self.categories((*loc, "match", "in"), spec, node.match.in_)
                 self.check_missing(node, loc, spec)
         elif node.review is not None:
