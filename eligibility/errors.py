@@ -82,6 +82,7 @@ class ProblemCode(StrEnum):
     LABEL_MISMATCH = "label_mismatch"
     OVERLAPPING_ROUNDS = "overlapping_rounds"
     NOT_BOOL = "not_bool"
+    RENAMED_KEY = "renamed_key"
 
 
 class IssueCode(StrEnum):

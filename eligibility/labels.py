@@ -889,6 +889,10 @@ _PROBLEMS: dict[ProblemCode, tuple[str, str]] = {
         "“is”只用于是/否字段：{detail}；分类字段请写 in: [取值, …]",
         "'is' is for yes/no fields only: {detail}; match a category with in: [value, …]",
     ),
+    ProblemCode.RENAMED_KEY: (
+        "键已改名（{detail}）：请把旧键换成新键，取值不变（见 docs/rule-language.md）",
+        "renamed key ({detail}): replace the old key by the new one, keeping its value (see docs/rule-language.md)",
+    ),
 }
 
 

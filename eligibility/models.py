@@ -4,9 +4,9 @@ Owns the *shape* of ``rules/*.yaml``: tier metadata, the field catalogue, criter
 and the size classification. Cross-references (fields exist, bands contiguous, marks reachable) are
 checked in :mod:`eligibility.ruleset`; nothing here reads files or computes.
 
-A criterion is exactly one of ``all``, ``any``, ``compare``, ``match``, ``review``, ``requires`` or
-``score``. An indicator of a points table is exactly one of ``bands``, ``lookup``, ``per``, ``count``,
-``cascade``, ``input`` or ``best_of``.
+A criterion is exactly one of ``all``, ``any``, ``compare``, ``match``, ``review``, ``passes``,
+``holds_title`` or ``score``. An indicator of a points table is exactly one of ``bands``, ``lookup``,
+``per``, ``count``, ``cascade``, ``input`` or ``best_of``.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ __all__ = [
     "Expected",
     "FieldDef",
     "Group",
-    "Holds",
+    "HoldsTitle",
     "Indicator",
     "InputScore",
     "Lookup",
@@ -43,11 +43,11 @@ __all__ = [
     "Missing",
     "Overlay",
     "OverlayMeta",
+    "Passes",
     "Per",
     "Points",
     "PurposeDates",
     "Range",
-    "Requires",
     "Review",
     "ReviewRounds",
     "RuleSetFile",
@@ -205,14 +205,15 @@ class Review(Frozen):
     verdict: str | None = None
 
 
-class Requires(Frozen):
-    """The result of another tier for the same firm must pass (e.g. the size test)."""
+class Passes(Frozen):
+    """``passes: {tier}``: the result of another tier for the same firm must pass (e.g. the size test)."""
 
     tier: str
 
 
-class Holds(Frozen):
-    """The firm holds a valid title of ``tier`` (or one that satisfies it, or one above it)."""
+class HoldsTitle(Frozen):
+    """``holds_title: {tier}``: the firm holds a valid title of ``tier`` (or one that satisfies it, or
+    one above it)."""
 
     tier: str
 
@@ -251,8 +252,8 @@ class Criterion(Frozen):
     compare: Compare | None = None
     match: Match | None = None
     review: Review | None = None
-    requires: Requires | None = None
-    holds: Holds | None = None
+    passes: Passes | None = None
+    holds_title: HoldsTitle | None = None
     score: ScoreTest | None = None
 
     @model_validator(mode="after")
@@ -270,12 +271,22 @@ class Criterion(Frozen):
         """Sub-criteria of an ``all``/``any`` node, else empty."""
         return self.all or self.any or []
 
+    @property
+    def requires(self) -> Passes | None:
+        """The ``passes`` test, by its name before the rule language said ``passes``."""
+        return self.passes
+
+    @property
+    def holds(self) -> HoldsTitle | None:
+        """The ``holds_title`` test, by its name before the rule language said ``holds_title``."""
+        return self.holds_title
+
     def applies_to(self, purpose: str) -> bool:
         """Whether this node is part of the rules for ``purpose`` (all purposes unless restricted)."""
         return self.purposes is None or purpose in self.purposes
 
 
-KINDS = ("all", "any", "compare", "match", "review", "requires", "holds", "score")
+KINDS = ("all", "any", "compare", "match", "review", "passes", "holds_title", "score")
 
 
 class Range(Frozen):
@@ -487,8 +498,14 @@ class RuleSetMeta(Frozen):
     dates_by_purpose: dict[Purpose, PurposeDates] = Field(default_factory=dict)
     validity_years: int | None = None
     review_rounds: ReviewRounds | None = None
-    requires_title: str | None = None
+    # A valid title the firm must hold for the whole rule set (2号: 专精特新 needs the bottom tier).
+    holds_title: str | None = None
     note: str | None = None
+
+    @property
+    def requires_title(self) -> str | None:
+        """``holds_title``, by its name before the rule language said ``holds_title``."""
+        return self.holds_title
 
     def effective(self, purpose: str) -> tuple[dt.date, dt.date | None]:
         """The first and last day (inclusive; None = open) this rule set is in force for ``purpose``."""

@@ -66,6 +66,11 @@ _TYPE_TAGS = {"float", "str", "int", "bool", "list", "dict", "date", "none", "fu
 # alias bomb expands to billions of nodes when validated).
 _MAX_DEPTH = 64
 _MAX_NODES = 100_000
+# Keys the rule language has renamed: a file still using one is refused with the new spelling, at its
+# line (renamed_key), rather than read under two names (requires_title and requires read alike, but one
+# is a title held and the other another tier's result).
+_RENAMED_META_KEYS = {"requires_title": "holds_title"}
+_RENAMED_NODE_KEYS = {"requires": "passes", "holds": "holds_title"}
 
 
 def bundled_rules_dir() -> Path:
@@ -185,7 +190,7 @@ class RuleSet:
         return None
 
     def tier_order(self) -> list[str]:
-        """Tier ids ordered so that every ``requires`` dependency comes first."""
+        """Tier ids ordered so that every ``passes`` dependency comes first."""
         return _topological(self.tiers, _tier_dependencies(self.rulesets.values()))[0]
 
 
@@ -467,6 +472,39 @@ class _Loader:
         except ValidationError:
             return None
 
+    def respell(self, doc: _Doc) -> None:
+        """Report every renamed key of a rule file (``renamed_key``) and read it by its new name, so
+        that the rest of the file is still checked in the same run."""
+        data = doc.data
+        if not isinstance(data, Mapping):
+            return
+        if isinstance(data.get("ruleset"), Mapping):
+            self._rename(doc, data["ruleset"], ("ruleset",), _RENAMED_META_KEYS)
+        self._respell_node(doc, data.get("criteria"), ("criteria",))
+
+    def _respell_node(self, doc: _Doc, node: Any, loc: Loc) -> None:
+        if not isinstance(node, Mapping):
+            return
+        self._rename(doc, node, loc, _RENAMED_NODE_KEYS)
+        for key in ("all", "any"):
+            children = node.get(key)
+            if isinstance(children, list):
+                for index, child in enumerate(children):
+                    self._respell_node(doc, child, (*loc, key, index))
+
+    def _rename(self, doc: _Doc, node: Any, loc: Loc, renamed: Mapping[str, str]) -> None:
+        for old, new in renamed.items():
+            if old not in node:
+                continue
+            self.report(doc, (*loc, old), ProblemCode.RENAMED_KEY, f"{old} → {new}")
+            if new in node or not isinstance(node, CommentedMap):
+                continue  # both spellings: the old key stays, and is also an unknown key
+            position = list(node).index(old)
+            where = node.lc.data.get(old)
+            node.insert(position, new, node.pop(old))
+            if where is not None:
+                node.lc.data[new] = where  # problems under the new key keep the old key's line
+
     # -- the whole directory -----------------------------------------------------------------------
     def load(self) -> RuleSet:
         if not (self.root / "fields.yaml").is_file():
@@ -512,6 +550,7 @@ class _Loader:
             doc = self.read(path)
             if doc is None:
                 continue
+            self.respell(doc)
             model = self.validate(doc, RuleSetFile)
             if model is None:
                 continue
@@ -735,7 +774,7 @@ def _tier_dependencies(rulesets: Iterable[RuleSetFile]) -> dict[str, set[str]]:
     for rs in rulesets:
         found = deps.setdefault(rs.ruleset.tier, set())
         if rs.criteria is not None:
-            found.update(n.requires.tier for n in _walk(rs.criteria) if n.requires is not None)
+            found.update(n.passes.tier for n in _walk(rs.criteria) if n.passes is not None)
     return deps
 
 
@@ -800,13 +839,11 @@ class _Checker:
         if meta.tier not in self.tiers:
             self.report(("ruleset", "tier"), ProblemCode.UNKNOWN_TIER, meta.tier, self.tiers)
         ids = {n.id for n in _walk(self.model.criteria)} if self.model.criteria else set()
-        if meta.requires_title is not None and "requires_title" in ids:
-            # The engine adds a leaf of that id for the required title.
-            self.report(("ruleset", "requires_title"), ProblemCode.DUPLICATE_ID, "requires_title")
-        if meta.requires_title is not None and meta.requires_title not in self.tiers:
-            self.report(
-                ("ruleset", "requires_title"), ProblemCode.UNKNOWN_TIER, meta.requires_title, self.tiers
-            )
+        if meta.holds_title is not None and "requires_title" in ids:
+            # The engine adds a leaf of that id (the id results have always used) for the title.
+            self.report(("ruleset", "holds_title"), ProblemCode.DUPLICATE_ID, "requires_title")
+        if meta.holds_title is not None and meta.holds_title not in self.tiers:
+            self.report(("ruleset", "holds_title"), ProblemCode.UNKNOWN_TIER, meta.holds_title, self.tiers)
         if meta.effective_to is not None and meta.effective_to < meta.effective_from:
             self.report(("ruleset", "effective_to"), ProblemCode.BAD_DATES, str(meta.effective_to))
         if self.model.points is not None:
@@ -890,14 +927,13 @@ class _Checker:
         elif node.review is not None:
             if node.review.verdict is not None:
                 self.field((*loc, "review", "verdict"), node.review.verdict, numeric=False)
-        elif node.holds is not None:
-            if node.holds.tier not in self.tiers:
-                self.report((*loc, "holds", "tier"), ProblemCode.UNKNOWN_TIER, node.holds.tier, self.tiers)
-        elif node.requires is not None:
-            if node.requires.tier not in self.tiers:
-                self.report(
-                    (*loc, "requires", "tier"), ProblemCode.UNKNOWN_TIER, node.requires.tier, self.tiers
-                )
+        elif node.holds_title is not None:
+            tier = node.holds_title.tier
+            if tier not in self.tiers:
+                self.report((*loc, "holds_title", "tier"), ProblemCode.UNKNOWN_TIER, tier, self.tiers)
+        elif node.passes is not None:
+            if node.passes.tier not in self.tiers:
+                self.report((*loc, "passes", "tier"), ProblemCode.UNKNOWN_TIER, node.passes.tier, self.tiers)
         elif node.score is not None:
             self.check_score(node, loc)
             self.check_label(node, loc, Unit.POINTS, node.score.value, node.score.value)
