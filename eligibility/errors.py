@@ -83,6 +83,8 @@ class ProblemCode(StrEnum):
     OVERLAPPING_ROUNDS = "overlapping_rounds"
     NOT_BOOL = "not_bool"
     RENAMED_KEY = "renamed_key"
+    UNKNOWN_BLOCK = "unknown_block"
+    UNKNOWN_PARAM = "unknown_param"
 
 
 class IssueCode(StrEnum):

@@ -893,6 +893,14 @@ _PROBLEMS: dict[ProblemCode, tuple[str, str]] = {
         "键已改名（{detail}）：请把旧键换成新键，取值不变（见 docs/rule-language.md）",
         "renamed key ({detail}): replace the old key by the new one, keeping its value (see docs/rule-language.md)",
     ),
+    ProblemCode.UNKNOWN_BLOCK: (
+        "未知的共用条件块“{detail}”：use 须写 blocks.yaml 中定义的块名",
+        "unknown shared block '{detail}': use must name a block defined in blocks.yaml",
+    ),
+    ProblemCode.UNKNOWN_PARAM: (
+        "共用条件块没有参数“{detail}”：请使用块的 params 中声明的参数名",
+        "the shared block has no parameter '{detail}': use a name declared in the block's params",
+    ),
 }
 
 

@@ -21,6 +21,8 @@ from eligibility.units import Unit
 
 __all__ = [
     "Bands",
+    "Block",
+    "BlockFile",
     "Cascade",
     "CascadeStep",
     "Catalogue",
@@ -287,6 +289,26 @@ class Criterion(Frozen):
 
 
 KINDS = ("all", "any", "compare", "match", "review", "passes", "holds_title", "score")
+
+
+class Block(Frozen):
+    """A named criteria tree shared by several rule files (``rules/blocks.yaml``).
+
+    A rule file writes ``use: <name>`` as a node, with ``with: {param: value}``; the loader puts a copy
+    of ``tree`` there, each string ``$param`` replaced by its value, before the file is validated, so
+    that the engine, the docs and the scenarios see the tree as if it had been written out. ``params``
+    say, for each parameter, what to give (what differs between the files that use the block).
+    """
+
+    note: str | None = None
+    params: dict[str, str] = Field(default_factory=dict)
+    tree: dict[str, object]
+
+
+class BlockFile(Frozen):
+    """``rules/blocks.yaml``: the shared blocks by name."""
+
+    blocks: dict[str, Block]
 
 
 class Range(Frozen):

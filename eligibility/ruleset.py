@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import math
+import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -26,6 +27,8 @@ from ruamel.yaml.events import AliasEvent
 from eligibility.errors import ProblemCode, RegimeError, RuleProblem, RuleSetError
 from eligibility.expr import Expression, ExpressionError, parse_expression
 from eligibility.models import (
+    Block,
+    BlockFile,
     Catalogue,
     Choice,
     Criterion,
@@ -71,6 +74,10 @@ _MAX_NODES = 100_000
 # is a title held and the other another tier's result).
 _RENAMED_META_KEYS = {"requires_title": "holds_title"}
 _RENAMED_NODE_KEYS = {"requires": "passes", "holds": "holds_title"}
+# A node that uses a shared block of blocks.yaml: the block's name, its parameters, its own labels.
+_USE_KEYS = ("use", "with", "label_zh", "label_en")
+_PARAM = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
+_NOT_RULE_SETS = {"fields.yaml", "tiers.yaml", "blocks.yaml"}
 
 
 def bundled_rules_dir() -> Path:
@@ -367,7 +374,7 @@ def _all_model_keys() -> set[str]:
         if isinstance(model, type) and issubclass(model, BaseModel):
             for key, info in model.model_fields.items():
                 keys.add(info.alias or key)
-    return keys
+    return keys | set(_USE_KEYS)
 
 
 class _Loader:
@@ -376,6 +383,7 @@ class _Loader:
         self.problems: list[RuleProblem] = []
         self.docs: dict[Path, _Doc] = {}
         self.model_keys = _all_model_keys()
+        self.blocks: dict[str, tuple[Block, Any]] = {}  # name → the block and its tree as read
 
     # -- reporting ---------------------------------------------------------------------------------
     def report(
@@ -473,24 +481,84 @@ class _Loader:
             return None
 
     def respell(self, doc: _Doc) -> None:
-        """Report every renamed key of a rule file (``renamed_key``) and read it by its new name, so
-        that the rest of the file is still checked in the same run."""
+        """Put every shared block a rule file uses in its place, and report every renamed key
+        (``renamed_key``), reading it by its new name, so that the rest of the file is still checked
+        in the same run."""
         data = doc.data
         if not isinstance(data, Mapping):
             return
         if isinstance(data.get("ruleset"), Mapping):
             self._rename(doc, data["ruleset"], ("ruleset",), _RENAMED_META_KEYS)
-        self._respell_node(doc, data.get("criteria"), ("criteria",))
+        if "criteria" in data:
+            self._respell_at(doc, data, "criteria", ("criteria",))
 
-    def _respell_node(self, doc: _Doc, node: Any, loc: Loc) -> None:
+    def _respell_at(self, doc: _Doc, parent: Any, key: str | int, loc: Loc) -> None:
+        node = parent[key]
         if not isinstance(node, Mapping):
             return
+        if "use" in node:
+            # The copy is plain data: a problem inside it is reported at the line of the `use`.
+            parent[key] = self._expand(doc, node, loc)
+            return
         self._rename(doc, node, loc, _RENAMED_NODE_KEYS)
-        for key in ("all", "any"):
-            children = node.get(key)
+        for group in ("all", "any"):
+            children = node.get(group)
             if isinstance(children, list):
-                for index, child in enumerate(children):
-                    self._respell_node(doc, child, (*loc, key, index))
+                for index in range(len(children)):
+                    self._respell_at(doc, children, index, (*loc, group, index))
+
+    def _expand(self, doc: _Doc, node: Mapping[Any, Any], loc: Loc) -> Any:
+        """The tree of the block ``node`` uses, its parameters filled in and its labels replaced by
+        the node's own; after a problem, a placeholder that adds no problem of its own."""
+        before = len(self.problems)
+        for key in node:
+            if key not in _USE_KEYS:
+                self.report(doc, (*loc, str(key)), ProblemCode.UNKNOWN_KEY, str(key), _USE_KEYS)
+        name = node["use"]
+        found = self.blocks.get(name) if isinstance(name, str) else None
+        given = node.get("with", {})
+        if found is None:
+            self.report(doc, (*loc, "use"), ProblemCode.UNKNOWN_BLOCK, str(name), self.blocks)
+        elif not isinstance(given, Mapping):
+            self.report(doc, (*loc, "with"), ProblemCode.WRONG_TYPE, "with: {param: value}")
+        else:
+            block = found[0]
+            for param in given:
+                if param not in block.params:
+                    self.report(
+                        doc, (*loc, "with", str(param)), ProblemCode.UNKNOWN_PARAM, str(param), block.params
+                    )
+            for param in block.params:
+                if param not in given:
+                    self.report(doc, (*loc, "with"), ProblemCode.MISSING_KEY, f"with.{param}")
+        if found is None or len(self.problems) > before:
+            return {
+                "id": f"({_path_text(loc)})",
+                "label_zh": str(name),
+                "source": {"document": "-"},
+                "review": {},
+            }
+        tree = _substitute(found[1], given)
+        for key in ("label_zh", "label_en"):
+            if key in node:
+                tree[key] = _substitute(node[key], {})
+        return tree
+
+    def load_blocks(self) -> None:
+        """Read ``blocks.yaml`` (optional): every ``$param`` its trees use must be declared."""
+        path = self.root / "blocks.yaml"
+        doc = self.read(path) if path.is_file() else None
+        model = self.validate(doc, BlockFile) if doc is not None else None
+        if model is None or doc is None:
+            return
+        for name, block in model.blocks.items():
+            loc: Loc = ("blocks", name, "tree")
+            tree = doc.data["blocks"][name]["tree"]
+            for where, param in _params_in(tree, loc):
+                if param not in block.params:
+                    self.report(doc, where, ProblemCode.UNKNOWN_PARAM, param, block.params)
+            self._respell_at(doc, doc.data["blocks"][name], "tree", loc)
+            self.blocks[name] = (block, doc.data["blocks"][name]["tree"])
 
     def _rename(self, doc: _Doc, node: Any, loc: Loc, renamed: Mapping[str, str]) -> None:
         for old, new in renamed.items():
@@ -542,7 +610,8 @@ class _Loader:
 
         rulesets: dict[str, RuleSetFile] = {}
         files: dict[str, Path] = {}
-        paths = sorted(p for p in self.root.rglob("*.yaml") if p.name not in {"fields.yaml", "tiers.yaml"})
+        self.load_blocks()
+        paths = sorted(p for p in self.root.rglob("*.yaml") if p.name not in _NOT_RULE_SETS)
         paths = [p for p in paths if "scenarios" not in p.relative_to(self.root).parts]
         overlay_paths = [p for p in paths if "overlays" in p.relative_to(self.root).parts]
         paths = [p for p in paths if p not in overlay_paths]
@@ -753,6 +822,32 @@ def _expand(fdef: FieldDef) -> Iterator[FieldSpec]:
             note=fdef.note,
             note_en=fdef.note_en,
         )
+
+
+def _substitute(node: Any, values: Mapping[Any, Any]) -> Any:
+    """A plain copy of ``node`` with every string ``$param`` replaced by (a plain copy of) its value."""
+    if isinstance(node, str):
+        found = _PARAM.fullmatch(node)
+        return _substitute(values[found.group(1)], {}) if found and found.group(1) in values else node
+    if isinstance(node, Mapping):
+        return {key: _substitute(value, values) for key, value in node.items()}
+    if isinstance(node, list):
+        return [_substitute(value, values) for value in node]
+    return node
+
+
+def _params_in(node: Any, loc: Loc) -> Iterator[tuple[Loc, str]]:
+    """Where a block's tree uses a parameter (``$name``), and its name."""
+    if isinstance(node, str):
+        found = _PARAM.fullmatch(node)
+        if found:
+            yield loc, found.group(1)
+    elif isinstance(node, Mapping):
+        for key, value in node.items():
+            yield from _params_in(value, (*loc, key))
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            yield from _params_in(value, (*loc, index))
 
 
 def _strip(data: Any, locs: Sequence[Loc]) -> Any:
