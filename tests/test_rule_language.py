@@ -133,3 +133,33 @@ def test_a_use_may_give_the_block_its_own_label(tmp_path: Path) -> None:
         "no_major_incident",
         "not_prohibited",
     ]
+
+
+def test_old_spellings_are_refused_at_their_lines_naming_the_new_key(tmp_path: Path) -> None:
+    directory = copy_rules(tmp_path)
+    path = directory / "srdi_sme_2026.yaml"
+    edit(path, "  holds_title: tech_innovative_sme\n", "  requires_title: tech_innovative_sme\n")
+    other = directory / "tech_innovative_sme_2026.yaml"
+    edit(other, "      holds_title: {tier:", "      holds: {tier:")
+    edit(other, "      passes: {tier: tech_sme}", "      requires: {tier: tech_sme}")
+    found = sorted((Path(p.file).name, p.line, p.path, p.code) for p in _problems(directory))
+    assert found == [
+        (
+            "srdi_sme_2026.yaml",
+            _line_of(path, "requires_title:"),
+            "ruleset.requires_title",
+            ProblemCode.RENAMED_KEY,
+        ),
+        (
+            "tech_innovative_sme_2026.yaml",
+            _line_of(other, "holds: {"),
+            "criteria.any[0].holds",
+            ProblemCode.RENAMED_KEY,
+        ),
+        (
+            "tech_innovative_sme_2026.yaml",
+            _line_of(other, "requires: {"),
+            "criteria.any[1].requires",
+            ProblemCode.RENAMED_KEY,
+        ),
+    ]
