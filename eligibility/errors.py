@@ -81,6 +81,10 @@ class ProblemCode(StrEnum):
     NO_RULES = "no_rules"
     LABEL_MISMATCH = "label_mismatch"
     OVERLAPPING_ROUNDS = "overlapping_rounds"
+    NOT_BOOL = "not_bool"
+    RENAMED_KEY = "renamed_key"
+    UNKNOWN_BLOCK = "unknown_block"
+    UNKNOWN_PARAM = "unknown_param"
 
 
 class IssueCode(StrEnum):

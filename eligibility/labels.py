@@ -887,6 +887,22 @@ _PROBLEMS: dict[ProblemCode, tuple[str, str]] = {
         "名称中的数字与条件取值不符：{detail}；请改正名称或取值，使两者与所引条文一致",
         "the label states another number than the criterion's value: {detail}; correct the label or the value so both match the cited clause",
     ),
+    ProblemCode.NOT_BOOL: (
+        "“is”只用于是/否字段：{detail}；分类字段请写 in: [取值, …]",
+        "'is' is for yes/no fields only: {detail}; match a category with in: [value, …]",
+    ),
+    ProblemCode.RENAMED_KEY: (
+        "键已改名（{detail}）：请把旧键换成新键，取值不变（见 docs/rule-language.md）",
+        "renamed key ({detail}): replace the old key by the new one, keeping its value (see docs/rule-language.md)",
+    ),
+    ProblemCode.UNKNOWN_BLOCK: (
+        "未知的共用条件块“{detail}”：use 须写 blocks.yaml 中定义的块名",
+        "unknown shared block '{detail}': use must name a block defined in blocks.yaml",
+    ),
+    ProblemCode.UNKNOWN_PARAM: (
+        "共用条件块没有参数“{detail}”：请使用块的 params 中声明的参数名",
+        "the shared block has no parameter '{detail}': use a name declared in the block's params",
+    ),
 }
 
 

@@ -4,14 +4,15 @@ Owns the *shape* of ``rules/*.yaml``: tier metadata, the field catalogue, criter
 and the size classification. Cross-references (fields exist, bands contiguous, marks reachable) are
 checked in :mod:`eligibility.ruleset`; nothing here reads files or computes.
 
-A criterion is exactly one of ``all``, ``any``, ``compare``, ``match``, ``review``, ``requires`` or
-``score``. An indicator of a points table is exactly one of ``bands``, ``lookup``, ``per``, ``count``,
-``cascade``, ``input`` or ``best_of``.
+A criterion is exactly one of ``all``, ``any``, ``compare``, ``match``, ``review``, ``passes``,
+``holds_title`` or ``score``. An indicator of a points table is exactly one of ``bands``, ``lookup``,
+``per``, ``count``, ``cascade``, ``input`` or ``best_of``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -20,6 +21,8 @@ from eligibility.units import Unit
 
 __all__ = [
     "Bands",
+    "Block",
+    "BlockFile",
     "Cascade",
     "CascadeStep",
     "Catalogue",
@@ -32,7 +35,7 @@ __all__ = [
     "Expected",
     "FieldDef",
     "Group",
-    "Holds",
+    "HoldsTitle",
     "Indicator",
     "InputScore",
     "Lookup",
@@ -42,11 +45,11 @@ __all__ = [
     "Missing",
     "Overlay",
     "OverlayMeta",
+    "Passes",
     "Per",
     "Points",
     "PurposeDates",
     "Range",
-    "Requires",
     "Review",
     "ReviewRounds",
     "RuleSetFile",
@@ -177,10 +180,25 @@ class Compare(Frozen):
 
 
 class Match(Frozen):
-    """The field's value is one of ``in`` (category ids or booleans)."""
+    """The field's value is one of ``in`` (category ids or booleans), or, for a boolean field, ``is``.
+
+    ``is: false`` is the same test as ``in: [false]``: ``in_`` is filled from it, so whoever evaluates
+    or shows a match reads ``in_`` only; ``is_`` records the spelling, for the check that the field is
+    a boolean.
+    """
 
     field: str
     in_: list[str | bool] = Field(alias="in", min_length=1)
+    is_: bool | None = Field(default=None, alias="is", strict=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _is_or_in(cls, data: object) -> object:
+        if isinstance(data, Mapping) and "is" in data:
+            if "in" in data:
+                raise ValueError("match takes in or is, not both")
+            return {**data, "in": [data["is"]]}
+        return data
 
 
 class Review(Frozen):
@@ -189,14 +207,15 @@ class Review(Frozen):
     verdict: str | None = None
 
 
-class Requires(Frozen):
-    """The result of another tier for the same firm must pass (e.g. the size test)."""
+class Passes(Frozen):
+    """``passes: {tier}``: the result of another tier for the same firm must pass (e.g. the size test)."""
 
     tier: str
 
 
-class Holds(Frozen):
-    """The firm holds a valid title of ``tier`` (or one that satisfies it, or one above it)."""
+class HoldsTitle(Frozen):
+    """``holds_title: {tier}``: the firm holds a valid title of ``tier`` (or one that satisfies it, or
+    one above it)."""
 
     tier: str
 
@@ -235,8 +254,8 @@ class Criterion(Frozen):
     compare: Compare | None = None
     match: Match | None = None
     review: Review | None = None
-    requires: Requires | None = None
-    holds: Holds | None = None
+    passes: Passes | None = None
+    holds_title: HoldsTitle | None = None
     score: ScoreTest | None = None
 
     @model_validator(mode="after")
@@ -254,12 +273,42 @@ class Criterion(Frozen):
         """Sub-criteria of an ``all``/``any`` node, else empty."""
         return self.all or self.any or []
 
+    @property
+    def requires(self) -> Passes | None:
+        """The ``passes`` test, by its name before the rule language said ``passes``."""
+        return self.passes
+
+    @property
+    def holds(self) -> HoldsTitle | None:
+        """The ``holds_title`` test, by its name before the rule language said ``holds_title``."""
+        return self.holds_title
+
     def applies_to(self, purpose: str) -> bool:
         """Whether this node is part of the rules for ``purpose`` (all purposes unless restricted)."""
         return self.purposes is None or purpose in self.purposes
 
 
-KINDS = ("all", "any", "compare", "match", "review", "requires", "holds", "score")
+KINDS = ("all", "any", "compare", "match", "review", "passes", "holds_title", "score")
+
+
+class Block(Frozen):
+    """A named criteria tree shared by several rule files (``rules/blocks.yaml``).
+
+    A rule file writes ``use: <name>`` as a node, with ``with: {param: value}``; the loader puts a copy
+    of ``tree`` there, each string ``$param`` replaced by its value, before the file is validated, so
+    that the engine, the docs and the scenarios see the tree as if it had been written out. ``params``
+    say, for each parameter, what to give (what differs between the files that use the block).
+    """
+
+    note: str | None = None
+    params: dict[str, str] = Field(default_factory=dict)
+    tree: dict[str, object]
+
+
+class BlockFile(Frozen):
+    """``rules/blocks.yaml``: the shared blocks by name."""
+
+    blocks: dict[str, Block]
 
 
 class Range(Frozen):
@@ -471,8 +520,14 @@ class RuleSetMeta(Frozen):
     dates_by_purpose: dict[Purpose, PurposeDates] = Field(default_factory=dict)
     validity_years: int | None = None
     review_rounds: ReviewRounds | None = None
-    requires_title: str | None = None
+    # A valid title the firm must hold for the whole rule set (2号: 专精特新 needs the bottom tier).
+    holds_title: str | None = None
     note: str | None = None
+
+    @property
+    def requires_title(self) -> str | None:
+        """``holds_title``, by its name before the rule language said ``holds_title``."""
+        return self.holds_title
 
     def effective(self, purpose: str) -> tuple[dt.date, dt.date | None]:
         """The first and last day (inclusive; None = open) this rule set is in force for ``purpose``."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import math
+import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -26,6 +27,8 @@ from ruamel.yaml.events import AliasEvent
 from eligibility.errors import ProblemCode, RegimeError, RuleProblem, RuleSetError
 from eligibility.expr import Expression, ExpressionError, parse_expression
 from eligibility.models import (
+    Block,
+    BlockFile,
     Catalogue,
     Choice,
     Criterion,
@@ -66,6 +69,15 @@ _TYPE_TAGS = {"float", "str", "int", "bool", "list", "dict", "date", "none", "fu
 # alias bomb expands to billions of nodes when validated).
 _MAX_DEPTH = 64
 _MAX_NODES = 100_000
+# Keys the rule language has renamed: a file still using one is refused with the new spelling, at its
+# line (renamed_key), rather than read under two names (requires_title and requires read alike, but one
+# is a title held and the other another tier's result).
+_RENAMED_META_KEYS = {"requires_title": "holds_title"}
+_RENAMED_NODE_KEYS = {"requires": "passes", "holds": "holds_title"}
+# A node that uses a shared block of blocks.yaml: the block's name, its parameters, its own labels.
+_USE_KEYS = ("use", "with", "label_zh", "label_en")
+_PARAM = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
+_NOT_RULE_SETS = {"fields.yaml", "tiers.yaml", "blocks.yaml"}
 
 
 def bundled_rules_dir() -> Path:
@@ -185,7 +197,7 @@ class RuleSet:
         return None
 
     def tier_order(self) -> list[str]:
-        """Tier ids ordered so that every ``requires`` dependency comes first."""
+        """Tier ids ordered so that every ``passes`` dependency comes first."""
         return _topological(self.tiers, _tier_dependencies(self.rulesets.values()))[0]
 
 
@@ -362,7 +374,7 @@ def _all_model_keys() -> set[str]:
         if isinstance(model, type) and issubclass(model, BaseModel):
             for key, info in model.model_fields.items():
                 keys.add(info.alias or key)
-    return keys
+    return keys | set(_USE_KEYS)
 
 
 class _Loader:
@@ -371,6 +383,7 @@ class _Loader:
         self.problems: list[RuleProblem] = []
         self.docs: dict[Path, _Doc] = {}
         self.model_keys = _all_model_keys()
+        self.blocks: dict[str, tuple[Block, Any]] = {}  # name → the block and its tree as read
 
     # -- reporting ---------------------------------------------------------------------------------
     def report(
@@ -467,6 +480,99 @@ class _Loader:
         except ValidationError:
             return None
 
+    def respell(self, doc: _Doc) -> None:
+        """Put every shared block a rule file uses in its place, and report every renamed key
+        (``renamed_key``), reading it by its new name, so that the rest of the file is still checked
+        in the same run."""
+        data = doc.data
+        if not isinstance(data, Mapping):
+            return
+        if isinstance(data.get("ruleset"), Mapping):
+            self._rename(doc, data["ruleset"], ("ruleset",), _RENAMED_META_KEYS)
+        if "criteria" in data:
+            self._respell_at(doc, data, "criteria", ("criteria",))
+
+    def _respell_at(self, doc: _Doc, parent: Any, key: str | int, loc: Loc) -> None:
+        node = parent[key]
+        if not isinstance(node, Mapping):
+            return
+        if "use" in node:
+            # The copy is plain data: a problem inside it is reported at the line of the `use`.
+            parent[key] = self._expand(doc, node, loc)
+            return
+        self._rename(doc, node, loc, _RENAMED_NODE_KEYS)
+        for group in ("all", "any"):
+            children = node.get(group)
+            if isinstance(children, list):
+                for index in range(len(children)):
+                    self._respell_at(doc, children, index, (*loc, group, index))
+
+    def _expand(self, doc: _Doc, node: Mapping[Any, Any], loc: Loc) -> Any:
+        """The tree of the block ``node`` uses, its parameters filled in and its labels replaced by
+        the node's own; after a problem, a placeholder that adds no problem of its own."""
+        before = len(self.problems)
+        for key in node:
+            if key not in _USE_KEYS:
+                self.report(doc, (*loc, str(key)), ProblemCode.UNKNOWN_KEY, str(key), _USE_KEYS)
+        name = node["use"]
+        found = self.blocks.get(name) if isinstance(name, str) else None
+        given = node.get("with", {})
+        if found is None:
+            self.report(doc, (*loc, "use"), ProblemCode.UNKNOWN_BLOCK, str(name), self.blocks)
+        elif not isinstance(given, Mapping):
+            self.report(doc, (*loc, "with"), ProblemCode.WRONG_TYPE, "with: {param: value}")
+        else:
+            block = found[0]
+            for param in given:
+                if param not in block.params:
+                    self.report(
+                        doc, (*loc, "with", str(param)), ProblemCode.UNKNOWN_PARAM, str(param), block.params
+                    )
+            for param in block.params:
+                if param not in given:
+                    self.report(doc, (*loc, "with"), ProblemCode.MISSING_KEY, f"with.{param}")
+        if found is None or len(self.problems) > before:
+            return {
+                "id": f"({_path_text(loc)})",
+                "label_zh": str(name),
+                "source": {"document": "-"},
+                "review": {},
+            }
+        tree = _substitute(found[1], given)
+        for key in ("label_zh", "label_en"):
+            if key in node:
+                tree[key] = _substitute(node[key], {})
+        return tree
+
+    def load_blocks(self) -> None:
+        """Read ``blocks.yaml`` (optional): every ``$param`` its trees use must be declared."""
+        path = self.root / "blocks.yaml"
+        doc = self.read(path) if path.is_file() else None
+        model = self.validate(doc, BlockFile) if doc is not None else None
+        if model is None or doc is None:
+            return
+        for name, block in model.blocks.items():
+            loc: Loc = ("blocks", name, "tree")
+            tree = doc.data["blocks"][name]["tree"]
+            for where, param in _params_in(tree, loc):
+                if param not in block.params:
+                    self.report(doc, where, ProblemCode.UNKNOWN_PARAM, param, block.params)
+            self._respell_at(doc, doc.data["blocks"][name], "tree", loc)
+            self.blocks[name] = (block, doc.data["blocks"][name]["tree"])
+
+    def _rename(self, doc: _Doc, node: Any, loc: Loc, renamed: Mapping[str, str]) -> None:
+        for old, new in renamed.items():
+            if old not in node:
+                continue
+            self.report(doc, (*loc, old), ProblemCode.RENAMED_KEY, f"{old} → {new}")
+            if new in node or not isinstance(node, CommentedMap):
+                continue  # both spellings: the old key stays, and is also an unknown key
+            position = list(node).index(old)
+            where = node.lc.data.get(old)
+            node.insert(position, new, node.pop(old))
+            if where is not None:
+                node.lc.data[new] = where  # problems under the new key keep the old key's line
+
     # -- the whole directory -----------------------------------------------------------------------
     def load(self) -> RuleSet:
         if not (self.root / "fields.yaml").is_file():
@@ -504,7 +610,8 @@ class _Loader:
 
         rulesets: dict[str, RuleSetFile] = {}
         files: dict[str, Path] = {}
-        paths = sorted(p for p in self.root.rglob("*.yaml") if p.name not in {"fields.yaml", "tiers.yaml"})
+        self.load_blocks()
+        paths = sorted(p for p in self.root.rglob("*.yaml") if p.name not in _NOT_RULE_SETS)
         paths = [p for p in paths if "scenarios" not in p.relative_to(self.root).parts]
         overlay_paths = [p for p in paths if "overlays" in p.relative_to(self.root).parts]
         paths = [p for p in paths if p not in overlay_paths]
@@ -512,6 +619,7 @@ class _Loader:
             doc = self.read(path)
             if doc is None:
                 continue
+            self.respell(doc)
             model = self.validate(doc, RuleSetFile)
             if model is None:
                 continue
@@ -716,6 +824,32 @@ def _expand(fdef: FieldDef) -> Iterator[FieldSpec]:
         )
 
 
+def _substitute(node: Any, values: Mapping[Any, Any]) -> Any:
+    """A plain copy of ``node`` with every string ``$param`` replaced by (a plain copy of) its value."""
+    if isinstance(node, str):
+        found = _PARAM.fullmatch(node)
+        return _substitute(values[found.group(1)], {}) if found and found.group(1) in values else node
+    if isinstance(node, Mapping):
+        return {key: _substitute(value, values) for key, value in node.items()}
+    if isinstance(node, list):
+        return [_substitute(value, values) for value in node]
+    return node
+
+
+def _params_in(node: Any, loc: Loc) -> Iterator[tuple[Loc, str]]:
+    """Where a block's tree uses a parameter (``$name``), and its name."""
+    if isinstance(node, str):
+        found = _PARAM.fullmatch(node)
+        if found:
+            yield loc, found.group(1)
+    elif isinstance(node, Mapping):
+        for key, value in node.items():
+            yield from _params_in(value, (*loc, key))
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            yield from _params_in(value, (*loc, index))
+
+
 def _strip(data: Any, locs: Sequence[Loc]) -> Any:
     """A plain copy of ``data`` without the keys at ``locs``."""
     drop = {tuple(loc) for loc in locs}
@@ -735,7 +869,7 @@ def _tier_dependencies(rulesets: Iterable[RuleSetFile]) -> dict[str, set[str]]:
     for rs in rulesets:
         found = deps.setdefault(rs.ruleset.tier, set())
         if rs.criteria is not None:
-            found.update(n.requires.tier for n in _walk(rs.criteria) if n.requires is not None)
+            found.update(n.passes.tier for n in _walk(rs.criteria) if n.passes is not None)
     return deps
 
 
@@ -800,13 +934,11 @@ class _Checker:
         if meta.tier not in self.tiers:
             self.report(("ruleset", "tier"), ProblemCode.UNKNOWN_TIER, meta.tier, self.tiers)
         ids = {n.id for n in _walk(self.model.criteria)} if self.model.criteria else set()
-        if meta.requires_title is not None and "requires_title" in ids:
-            # The engine adds a leaf of that id for the required title.
-            self.report(("ruleset", "requires_title"), ProblemCode.DUPLICATE_ID, "requires_title")
-        if meta.requires_title is not None and meta.requires_title not in self.tiers:
-            self.report(
-                ("ruleset", "requires_title"), ProblemCode.UNKNOWN_TIER, meta.requires_title, self.tiers
-            )
+        if meta.holds_title is not None and "requires_title" in ids:
+            # The engine adds a leaf of that id (the id results have always used) for the title.
+            self.report(("ruleset", "holds_title"), ProblemCode.DUPLICATE_ID, "requires_title")
+        if meta.holds_title is not None and meta.holds_title not in self.tiers:
+            self.report(("ruleset", "holds_title"), ProblemCode.UNKNOWN_TIER, meta.holds_title, self.tiers)
         if meta.effective_to is not None and meta.effective_to < meta.effective_from:
             self.report(("ruleset", "effective_to"), ProblemCode.BAD_DATES, str(meta.effective_to))
         if self.model.points is not None:
@@ -881,20 +1013,22 @@ class _Checker:
                     self.check_label(node, loc, spec.unit, threshold, cmp.value)
         elif node.match is not None:
             spec = self.field((*loc, "match", "field"), node.match.field, numeric=False)
-            if spec is not None:
+            if spec is not None and node.match.is_ is not None and spec.unit is not Unit.BOOL:
+                # `is` says "this boolean is true/false"; a category is matched with `in: [...]`.
+                self.report((*loc, "match", "is"), ProblemCode.NOT_BOOL, f"{spec.id} ({spec.unit})")
+            elif spec is not None:
                 self.categories((*loc, "match", "in"), spec, node.match.in_)
                 self.check_missing(node, loc, spec)
         elif node.review is not None:
             if node.review.verdict is not None:
                 self.field((*loc, "review", "verdict"), node.review.verdict, numeric=False)
-        elif node.holds is not None:
-            if node.holds.tier not in self.tiers:
-                self.report((*loc, "holds", "tier"), ProblemCode.UNKNOWN_TIER, node.holds.tier, self.tiers)
-        elif node.requires is not None:
-            if node.requires.tier not in self.tiers:
-                self.report(
-                    (*loc, "requires", "tier"), ProblemCode.UNKNOWN_TIER, node.requires.tier, self.tiers
-                )
+        elif node.holds_title is not None:
+            tier = node.holds_title.tier
+            if tier not in self.tiers:
+                self.report((*loc, "holds_title", "tier"), ProblemCode.UNKNOWN_TIER, tier, self.tiers)
+        elif node.passes is not None:
+            if node.passes.tier not in self.tiers:
+                self.report((*loc, "passes", "tier"), ProblemCode.UNKNOWN_TIER, node.passes.tier, self.tiers)
         elif node.score is not None:
             self.check_score(node, loc)
             self.check_label(node, loc, Unit.POINTS, node.score.value, node.score.value)

@@ -154,13 +154,13 @@ def test_scale_up_candidate(rules: RuleSet) -> None:
 
 
 def test_a_rule_set_requiring_a_title(rules: RuleSet, tmp_path: Any) -> None:
-    """``requires_title`` adds a traced, blamed prerequisite: a valid title of that tier, one that
+    """``holds_title`` adds a traced, blamed prerequisite: a valid title of that tier, one that
     satisfies it (科技型 / 创新型 for 科技和创新型) or one above it on the ladder."""
     from eligibility import load_rules
 
     directory = copy_rules(tmp_path)
     path = directory / "srdi_sme_2022.yaml"
-    edit(path, "  validity_years: 3\n", "  validity_years: 3\n  requires_title: tech_innovative_sme\n")
+    edit(path, "  validity_years: 3\n", "  validity_years: 3\n  holds_title: tech_innovative_sme\n")
     with_title = load_rules(directory)
     data = frame(
         {"current_tier": "科技型", "tier_expires_on": "2026-12-31"},

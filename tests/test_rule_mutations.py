@@ -92,11 +92,11 @@ def test_mutations_only_raise_rule_set_errors(tmp_path: Path, case: tuple[str, s
     directory = tmp_path / "rules"
     shutil.rmtree(directory, ignore_errors=True)
     directory.mkdir()
-    for kept in ("fields.yaml", "tiers.yaml", "sme_size.yaml"):
+    for kept in ("fields.yaml", "tiers.yaml", "blocks.yaml", "sme_size.yaml"):
         shutil.copy(bundled_rules_dir() / kept, directory / kept)
     (directory / name).write_text(text, encoding="utf-8")
     assert sorted(p.name for p in directory.glob("*.yaml")) == sorted(
-        ["fields.yaml", "tiers.yaml", "sme_size.yaml", name]
+        ["fields.yaml", "tiers.yaml", "blocks.yaml", "sme_size.yaml", name]
     )
     problems = []
     try:

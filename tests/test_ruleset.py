@@ -136,7 +136,7 @@ criteria:
   id: c
   label_zh: 条件
   source: {{document: test}}
-  requires: {{tier: {requires}}}
+  passes: {{tier: {requires}}}
 """
 
 

@@ -328,7 +328,7 @@ def evaluate_tier(
     )
     normal, relaxed, tight = _node(ruleset.criteria, ctx, result)
     tree_status = normal
-    required = ruleset.ruleset.requires_title
+    required = ruleset.ruleset.holds_title
     if required is not None:
         # The title the rule set requires (2号: 专精特新 needs a valid bottom-tier title) is a
         # prerequisite of the whole tree, traced and blamed like any other leaf.
@@ -475,13 +475,13 @@ def _leaf(node: Criterion, ctx: _Context, result: TierResult) -> Triple:
             status = np.where(decided == Status.UNKNOWN, np.int8(Status.REVIEW), decided)
         result.leaves[node.id] = LeafTrace(node.id, "review", status, field=verdict_field, value=verdict)
         return status, status, status
-    if node.requires is not None:
-        other = ctx.done.get(node.requires.tier)
+    if node.passes is not None:
+        other = ctx.done.get(node.passes.tier)
         status = other.status if other is not None else np.full(n, Status.UNKNOWN, dtype=np.int8)
         result.leaves[node.id] = LeafTrace(node.id, "requires", status)
         return status, status, status
-    if node.holds is not None:
-        held = holds_title(ctx.rules, ctx.titles, node.holds.tier)
+    if node.holds_title is not None:
+        held = holds_title(ctx.rules, ctx.titles, node.holds_title.tier)
         status = np.where(held, Status.PASS, Status.FAIL).astype(np.int8)
         result.leaves[node.id] = LeafTrace(node.id, "holds", status, field="current_tier")
         return status, status, status
