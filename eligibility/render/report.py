@@ -77,18 +77,23 @@ def write_report(
     return atomic_write(path, lambda stream: stream.write(html))
 
 
+def _templates() -> Environment:
+    """The package's templates, every value escaped for HTML."""
+    return Environment(
+        loader=PackageLoader("eligibility.render", "templates"),
+        autoescape=select_autoescape(["html", "j2"]),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
 def build_report(
     a: Assessment, lang: Lang = "zh", list_limit: int = 500, tables: Tables | None = None
 ) -> str:
     """The report as one HTML string (scripts, styles and data inlined). Pass the ``tables`` the
     workbook of the same run used, so that gap sentences and band-move plans are built once."""
     tables = tables if tables is not None and tables.a is a and tables.lang == lang else Tables(a, lang)
-    env = Environment(
-        loader=PackageLoader("eligibility.render", "templates"),
-        autoescape=select_autoescape(["html", "j2"]),
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
+    env = _templates()
     summary = a.summary()
     regimes = sorted({rs.ruleset.regime for r in a.results.values() for rs in r.rulesets})
     pyramid = _pyramid(a, lang)
@@ -517,12 +522,7 @@ def firm_card(a: Assessment, tables: Tables, lang: Lang, position: int) -> str:
         f"{words['carried'][1]}{text('colon', lang)}{row['col_officer']}" if row["col_officer"] else "",
     ]
     meta = [row["code"], row["title"], *carried, words["row"].replace("{row}", str(row["row"]))]
-    env = Environment(
-        loader=PackageLoader("eligibility.render", "templates"),
-        autoescape=select_autoescape(["html", "j2"]),
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
+    env = _templates()
     return env.get_template("card.html.j2").render(
         name=row["name"] or "—",
         meta=" · ".join(str(m) for m in meta if m),
