@@ -21,6 +21,7 @@ from click.testing import CliRunner
 
 from eligibility import RuleSetError, evaluate, load_rules
 from eligibility.cli import main
+from eligibility.render.report import build_report
 from eligibility.render.tables import Tables
 from eligibility.ruleset import bundled_rules_dir
 
@@ -180,6 +181,8 @@ def test_the_at_risk_flag_uses_the_round_of_each_title() -> None:
         assert "2027" in said
         assert "2号" in said
         used = tables.rules_used()
+        page = build_report(a, lang)
+        assert said in page  # the report's 退库风险 list names the round too
         srdi = used[used["col_ruleset"].str.startswith("srdi_sme")]
         assert sorted(srdi["col_ruleset"]) == ["srdi_sme_2022", "srdi_sme_2026", "srdi_sme_2026"]
 

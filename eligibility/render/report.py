@@ -59,7 +59,16 @@ _LIST_COLUMNS = {
         "col_score",
         "col_gaps",
     ],
-    "at_risk": ["col_rank", "col_code", "col_name", "col_title", "col_expires", "col_reason", "col_gaps"],
+    "at_risk": [
+        "col_rank",
+        "col_code",
+        "col_name",
+        "col_title",
+        "col_expires",
+        "col_reason",
+        "col_review_rules",
+        "col_gaps",
+    ],
     "scale_up_candidate": ["col_rank", "col_code", "col_name", "col_main_revenue", "col_to_line"],
 }
 
