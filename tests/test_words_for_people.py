@@ -59,3 +59,17 @@ def test_explain_says_flags_and_size_in_words() -> None:
     assert size == "small"
     assert text("explain_class", "zh", size=text("size_small", "zh")) in shown
     assert " small" not in shown
+
+
+def test_amounts_are_rounded_for_people_and_gaps_never_understated() -> None:
+    assert format_quantity(17919.234, Unit.WAN_YUAN) == text("unit_wan_yuan", "zh", value="17919.23")
+    assert format_quantity(3.0, Unit.WAN_YUAN) == text("unit_wan_yuan", "zh", value="3")
+    assert format_quantity(0.0261, Unit.FRACTION) == text("unit_fraction", "zh", value="2.6")
+    # an amount a firm must reach is rounded up: 2.61 points short is "2.7", never "2.6"
+    assert format_quantity(0.0261, Unit.FRACTION, up=True) == text("unit_fraction", "zh", value="2.7")
+    assert format_quantity(17919.231, Unit.WAN_YUAN, up=True) == text("unit_wan_yuan", "zh", value="17919.24")
+    # a tiny nonzero value keeps its digits; a tiny gap still reads as the next digit up
+    assert format_quantity(0.0004, Unit.FRACTION) == text("unit_fraction", "zh", value="0.04")
+    assert format_quantity(0.0004, Unit.FRACTION, up=True) == text("unit_fraction", "zh", value="0.1")
+    shown = format_quantities(np.array([0.026, 0.02]), Unit.FRACTION, "en", up=True)
+    assert shown.tolist() == [text("unit_fraction", "en", value=v) for v in ("2.6", "2")]

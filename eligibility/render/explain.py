@@ -269,8 +269,9 @@ def _tier(
             else _generated(assessment, leaf, lang)
         )
         value, required, margin, gap = _cells(assessment, tier, leaf, node, lang)
-        # ✗ what the firm would change (the closest alternative); · another alternative it also misses,
-        # whose gap is not advice (it would mean leaving the band the firm is in)
+        # ✗ what the firm would change (the closest alternative); · another alternative it also misses.
+        # A gap is advice only on that path: not for another alternative, nor for one the firm need
+        # not meet (its either/or is met otherwise)
         mark = "✗" if leaf["id"] in result["closest"] else ("·" if leaf["id"] in result["failed"] else "")
         rows.append(
             [
@@ -279,7 +280,7 @@ def _tier(
                 required,
                 text(leaf["status"], lang),
                 margin,
-                "" if mark == "·" else gap,
+                gap if leaf["id"] in result["closest"] else "",
                 leaf["source"] or "",
             ]
         )
@@ -448,7 +449,7 @@ def _cells(
         gap = ""
         if leaf["gap"] is not None and leaf["status"] == "fail":
             verb = gap_verb(leaf["op"], leaf["gap"] > 0, unit, lang)  # strict: "more than"
-            gap = verb + _SPACE[lang] + format_quantity(abs(leaf["gap"]), unit, lang)
+            gap = verb + _SPACE[lang] + format_quantity(abs(leaf["gap"]), unit, lang, up=True)
             if leaf["lever"] and leaf["lever_gap"] is not None:
                 lever = rules.fields[leaf["lever"]]
                 verb = gap_verb(leaf["op"], leaf["lever_gap"] > 0, lever.unit, lang)
@@ -457,7 +458,7 @@ def _cells(
                     lang,
                     lever=lever.label_zh if lang == "zh" else lever.label_en,
                     verb=verb,
-                    amount=format_quantity(abs(leaf["lever_gap"]), lever.unit, lang),
+                    amount=format_quantity(abs(leaf["lever_gap"]), lever.unit, lang, up=True),
                 )
         return value, required, margin, gap
     if kind == "score":
