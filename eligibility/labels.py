@@ -40,7 +40,7 @@ _TEXT: dict[str, tuple[str, str]] = {
     ),
     "purpose_apply": ("新申报", "application"),
     "purpose_review": ("复核", "re-review"),
-    "tier_line": ("{label}（{ruleset}，{regime}）", "{label} ({ruleset}, {regime})"),
+    "tier_line": ("{label}（{regime}）", "{label} ({regime})"),
     "tier_line_rounds": (
         "{label}（按称号到期年份的复核轮次：{rules}）",
         "{label} (by the review round of each title: {rules})",
@@ -298,8 +298,8 @@ _TEXT: dict[str, tuple[str, str]] = {
         "Firm: {name} ({code}), row {row}; as of {as_of}, purpose {purpose}",
     ),
     "explain_tier": (
-        "{tier}：{status}　规则集 {ruleset}（{regime}）",
-        "{tier}: {status}  rule set {ruleset} ({regime})",
+        "{tier}：{status}　依据 {regime}",
+        "{tier}: {status}  under {regime} ({ruleset})",
     ),
     "explain_score": ("　得分 {score}", "  score {score}"),
     "explain_class": ("　规模 {size}", "  size {size}"),
@@ -315,6 +315,7 @@ _TEXT: dict[str, tuple[str, str]] = {
     "risk_words": ("{tier}：{reason}", "{tier}: {reason}"),
     "list_separator": ("；", "; "),
     "colon": ("：", ": "),
+    "web_firm_empty": ("请输入企业名称或统一社会信用代码。", "Enter a firm's name or credit code."),
     "explain_none": ("无", "none"),
     "explain_unjudged": ("未判定", "not judged"),
     "explain_not_found": (

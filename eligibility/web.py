@@ -248,8 +248,8 @@ def create_app(
             parse_as_of(as_of)
         except ScreenError as exc:
             return JSONResponse({"error": str(exc)}, status_code=400)
-        except RegimeError as exc:
-            return JSONResponse({"error": text("regime_error", lang, detail=exc)}, status_code=400)
+        except RegimeError:  # the only check here is the date: say so in the officer's words
+            return JSONResponse({"error": text("bad_as_of", lang, value=as_of)}, status_code=400)
         job = service.new_job()
         threading.Thread(
             target=service.screen, args=(job, content, suffix, as_of, purpose, regime or None), daemon=True
@@ -291,6 +291,8 @@ def create_app(
         job = service.job(job_id)
         if job.assessment is None or job.tables is None:
             raise HTTPException(409, text("web_not_ready", lang))
+        if not firm.strip():
+            raise HTTPException(400, text("web_firm_empty", lang))
         positions = find_firms(job.assessment, firm.strip())
         if not positions:
             raise HTTPException(404, text("web_firm_not_found", lang, firm=firm))
@@ -372,5 +374,7 @@ def create_app(
 
 
 def _name(stem: str, job: Job, suffix: str) -> str:
-    """A generated download name: what it is, the date, and the run — never the upload's name."""
-    return f"{stem}-{dt.date.today().isoformat()}-{job.id[:6]}{suffix}"
+    """A generated download name: what it is, the assessment date, and the run — never the upload's
+    name."""
+    day = job.assessment.as_of if job.assessment is not None else dt.date.today()
+    return f"{stem}-{day.isoformat()}-{job.id[:6]}{suffix}"

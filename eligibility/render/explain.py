@@ -26,7 +26,7 @@ from eligibility.flags import FLAG_NAMES
 from eligibility.labels import Lang, issue_message, text
 from eligibility.models import Criterion, TierDef
 from eligibility.render.terminal import terminal_safe
-from eligibility.render.words import describe_moves, format_quantity, gap_verb, risk_reason
+from eligibility.render.words import criterion_labels, describe_moves, format_quantity, gap_verb, risk_reason
 from eligibility.ruleset import RuleSet, walk_criteria
 from eligibility.units import Unit
 
@@ -136,15 +136,16 @@ def _label(meta: TierDef, lang: Lang) -> str:
     return meta.label_en if lang == "en" and meta.label_en else meta.label_zh
 
 
-def _generated(assessment: Assessment, leaf: dict[str, Any], lang: Lang) -> str:
+def _generated(assessment: Assessment, tier: str, position: int, leaf: dict[str, Any], lang: Lang) -> str:
     """Labels of the leaves the engine makes itself (size classes, the required title)."""
     if leaf["kind"] == "classification":
         return text("explain_not_large", lang)
     if leaf["kind"] == "compare" and leaf["field"] in assessment.rules.fields:
         spec = assessment.rules.fields[leaf["field"]]
         return text("explain_large_bound", lang, field=spec.label_zh if lang == "zh" else spec.label_en)
-    if leaf["kind"] == "holds":
-        return text("doc_requires_title", lang)
+    if leaf["kind"] == "holds":  # the title the rule set requires, by name
+        labels = criterion_labels(assessment.results[tier].at(position), lang, assessment.rules)
+        return labels.get(leaf["id"], text("doc_requires_title", lang))
     return str(leaf["id"])
 
 
@@ -266,7 +267,7 @@ def _tier(
         name = (
             (node.label_zh if lang == "zh" else (node.label_en or node.label_zh))
             if node
-            else _generated(assessment, leaf, lang)
+            else _generated(assessment, tier, position, leaf, lang)
         )
         value, required, margin, gap = _cells(assessment, tier, leaf, node, lang)
         # ✗ what the firm would change (the closest alternative); · another alternative it also misses.

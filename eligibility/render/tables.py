@@ -385,6 +385,7 @@ class Tables:
 
         def add(tier: str, result: TierResult, piece: TierResult, purpose: str, key: str, firms: int) -> None:
             meta = piece.ruleset.ruleset
+            labels = criterion_labels(piece, lang, a.rules)
             rounds = meta.review_rounds
             if result.review_round is not None and rounds is not None:
                 span = rounds_words(rounds.first, rounds.last, lang)
@@ -402,7 +403,8 @@ class Tables:
                     "col_effective": span,
                     "col_applied_to": text(key, lang, firms=firms),
                     "col_assumption": separator.join(
-                        f"{x.criterion}{colon}{x.note_zh if lang == 'zh' else (x.note_en or x.note_zh)}"
+                        f"{labels.get(x.criterion, x.criterion)}{colon}"
+                        f"{x.note_zh if lang == 'zh' else (x.note_en or x.note_zh)}"
                         + text("assumption_firms", lang, firms=int(x.firms.sum()))
                         for x in piece.assumptions
                     ),
@@ -414,6 +416,18 @@ class Tables:
             for piece, _ in result.pieces():
                 firms = int(np.count_nonzero(applied == piece.ruleset.ruleset.id))
                 add(tier, result, piece, a.purpose, f"applied_{a.purpose}", firms)
+                reviewed = a.titles.expiring & (a.titles.tier == tier)
+                if (
+                    a.review_results is not a.results
+                    and a.review_results.get(tier) is result
+                    and reviewed.any()
+                ):
+                    # the same rule set also judged the expiring titles behind the at-risk flag
+                    rows[-1]["col_applied_to"] = (
+                        str(rows[-1]["col_applied_to"])
+                        + separator
+                        + text("applied_at_risk", lang, firms=int(reviewed.sum()))
+                    )
         if a.review_results is not a.results:
             for tier, result in a.review_results.items():
                 expiring = a.titles.expiring & (a.titles.tier == tier)

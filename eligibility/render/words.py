@@ -155,14 +155,14 @@ def describe_moves(
 
 
 def ruleset_cell(counts: Mapping[str, Any], lang: Lang) -> str:
-    """The rule set(s) of one tier in a summary row: ``srdi_sme_2026（2号）``, or with the number of
-    firms each judged when firms were judged by different ones (review by the round)."""
+    """The rule set(s) of one tier in a summary row by the document people know them by (``2号``), with
+    the number of firms each judged when firms were judged by different ones (review by the round:
+    ``63号：267家；2号：33家``); the rule set ids are in the 规则说明 table."""
     used = counts["rulesets"]
-    left, right = ("（", "）") if lang == "zh" else (" (", ")")
     if len(used) == 1:
-        return f"{used[0]['id']}{left}{used[0]['regime']}{right}"
-    return ("；" if lang == "zh" else "; ").join(
-        f"{u['id']}{left}{u['regime']}{right}" + text("ruleset_firms", lang, firms=u["firms"]) for u in used
+        return str(used[0]["regime"])
+    return text("list_separator", lang).join(
+        str(u["regime"]) + text("ruleset_firms", lang, firms=u["firms"]) for u in used
     )
 
 
