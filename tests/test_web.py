@@ -17,6 +17,7 @@ from fastapi.testclient import TestClient
 
 from eligibility import load_rules
 from eligibility.cli import main
+from eligibility.labels import text
 from eligibility.web import create_app
 
 SAMPLES = Path(__file__).resolve().parents[1] / "samples"
@@ -78,6 +79,7 @@ def test_page_job_gives_workbook_report_and_explanations(client: TestClient) -> 
     workbook = client.get(f"/jobs/{job}/workbook")
     disposition = workbook.headers["content-disposition"]
     assert "%E7%AD%9B%E6%9F%A5%E7%BB%93%E6%9E%9C-" in disposition  # 筛查结果-<date>-<run>.xlsx
+    assert f"-{AS_OF}-" in disposition  # the assessment date, not the day of the run
     assert "%E6%88%91%E7%9A%84" not in disposition  # never the upload's name
     assert "汇总" in openpyxl.load_workbook(io.BytesIO(workbook.content)).sheetnames
     report = client.get(f"/jobs/{job}/report")
@@ -90,9 +92,17 @@ def test_page_job_gives_workbook_report_and_explanations(client: TestClient) -> 
     assert "┃" not in card
     assert "│" not in card
     assert client.get(f"/jobs/{job}/explain", params={"firm": "没有这家"}).status_code == 404
+    assert client.get(f"/jobs/{job}/explain", params={"firm": " "}).status_code == 400
     ambiguous = client.get(f"/jobs/{job}/explain", params={"firm": "有限公司"})
     assert ambiguous.status_code == 409
     assert len(ambiguous.json()["detail"]["candidates"]) == 20
+
+
+def test_a_bad_date_is_refused_in_the_officers_words(client: TestClient) -> None:
+    stream = io.BytesIO(b"name,credit_code\n")
+    answer = client.post("/jobs", data={"as_of": "2026-13-40"}, files={"file": ("a.csv", stream, "text/csv")})
+    assert answer.status_code == 400
+    assert answer.json()["error"] == text("bad_as_of", "zh", value="2026-13-40")
 
 
 def test_the_explanation_card_escapes_the_firm(client: TestClient) -> None:
