@@ -67,7 +67,7 @@ def test_engine_with_wide_table(benchmark: Any, n: int) -> None:
     benchmark.group = f"{n:>9,} firms"
     result = benchmark.pedantic(lambda: evaluate(data, RULES, as_of=AS_OF).wide(), rounds=3, iterations=1)
     assert len(result) == n
-    record(benchmark, f"{n:,} firms", "engine + SPEC §7 wide table", n)
+    record(benchmark, f"{n:,} firms", "engine + output-contract wide table", n)
 
 
 @pytest.mark.parametrize("n", SIZES)

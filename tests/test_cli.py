@@ -1,4 +1,4 @@
-"""The command line: exit codes, the SPEC §7 contract, golden runs on the bundled sample."""
+"""The command line: exit codes, the output contract (README), golden runs on the bundled sample."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Hypothesis properties of the vectorised core (SPEC §6, STYLE "Tests")."""
+"""Hypothesis properties of the vectorised core (docs/architecture.md, "How a tier is evaluated")."""
 
 from __future__ import annotations
 

@@ -117,7 +117,7 @@ def _codes(*values: Status) -> np.ndarray:
 
 
 def test_all_and_any_truth_tables() -> None:
-    # SPEC §6: all-of → fail > unknown > review > pass; any-of → pass > unknown > review > fail.
+    # docs/architecture.md: all-of → fail > unknown > review > pass; any-of → pass > unknown > review > fail.
     left = _codes(F, F, F, F, U, U, U, R, R, P)
     right = _codes(F, U, R, P, U, R, P, R, P, P)
     assert combine_all([left, right]).tolist() == [F, F, F, F, U, U, U, R, R, P]
