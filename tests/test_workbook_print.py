@@ -129,9 +129,11 @@ def test_every_sheet_prints_one_page_wide(printed: dict[str, tuple[Path, Path]],
         flat = _flat(words)
         assert first in flat, f"{sheet}, page {number + 1}: not one page wide (no first column)"
         assert last in flat, f"{sheet}, page {number + 1}: not one page wide (no last column)"
-    # The sheets that hold a few rows take one page each; the long lists more.
+    # The sheets that hold a few rows take one page each, the long lists more; 规则说明 has a row per
+    # rule set and purpose with its assumptions in full sentences, so it may run to a second page.
     counts = dict.fromkeys(book.sheetnames, 0)
     for number in range(len(pages)):
         counts[next(title for start, title in reversed(starts) if start <= number)] += 1
-    for key in ("sheet_summary", "sheet_size", "sheet_rules"):
-        assert counts[text(key, lang)] == 1, counts
+    for key in ("sheet_summary", "sheet_size"):
+        assert counts[text(key, lang)] == 1, sorted(counts.items())
+    assert counts[text("sheet_rules", lang)] <= 2, sorted(counts.items())
