@@ -109,6 +109,7 @@ class IssueCode(StrEnum):
     MAIN_ABOVE_REVENUE = "main_above_revenue"
     STAFF_ABOVE_EMPLOYEES = "staff_above_employees"
     BLANK_EXPIRY = "blank_expiry"
+    OPEN_EXPIRY = "open_expiry"
     UNREADABLE_FILE = "unreadable_file"
     SKIPPED_ROW = "skipped_row"
     BLANK_ROW = "blank_row"

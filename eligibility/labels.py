@@ -339,6 +339,7 @@ _TEXT: dict[str, tuple[str, str]] = {
     "explain_not_large": ("不属于大型企业（中小企业）", "Not a large firm (an SME)"),
     "explain_large_bound": ("大型企业标准：{field}", "Large-firm bound: {field}"),
     "diff_title": ("对比：{a} → {b}，共 {count} 处变化", "Compared {a} → {b}: {count} changes"),
+    "diff_firms_heading": ("逐户变化（{count} 处）：", "Changes by firm ({count}):"),
     "diff_tier_line": (
         "{tier}：新符合 {gained}，不再符合 {lost}，其他变化 {other}",
         "{tier}: newly eligible {gained}, no longer eligible {lost}, other changes {other}",
@@ -813,6 +814,11 @@ _ISSUES: dict[IssueCode, tuple[str, str]] = {
     IssueCode.UNUSUAL_VALUE: (
         "第 {row} 行“{header}”为 {value}，超出常见范围（如资产负债率超过100%），按原值使用，请核对",
         "row {row}, '{header}': {value} is unusual (e.g. a debt ratio above 100%); used as given, please check",
+    ),
+    IssueCode.OPEN_EXPIRY: (
+        "第 {row} 行“{header}”写为长期，但该称号有效期为 {value} 年，按长期有效处理（不进入复核和退库风险研判），请填写到期日",
+        "row {row}, '{header}': no expiry, but this title is valid for {value} years; taken as never expiring "
+        "(no re-review, no at-risk check), please give its expiry date",
     ),
     IssueCode.DERIVED_EXPIRY: (
         "第 {row} 行未填有效期，按认定时间推算为 {value}",

@@ -119,6 +119,20 @@ def current_titles(
         )
         for i in np.flatnonzero(titled & blank & ~written)
     ]
+    # 长期 / 9999-12-31 on a title that is valid for some years only: taken as written, said aloud.
+    open_ended = titled & (expires == np.datetime64("9999-12-31", "D")) & (years > 0)
+    issues += [
+        Issue(
+            IssueCode.OPEN_EXPIRY,
+            Severity.WARNING,
+            int(prepared.rows[i]),
+            "tier_expires_on",
+            expiry_header,
+            str(years[i]),
+            prepared.sheet,
+        )
+        for i in np.flatnonzero(open_ended)
+    ]
     tier: ObjectArray = ids[np.where(held, index, len(ids) - 1)]  # the last id is None: no title
     rank = np.where(held, ranks[index], 0)
     expiring = held & ~blank & (expires <= horizon)

@@ -285,3 +285,13 @@ def test_overlapping_rounds_are_a_rule_file_problem(tmp_path: Path) -> None:
     assert len(problems) == 1
     assert problems[0].file.endswith("srdi_sme_2026.yaml")
     assert problems[0].line == text.splitlines().index("  review_rounds:") + 1
+
+
+def test_a_term_title_written_as_never_expiring_is_a_warning() -> None:
+    # 长期 on a 3-year 专精特新 title: taken as written, but the officer is told, since such a title
+    # then has no review round and is never at risk.
+    frame = pool([(SRDI, "长期"), (SRDI, "2027-06-30")])
+    a = evaluate(frame, as_of=AS_OF, purpose="review")
+    found = [(i.code, i.row, i.field) for i in a.issues if i.code == "open_expiry"]
+    assert found == [("open_expiry", int(a.prepared.rows[0]), "tier_expires_on")]
+    assert not a.flags.at_risk[0]

@@ -178,6 +178,8 @@ def format_diff(
     firms = changes[~changes["item"].str.startswith("flag.")]
     both = (firms["status_a"] != "") & (firms["status_b"] != "")
     shown = pd.concat([firms[both], firms[~both]]).head(limit)
+    if len(shown):  # the firms under a heading of their own, not under the last tier's counts
+        lines.append("  " + text("diff_firms_heading", lang, count=len(firms)))
     for row in shown.to_dict("records"):
         status_a, status_b = str(row["status_a"]), str(row["status_b"])
         before_word = text(status_a, lang) if status_a else text("diff_not_evaluated", lang)
