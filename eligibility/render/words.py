@@ -55,18 +55,17 @@ def _numbers(values: npt.NDArray[np.float64], unit: Unit) -> npt.NDArray[np.obje
     """Rounded values as text: fixed digits without trailing zeros (2.6, 17919.2, 3), never an
     exponent; a tiny nonzero value with two significant digits."""
     digits = _DECIMALS.get(unit)
-    listed = np.asarray(values, dtype=np.float64).tolist()
+    values = np.asarray(values, dtype=np.float64)
+    listed = values.tolist()
     if digits is None:
         return np.array(list(map("%g".__mod__, listed)), dtype=object)
-
-    def shown(value: float) -> str:
-        if math.isnan(value):
-            return "nan"
-        if value != 0 and abs(value) < 10.0**-digits:
-            return f"{value:.2g}"
-        return f"{value:.{digits}f}".rstrip("0").rstrip(".")
-
-    return np.array(list(map(shown, listed)), dtype=object)
+    # str.__mod__ applied by map (C-level formatting), then the zeros stripped column-wise.
+    fixed = pd.Series(list(map(f"%.{digits}f".__mod__, listed)), dtype=object)
+    out: npt.NDArray[np.object_] = fixed.str.rstrip("0").str.rstrip(".").to_numpy(dtype=object, copy=True)
+    tiny = np.flatnonzero((values != 0) & (np.abs(values) < 10.0**-digits))
+    if tiny.size:  # rare: a value that would show as 0
+        out[tiny] = [f"{values[i]:.2g}" for i in tiny]
+    return out
 
 
 def format_quantity(value: float | None, unit: Unit, lang: Lang = "zh", up: bool = False) -> str:
