@@ -311,7 +311,6 @@ _TEXT: dict[str, tuple[str, str]] = {
     "explain_max": ("满分", "Max"),
     "explain_assumption": ("假设：{note}", "Assumed: {note}"),
     "explain_flags": ("标记：{flags}", "Flags: {flags}"),
-    "flag_with_reason": ("{flag}（{reason}）", "{flag} ({reason})"),
     "risk_words": ("{tier}：{reason}", "{tier}: {reason}"),
     "list_separator": ("；", "; "),
     "colon": ("：", ": "),

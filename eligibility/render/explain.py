@@ -22,11 +22,11 @@ from rich.table import Table
 from rich.text import Text
 
 from eligibility.assessment import Assessment
-from eligibility.flags import FLAG_NAMES
 from eligibility.labels import Lang, issue_message, text
 from eligibility.models import Criterion, TierDef
+from eligibility.render.tables import Tables
 from eligibility.render.terminal import terminal_safe
-from eligibility.render.words import criterion_labels, describe_moves, format_quantity, gap_verb, risk_reason
+from eligibility.render.words import criterion_labels, describe_moves, format_quantity, gap_verb
 from eligibility.ruleset import RuleSet, walk_criteria
 from eligibility.units import Unit
 
@@ -184,9 +184,8 @@ def explain_firm(
             reason = assessment.skipped.get(tier, "no_ruleset")
             console.print()
             _say(console, text(f"skipped_{reason}", lang, tiers=_label(assessment.rules.tiers[tier], lang)))
-    flagged = [_flag_words(assessment, name, record["flag_reasons"].get(name), lang) for name in FLAG_NAMES]
-    said = [f for f, name in zip(flagged, FLAG_NAMES, strict=True) if record["flags"][name]]
-    flags = text("list_separator", lang).join(said) if said else text("explain_none", lang)
+    # The flags in the words of the workbook's and the report's lists (one wording, built once).
+    flags = str(Tables(assessment, lang).flag_words()[position]) or text("explain_none", lang)
     _say(console, text("explain_flags", lang, flags=flags))
     for issue in assessment.issues:
         if issue.row == record["row"]:
@@ -203,20 +202,6 @@ def _size_word(assessment: Assessment, size: str, lang: Lang) -> str:
 
 
 _SIZE_KEYS = ("size_large", "size_medium", "size_small", "size_micro")
-
-
-def _flag_words(assessment: Assessment, name: str, reason: dict[str, Any] | None, lang: Lang) -> str:
-    """A flag and its reason in words: 退库风险（专精特新中小企业：按复核标准不符合）."""
-    if reason is None or name == "data_issue":
-        return text(name, lang)
-    tier = reason["tier"]
-    if name == "at_risk" and tier is not None:
-        why = risk_reason(assessment, tier, reason["reason"], lang)
-    elif name == "promotion_candidate" and tier in assessment.rules.tiers:
-        why = _label(assessment.rules.tiers[tier], lang)
-    else:
-        return text(name, lang)
-    return text("flag_with_reason", lang, flag=text(name, lang), reason=why)
 
 
 def _say(console: Console, line: str, style: str = "", indent: int = 0) -> None:
