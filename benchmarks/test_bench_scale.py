@@ -11,8 +11,8 @@ import pytest
 
 from benchmarks.conftest import record
 from eligibility import evaluate, load_rules, read_input
+from eligibility.apps.watch import Monitor
 from eligibility.synthetic import synthetic_pool
-from eligibility.watch import Monitor
 
 RULES = load_rules()
 AS_OF = "2026-11-26"
@@ -52,7 +52,7 @@ def test_dask_two_workers(benchmark: Any, parquet: tuple[Path, pd.DataFrame]) ->
     distributed = pytest.importorskip("distributed")
     import dask.dataframe as dd
 
-    from eligibility.distributed import evaluate_partitions
+    from eligibility.backends.dask import evaluate_partitions
 
     folder, pool = parquet
     cluster = distributed.LocalCluster(

@@ -16,8 +16,10 @@ from eligibility.errors import (
     RuleSetError,
     Severity,
 )
-from eligibility.ingest import InputTable, read_input
-from eligibility.ruleset import RuleSet, load_rules
+from eligibility.input.read import read_input
+from eligibility.input.table import InputTable
+from eligibility.language.load import load_rules
+from eligibility.language.ruleset import RuleSet
 from eligibility.scoring.logic import Status
 
 __all__ = [

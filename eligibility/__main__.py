@@ -1,5 +1,5 @@
 """``python -m eligibility``."""
 
-from eligibility.cli import main
+from eligibility.apps.cli import main
 
 main()

@@ -21,11 +21,13 @@ import numpy.typing as npt
 import pandas as pd
 
 from eligibility.errors import Issue, IssueCode, RegimeError, Severity
-from eligibility.flags import FLAG_NAMES, Flags, compute_flags
-from eligibility.headers import YEAR_COLUMN, HeaderMatch, HeaderReader
-from eligibility.ingest import InputTable, Prepared, map_headers, prepare
-from eligibility.models import Criterion, RuleSetFile
-from eligibility.ruleset import RuleSet, load_rules, parse_as_of, walk_criteria
+from eligibility.input.headers import YEAR_COLUMN, HeaderMatch, HeaderReader, map_headers
+from eligibility.input.prepare import prepare
+from eligibility.input.table import InputTable
+from eligibility.language.load import load_rules
+from eligibility.language.model import Criterion, RuleSetFile
+from eligibility.language.ruleset import RuleSet, parse_as_of, walk_criteria
+from eligibility.columns import Prepared
 from eligibility.scoring.engine import (
     TierResult,
     combine_parts,
@@ -33,9 +35,10 @@ from eligibility.scoring.engine import (
     evaluate_tier,
     input_columns,
 )
+from eligibility.scoring.flags import FLAG_NAMES, Flags, compute_flags
 from eligibility.scoring.logic import Decider, Status
 from eligibility.scoring.plans import BandMove, plan_band_moves, plan_groups
-from eligibility.titles import Titles, current_titles
+from eligibility.scoring.titles import Titles, current_titles
 
 _RISK_ORDER = {"review_ineligible": 0, "not_sme": 0, "review_incomplete": 1, "review_thin_pass": 2}
 

@@ -13,7 +13,7 @@ import numpy as np
 import numpy.typing as npt
 
 from eligibility.errors import Issue
-from eligibility.ruleset import FieldSpec
+from eligibility.language.ruleset import FieldSpec
 
 __all__ = ["Prepared", "category_table"]
 

@@ -24,11 +24,11 @@ import pandas as pd
 
 from eligibility.assessment import STATUS_NAMES
 from eligibility.errors import InputError, Issue, IssueCode, Severity
-from eligibility.flags import FLAG_NAMES
+from eligibility.input.sheets import read_sheet
 from eligibility.labels import Lang, text
-from eligibility.models import TierDef
-from eligibility.ruleset import load_rules
-from eligibility.sheets import read_sheet
+from eligibility.language.load import load_rules
+from eligibility.language.model import TierDef
+from eligibility.scoring.flags import FLAG_NAMES
 
 __all__ = ["COLUMNS", "REASONS", "diff_results", "read_result"]
 

@@ -25,9 +25,10 @@ import pandas as pd
 
 from eligibility.assessment import Assessment, evaluate
 from eligibility.errors import RuleSetError
-from eligibility.ingest import prepare
-from eligibility.models import Criterion, Measure, Range, RuleSetFile, Scenario, ScenarioFile
-from eligibility.ruleset import FieldSpec, RuleSet, read_scenarios
+from eligibility.input.prepare import prepare
+from eligibility.language.load import read_scenarios
+from eligibility.language.model import Criterion, Measure, Range, RuleSetFile, Scenario, ScenarioFile
+from eligibility.language.ruleset import FieldSpec, RuleSet
 from eligibility.scoring.engine import input_columns
 from eligibility.scoring.points import score_measure
 from eligibility.units import Unit

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from eligibility import RuleSet, assess_one, load_rules
-from eligibility.ruleset import bundled_rules_dir
+from eligibility.language.load import bundled_rules_dir
 from eligibility.synthetic import credit_check_digit
 
 AS_OF_2022 = "2026-03-31"  # the last day of the 63号 regime

@@ -8,8 +8,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from eligibility import Issue, IssueCode, RuleSet, Severity, assess_one
+from eligibility.apps.web import create_app
 from eligibility.labels import issue_message
-from eligibility.web import create_app
 from tests.conftest import base_firm
 
 AS_OF = "2026-11-26"  # 2025年 is 上年度 (y1)

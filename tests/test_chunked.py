@@ -8,7 +8,8 @@ import pandas as pd
 import pytest
 
 from eligibility import evaluate, load_rules, read_input
-from eligibility.ingest import prepare, prepare_in_chunks
+from eligibility.input.chunks import prepare_in_chunks
+from eligibility.input.prepare import prepare
 from eligibility.synthetic import synthetic_pool
 
 SAMPLES = Path(__file__).resolve().parents[1] / "samples"
@@ -57,7 +58,7 @@ def test_parquet_in_batches(tmp_path: Path) -> None:
 def test_cli_reads_a_large_csv_in_chunks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from click.testing import CliRunner
 
-    from eligibility.cli import main
+    from eligibility.apps.cli import main
 
     monkeypatch.setenv("ELIGIBILITY_CHUNK_BYTES", "1000")  # the 300-firm sample counts as large
     out = tmp_path / "r.csv"

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from eligibility.cli import main
+from eligibility.apps.cli import main
 from tests.conftest import base_firm, copy_rules, valid_code
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -14,9 +14,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from eligibility import RuleSet, evaluate, read_input
+from eligibility.apps.cli import main
 from eligibility.assessment import Assessment
-from eligibility.cli import main
-from eligibility.ingest import prepare
+from eligibility.input.prepare import prepare
 from eligibility.labels import issue_message
 from tests.conftest import valid_code
 from tests.county import BUILDERS, County

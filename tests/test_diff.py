@@ -18,7 +18,7 @@ import xlsxwriter
 from click.testing import CliRunner, Result
 
 from eligibility import RuleSet
-from eligibility.cli import EXIT_OK, EXIT_UNREADABLE, EXIT_USAGE, main
+from eligibility.apps.cli import EXIT_OK, EXIT_UNREADABLE, EXIT_USAGE, main
 from eligibility.diff import (
     BAD_JSONL,
     BAD_WORKBOOK,
@@ -32,8 +32,8 @@ from eligibility.diff import (
 )
 from eligibility.errors import InputError
 from eligibility.labels import Lang, text
+from eligibility.language.ruleset import walk_criteria
 from eligibility.render.changes import HEADINGS
-from eligibility.ruleset import walk_criteria
 from tests.conftest import base_firm, valid_code
 
 SAMPLE = Path(__file__).resolve().parent.parent / "samples" / "pool.xlsx"

@@ -12,8 +12,8 @@ import pytest
 from click.testing import CliRunner
 
 from eligibility import evaluate, load_rules, read_input
-from eligibility.cli import main
-from eligibility.distributed import evaluate_partitions, read_partitioned, summary_counts
+from eligibility.apps.cli import main
+from eligibility.backends.dask import evaluate_partitions, read_partitioned, summary_counts
 from eligibility.synthetic import synthetic_pool
 
 pytestmark = [

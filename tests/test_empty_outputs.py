@@ -27,9 +27,9 @@ from click.testing import CliRunner
 from fastapi.testclient import TestClient
 
 from eligibility import evaluate, load_rules
-from eligibility.cli import main
+from eligibility.apps.cli import main
+from eligibility.apps.web import create_app
 from eligibility.labels import text
-from eligibility.web import create_app
 
 SAMPLES = Path(__file__).resolve().parents[1] / "samples"
 AS_OF = "2026-11-26"
@@ -221,7 +221,7 @@ def test_a_bug_after_reading_is_an_internal_error_not_the_users_file(
     def broken(*_: Any, **__: Any) -> Path:
         raise KeyError(0)
 
-    monkeypatch.setattr("eligibility.web.write_workbook", broken)
+    monkeypatch.setattr("eligibility.apps.web.write_workbook", broken)
     client = TestClient(create_app(RULES))
     content = _csv_bytes(sample.head(5))
     status = _run_job(client, content)

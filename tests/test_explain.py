@@ -14,7 +14,7 @@ from rich.cells import cell_len
 from rich.console import Console
 
 from eligibility import Assessment, RuleSet, evaluate, read_input
-from eligibility.cli import main
+from eligibility.apps.cli import main
 from eligibility.labels import text
 from eligibility.render.explain import explain_firm, find_firms
 from tests.conftest import base_firm, valid_code

@@ -15,10 +15,10 @@ import pytest
 from click.testing import CliRunner
 
 from eligibility import RuleSet, assess_one, evaluate
-from eligibility.cli import main
+from eligibility.apps.cli import main
+from eligibility.apps.watch import Monitor
 from eligibility.errors import EligibilityError, MissingExtraError
 from eligibility.labels import Lang, text
-from eligibility.watch import Monitor
 from tests.conftest import AS_OF_2022, base_firm
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -40,7 +40,7 @@ def test_screening_never_imports_durable(tmp_path: Path) -> None:
         [
             "import sys",
             "sys.modules['durable'] = None",
-            "from eligibility.cli import main",
+            "from eligibility.apps.cli import main",
             "main(sys.argv[1:])",
         ]
     )

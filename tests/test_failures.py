@@ -1,7 +1,7 @@
 """Failures that say what happened (issue 13 item 7): one line on standard error, an exit code of its
 own, a traceback only with ``--debug``.
 
-Exit codes (``eligibility.cli``): 4 the input cannot be read, 5 an output cannot be written, 6 the
+Exit codes (``eligibility.apps.cli``): 4 the input cannot be read, 5 an output cannot be written, 6 the
 saved monitor state cannot be used, 3 a rule file refused by the YAML limits, 2 usage, 70 a bug.
 Messages are checked by label key, never by wording.
 """
@@ -22,7 +22,7 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner, Result
 
-from eligibility.cli import (
+from eligibility.apps.cli import (
     EXIT_INPUT,
     EXIT_INTERNAL,
     EXIT_OK,
@@ -34,9 +34,10 @@ from eligibility.cli import (
     main,
 )
 from eligibility.errors import ProblemCode, RuleSetError
+from eligibility.input.mapping import read_mapping
 from eligibility.labels import text
+from eligibility.language.load import load_rules
 from eligibility.render.files import atomic_folder, atomic_path, atomic_write
-from eligibility.ruleset import load_rules, read_mapping
 from tests.conftest import base_firm, copy_rules, valid_code
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -372,7 +373,7 @@ def test_an_unexpected_error_is_one_line_unless_debug(
     def broken(*args: Any, **kwargs: Any) -> Any:
         raise RuntimeError("a bug")
 
-    monkeypatch.setattr("eligibility.cli.evaluate", broken)
+    monkeypatch.setattr("eligibility.apps.cli.evaluate", broken)
     args = ["screen", str(clean_csv), "--as-of", AS_OF, "-o", str(tmp_path / "r.csv"), "-q"]
     line = one_line(run(*args), EXIT_INTERNAL)
     assert "--debug" in line

@@ -8,7 +8,8 @@ from pathlib import Path
 import numpy as np
 
 from eligibility import RuleSet, read_input
-from eligibility.ingest import prepare, prepare_in_chunks
+from eligibility.input.chunks import prepare_in_chunks
+from eligibility.input.prepare import prepare
 from tests.conftest import valid_code
 
 AS_OF = "2026-11-26"

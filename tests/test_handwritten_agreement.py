@@ -6,7 +6,7 @@ import numpy as np
 
 from benchmarks.handwritten import category_codes, srdi_2022
 from eligibility import evaluate, load_rules
-from eligibility.ingest import prepare
+from eligibility.input.prepare import prepare
 from eligibility.scoring.engine import derive_columns
 from eligibility.scoring.logic import Status
 from eligibility.synthetic import synthetic_pool

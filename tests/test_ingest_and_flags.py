@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from eligibility import InputError, IssueCode, RuleSet, RuleSetError, Severity, evaluate
-from eligibility.ingest import prepare
+from eligibility.input.prepare import prepare
 from tests.conftest import AS_OF_2022, base_firm, copy_rules, edit, valid_code
 
 

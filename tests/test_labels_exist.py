@@ -9,8 +9,8 @@ import pytest
 
 from eligibility.assessment import CRITERION_STATUS_NAMES, STATUS_NAMES
 from eligibility.errors import Severity
-from eligibility.flags import FLAG_NAMES
 from eligibility.labels import _TEXT, text
+from eligibility.scoring.flags import FLAG_NAMES
 from eligibility.units import Unit
 
 PACKAGE = Path(__file__).resolve().parents[1] / "eligibility"

@@ -11,7 +11,7 @@ import pytest
 
 from eligibility import evaluate, load_rules, read_input
 from eligibility.labels import Lang, text
-from eligibility.render.report import write_report
+from eligibility.render.html import write_report
 from eligibility.render.tables import Tables
 from eligibility.render.workbook import write_workbook
 

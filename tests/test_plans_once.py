@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from eligibility.cli import main
+from eligibility.apps.cli import main
 from eligibility.scoring import plans
 
 SAMPLE = Path(__file__).resolve().parents[1] / "samples" / "pool.xlsx"

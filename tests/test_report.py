@@ -14,9 +14,9 @@ import pytest
 from click.testing import CliRunner
 
 from eligibility import evaluate, load_rules
-from eligibility.cli import main
-from eligibility.ingest import read_input
-from eligibility.render.report import build_report, write_report
+from eligibility.apps.cli import main
+from eligibility.input.read import read_input
+from eligibility.render.html import build_report, write_report
 from eligibility.synthetic import synthetic_pool
 from tests.browser import SCREENSHOTS, chromium, offline_page
 

@@ -17,9 +17,9 @@ import pytest
 from playwright.sync_api import Browser, Page
 
 from eligibility import evaluate, load_rules
-from eligibility.ingest import read_input
+from eligibility.input.read import read_input
 from eligibility.labels import Lang
-from eligibility.render.report import write_report
+from eligibility.render.html import write_report
 from tests.browser import chromium, offline_page
 
 SAMPLES = Path(__file__).resolve().parents[1] / "samples"

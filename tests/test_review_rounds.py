@@ -20,10 +20,10 @@ import pytest
 from click.testing import CliRunner
 
 from eligibility import RuleSetError, evaluate, load_rules
-from eligibility.cli import main
-from eligibility.render.report import build_report
+from eligibility.apps.cli import main
+from eligibility.language.load import bundled_rules_dir
+from eligibility.render.html import build_report
 from eligibility.render.tables import Tables
-from eligibility.ruleset import bundled_rules_dir
 
 AS_OF = "2026-11-26"
 

@@ -8,7 +8,7 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from eligibility import RuleSet
-from eligibility.cli import main
+from eligibility.apps.cli import main
 from eligibility.render.docs import policy_anchor, render_rule_docs
 
 DOCS = Path(__file__).resolve().parent.parent / "docs" / "rules"

@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 
 from eligibility import ProblemCode, RuleProblem, RuleSet, RuleSetError, load_rules
-from eligibility.models import Match
-from eligibility.ruleset import bundled_rules_dir, walk_criteria
+from eligibility.language.load import bundled_rules_dir
+from eligibility.language.model import Match
+from eligibility.language.ruleset import walk_criteria
 from eligibility.units import Unit
 from tests.conftest import copy_rules, edit
 from tests.tree_facts import tree_facts

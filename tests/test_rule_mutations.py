@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from ruamel.yaml import YAML
 
 from eligibility import RuleSetError, load_rules
-from eligibility.ruleset import bundled_rules_dir
+from eligibility.language.load import bundled_rules_dir
 
 FILES = ("srdi_sme_2022.yaml", "little_giant_2026.yaml")  # 63号 points table; 2号 purposes and dates
 

@@ -13,8 +13,8 @@ import pytest
 from click.testing import CliRunner
 
 from eligibility import ProblemCode, RuleSet, RuleSetError, load_rules
-from eligibility.cli import main
-from eligibility.ruleset import bundled_rules_dir
+from eligibility.apps.cli import main
+from eligibility.language.load import bundled_rules_dir
 
 BROKEN = Path(__file__).parent / "data" / "broken"
 MARK = re.compile(r"#\s*<-\s*([a-z_]+)\s*$")
@@ -97,7 +97,7 @@ def test_bundled_rules_check_passes() -> None:
 
 
 def test_every_leaf_criterion_names_its_source(rules: RuleSet) -> None:
-    from eligibility.ruleset import walk_criteria
+    from eligibility.language.ruleset import walk_criteria
 
     for ruleset in rules.rulesets.values():
         if ruleset.criteria is None:

@@ -9,8 +9,8 @@ import pytest
 from click.testing import CliRunner
 
 from eligibility import RuleSet, load_rules
-from eligibility.cli import main
-from eligibility.ruleset import bundled_rules_dir, read_scenarios
+from eligibility.apps.cli import main
+from eligibility.language.load import bundled_rules_dir, read_scenarios
 from eligibility.scenarios import boundary_cases, run_rule_tests, run_scenarios
 from tests.conftest import copy_rules, edit
 

@@ -8,8 +8,8 @@ from pathlib import Path
 import openpyxl
 
 from eligibility import RuleSet, read_input
-from eligibility.headers import HeaderReader
-from eligibility.ingest import prepare
+from eligibility.input.headers import HeaderReader
+from eligibility.input.prepare import prepare
 from tests.conftest import valid_code
 
 

@@ -12,8 +12,8 @@ import pytest
 from click.testing import CliRunner
 
 from eligibility import InputError, IssueCode, RuleSet, Severity, evaluate, read_input
-from eligibility.cli import main
-from eligibility.ingest import credit_code_valid, prepare
+from eligibility.apps.cli import main
+from eligibility.input.prepare import credit_code_valid, prepare
 from eligibility.render.workbook import write_workbook
 from tests.conftest import valid_code
 
@@ -198,7 +198,7 @@ def test_mapping_file(rules: RuleSet, tmp_path: Path) -> None:
         main, ["screen", str(path), "--as-of", AS_OF, "-o", str(out), "--mapping", str(mapping), "-q"]
     )
     assert result.exit_code == 0, result.output
-    from eligibility.ruleset import read_mapping
+    from eligibility.input.mapping import read_mapping
 
     prepared = prepare(read_input(path, rules, as_of=AS_OF, mapping=read_mapping(mapping)), rules)
     assert prepared.columns["revenue_y1"].tolist() == [3000.0]

@@ -13,7 +13,7 @@ import pytest
 from openpyxl.utils import column_index_from_string, get_column_letter
 
 from eligibility import IssueCode, RuleSet, read_input
-from eligibility.ingest import prepare
+from eligibility.input.prepare import prepare
 from eligibility.labels import Lang
 from eligibility.render.template import template_choices, template_header, write_template
 from tests.conftest import valid_code

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from eligibility.expr import ExpressionError, parse_expression
+from eligibility.language.expr import ExpressionError, parse_expression
 from eligibility.scoring.logic import Status, combine_all, combine_any, interval_status, tolerance
 from eligibility.units import QuantityError, Unit, parse_quantity, quantities_in
 
@@ -148,7 +148,7 @@ def test_growth_computed_in_two_steps_lands_on_the_written_side() -> None:
 
 
 def test_calendar_years() -> None:
-    from eligibility.expr import calendar_years
+    from eligibility.language.expr import calendar_years
 
     def day(text: str) -> float:
         return float(np.datetime64(text, "D").astype(np.int64))

@@ -8,7 +8,7 @@ from typing import Any
 
 from click.testing import CliRunner
 
-from eligibility.cli import main
+from eligibility.apps.cli import main
 
 POOL = Path(__file__).parent / "data" / "watch" / "pool.csv"
 FIRM = "91140500000000001P"  # revenue 4000万, R&D 160万 = 4.0%, eligible for 专精特新 (2号)

@@ -16,9 +16,9 @@ from click.testing import CliRunner
 from fastapi.testclient import TestClient
 
 from eligibility import load_rules
-from eligibility.cli import main
+from eligibility.apps.cli import main
+from eligibility.apps.web import create_app
 from eligibility.labels import text
-from eligibility.web import create_app
 
 SAMPLES = Path(__file__).resolve().parents[1] / "samples"
 AS_OF = "2026-11-26"

@@ -15,7 +15,7 @@ import pytest
 import uvicorn
 
 from eligibility import load_rules
-from eligibility.web import create_app
+from eligibility.apps.web import create_app
 from tests.browser import SCREENSHOTS, chromium, offline_page
 
 SAMPLES = Path(__file__).resolve().parents[1] / "samples"

@@ -13,7 +13,7 @@ import sys
 from typing import Any
 
 from eligibility import RuleSet, load_rules
-from eligibility.ruleset import walk_criteria
+from eligibility.language.ruleset import walk_criteria
 
 # Old spelling → new spelling; the facts are always written in the new one.
 RENAMED = {"requires": "passes", "holds": "holds_title", "requires_title": "holds_title"}

@@ -14,9 +14,18 @@ from pathlib import Path
 from typing import IO
 
 from eligibility.labels import Lang, rounds_words, text
-from eligibility.models import Criterion, Indicator, Margin, Measure, Overlay, Range, RuleSetFile, Source
+from eligibility.language.model import (
+    Criterion,
+    Indicator,
+    Margin,
+    Measure,
+    Overlay,
+    Range,
+    RuleSetFile,
+    Source,
+)
+from eligibility.language.ruleset import FieldSpec, RuleSet
 from eligibility.render.files import atomic_write
-from eligibility.ruleset import FieldSpec, RuleSet
 from eligibility.units import Unit
 
 __all__ = ["policy_anchor", "render_rule_docs", "write_rule_docs"]

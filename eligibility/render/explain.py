@@ -23,11 +23,11 @@ from rich.text import Text
 
 from eligibility.assessment import Assessment
 from eligibility.labels import Lang, issue_message, text
-from eligibility.models import Criterion, TierDef
+from eligibility.language.model import Criterion, TierDef
+from eligibility.language.ruleset import RuleSet, walk_criteria
 from eligibility.render.tables import Tables
 from eligibility.render.terminal import terminal_safe
 from eligibility.render.words import criterion_labels, describe_moves, format_quantity, gap_verb
-from eligibility.ruleset import RuleSet, walk_criteria
 from eligibility.units import Unit
 
 __all__ = ["check_tiers", "explain_firm", "find_firm", "find_firms", "format_candidates"]

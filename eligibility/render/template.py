@@ -14,8 +14,8 @@ import xlsxwriter
 from xlsxwriter.utility import quote_sheetname, xl_col_to_name
 
 from eligibility.labels import Lang, text
+from eligibility.language.ruleset import FieldSpec, RuleSet
 from eligibility.render.files import atomic_path
-from eligibility.ruleset import FieldSpec, RuleSet
 from eligibility.units import Unit
 
 __all__ = ["template_choices", "template_header", "write_template"]

@@ -16,11 +16,11 @@ import pandas as pd
 
 from eligibility.assessment import Assessment
 from eligibility.errors import Issue, RuleProblem
-from eligibility.flags import FLAG_NAMES
 from eligibility.labels import Lang, issue_message, problem_message, text
+from eligibility.language.ruleset import RuleSet
 from eligibility.render.words import ruleset_cell
-from eligibility.ruleset import RuleSet
 from eligibility.scenarios import SuiteResult
+from eligibility.scoring.flags import FLAG_NAMES
 
 __all__ = [
     "format_diff",

@@ -12,7 +12,7 @@ import pandas as pd
 
 from eligibility.assessment import Assessment, BandMove
 from eligibility.labels import Lang, text
-from eligibility.ruleset import RuleSet, walk_criteria
+from eligibility.language.ruleset import RuleSet, walk_criteria
 from eligibility.scoring.engine import TierResult
 from eligibility.units import Unit
 

@@ -22,11 +22,11 @@ import pandas as pd
 import rustpy_xlsxwriter as rx
 
 from eligibility.assessment import Assessment
-from eligibility.flags import FLAG_NAMES
 from eligibility.labels import Lang, has_text, heading_text, issue_message, text
 from eligibility.render.files import atomic_path
 from eligibility.render.tables import Tables, status_words
 from eligibility.render.words import gap_sentences, ruleset_cell, tier_label
+from eligibility.scoring.flags import FLAG_NAMES
 
 __all__ = ["gap_sentences", "write_workbook"]
 

@@ -17,9 +17,9 @@ from functools import cached_property
 import numpy as np
 import numpy.typing as npt
 
+from eligibility.language.model import Criterion, RuleSetFile
+from eligibility.language.ruleset import AS_OF, RuleSet
 from eligibility.columns import Prepared, category_table
-from eligibility.models import Criterion, RuleSetFile
-from eligibility.ruleset import AS_OF, RuleSet
 from eligibility.scoring.logic import (
     Decider,
     Status,
@@ -34,7 +34,7 @@ from eligibility.scoring.logic import (
     tolerance,
 )
 from eligibility.scoring.points import PointsResult, score_points
-from eligibility.titles import Titles, holds_title
+from eligibility.scoring.titles import Titles, holds_title
 from eligibility.units import Unit, parse_quantity
 
 __all__ = [

@@ -16,8 +16,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from eligibility.models import Indicator, Measure, Range
-from eligibility.ruleset import RuleSet
+from eligibility.language.model import Indicator, Measure, Range
+from eligibility.language.ruleset import RuleSet
 from eligibility.scoring.engine import TierResult
 
 FloatArray = npt.NDArray[np.float64]

@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import numpy.typing as npt
 
-from eligibility.models import Indicator, Measure, Overlay, Points, Range
-from eligibility.ruleset import RuleSet
+from eligibility.language.model import Indicator, Measure, Overlay, Points, Range
+from eligibility.language.ruleset import RuleSet
 from eligibility.scoring.logic import Decider, Status, decide, tolerance
 
 __all__ = ["PointsResult", "score_measure", "score_points"]

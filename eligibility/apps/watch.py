@@ -24,11 +24,12 @@ import numpy as np
 from eligibility.assessment import Assessment, Purpose, assess_one, evaluate
 from eligibility.backends import require_durable
 from eligibility.errors import Severity, StateError
-from eligibility.ingest import InputTable, prepare
+from eligibility.input.prepare import prepare
+from eligibility.input.table import InputTable
 from eligibility.labels import Lang, text
+from eligibility.language.ruleset import RuleSet
 from eligibility.render.files import atomic_write
 from eligibility.render.words import criterion_labels, format_quantity, tier_label
-from eligibility.ruleset import RuleSet
 from eligibility.units import Unit
 
 __all__ = ["Monitor", "canonical_records"]

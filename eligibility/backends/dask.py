@@ -19,8 +19,10 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from eligibility.ingest import InputTable, header_map
-from eligibility.ruleset import RuleSet, load_rules, parse_as_of
+from eligibility.input.headers import header_map
+from eligibility.input.table import InputTable
+from eligibility.language.load import load_rules
+from eligibility.language.ruleset import RuleSet, parse_as_of
 
 if TYPE_CHECKING:
     import dask.dataframe as dd
@@ -87,7 +89,7 @@ def evaluate_partitions(
     """The wide result table of a Dask DataFrame of firms, lazily, one task per partition.
 
     Columns may be canonical field ids or Chinese headers with units and year labels (one header
-    row). Unmapped columns are ignored here; :func:`eligibility.ingest.header_map` lists them.
+    row). Unmapped columns are ignored here; :func:`eligibility.input.headers.header_map` lists them.
     """
     day = parse_as_of(as_of)
     names = [str(c) for c in frame.columns]

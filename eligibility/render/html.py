@@ -26,12 +26,12 @@ from markupsafe import Markup
 from plotly.offline import get_plotlyjs
 
 from eligibility.assessment import STATUS_NAMES, Assessment
-from eligibility.flags import FLAG_NAMES
 from eligibility.labels import Lang, issue_message, text
 from eligibility.render.files import atomic_write
 from eligibility.render.tables import Tables
 from eligibility.render.words import criterion_labels, ruleset_cell, tier_label
 from eligibility.scoring.engine import TierResult
+from eligibility.scoring.flags import FLAG_NAMES
 
 __all__ = ["build_report", "write_report"]
 

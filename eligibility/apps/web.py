@@ -27,22 +27,23 @@ from pydantic import BaseModel, Field
 
 from eligibility.assessment import Assessment, assess_one, evaluate
 from eligibility.errors import InputError, RegimeError
-from eligibility.ingest import read_input
+from eligibility.input.read import read_input
 from eligibility.labels import Lang, text
+from eligibility.language.load import load_rules
+from eligibility.language.ruleset import RuleSet, parse_as_of
 from eligibility.render.explain import find_firms
-from eligibility.render.report import build_report, firm_card
+from eligibility.render.html import build_report, firm_card
 from eligibility.render.tables import Tables
 from eligibility.render.template import write_template
 from eligibility.render.terminal import format_issues
 from eligibility.render.workbook import write_workbook
-from eligibility.ruleset import RuleSet, load_rules, parse_as_of
 
 __all__ = ["create_app"]
 
 MAX_BYTES = 20 * 1024 * 1024
 MAX_ROWS = 100_000
 SUFFIXES = (".xlsx", ".xls", ".xlsm", ".csv", ".parquet")
-SAMPLE = Path(__file__).resolve().parents[1] / "samples" / "pool.xlsx"
+SAMPLE = Path(__file__).resolve().parents[2] / "samples" / "pool.xlsx"
 _KEEP_SECONDS = 30 * 60
 _KEEP_JOBS = 8
 _XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

@@ -2,7 +2,7 @@
 
 Owns the *shape* of ``rules/*.yaml``: tier metadata, the field catalogue, criteria trees, points tables
 and the size classification. Cross-references (fields exist, bands contiguous, marks reachable) are
-checked in :mod:`eligibility.ruleset`; nothing here reads files or computes.
+checked in :mod:`eligibility.language.check`; nothing here reads files or computes.
 
 A criterion is exactly one of ``all``, ``any``, ``compare``, ``match``, ``review``, ``passes``,
 ``holds_title`` or ``score``. An indicator of a points table is exactly one of ``bands``, ``lookup``,

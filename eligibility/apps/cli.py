@@ -32,6 +32,7 @@ import click
 from rich.console import Console
 from tqdm import tqdm
 
+from eligibility.apps.watch import Monitor
 from eligibility.assessment import Purpose, evaluate
 from eligibility.diff import REASONS, diff_results, read_result
 from eligibility.errors import (
@@ -42,13 +43,18 @@ from eligibility.errors import (
     RuleSetError,
     StateError,
 )
-from eligibility.ingest import CHUNK_BYTES, InputTable, Prepared, prepare_in_chunks, read_input
+from eligibility.input.chunks import CHUNK_BYTES, prepare_in_chunks
+from eligibility.input.mapping import read_mapping
+from eligibility.input.read import read_input
+from eligibility.input.table import InputTable
 from eligibility.labels import Lang, issue_message, problem_message, text
+from eligibility.language.load import load_rules
+from eligibility.language.ruleset import RuleSet, parse_as_of, walk_criteria
 from eligibility.render.changes import write_diff
 from eligibility.render.docs import render_rule_docs, write_rule_docs
 from eligibility.render.explain import check_tiers, explain_firm, find_firms, format_candidates
 from eligibility.render.files import atomic_folder, write_csv, write_jsonl
-from eligibility.render.report import write_report
+from eligibility.render.html import write_report
 from eligibility.render.tables import Tables
 from eligibility.render.template import write_template
 from eligibility.render.terminal import (
@@ -61,9 +67,8 @@ from eligibility.render.terminal import (
     terminal_safe,
 )
 from eligibility.render.workbook import write_workbook
-from eligibility.ruleset import RuleSet, load_rules, parse_as_of, read_mapping, walk_criteria
 from eligibility.scenarios import run_rule_tests
-from eligibility.watch import Monitor
+from eligibility.columns import Prepared
 
 __all__ = ["main"]
 
@@ -430,7 +435,7 @@ def _screen_dask(
     try:
         from distributed import Client, LocalCluster
 
-        from eligibility.distributed import evaluate_partitions, read_partitioned, summary_counts
+        from eligibility.backends.dask import evaluate_partitions, read_partitioned, summary_counts
     except ImportError:
         _fail(text("dask_missing", lang), EXIT_USAGE)
     rules = _load(rules_dir, lang)
@@ -561,7 +566,7 @@ def serve(host: str, port: int, rules_dir: Path | None, lang: Lang) -> None:
     try:
         import uvicorn
 
-        from eligibility.web import create_app
+        from eligibility.apps.web import create_app
     except ImportError:
         _fail(text("web_missing", lang), EXIT_USAGE)
     rules = _load(rules_dir, lang)

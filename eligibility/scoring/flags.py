@@ -1,7 +1,7 @@
 """Flags from results and current titles: promotion, at risk, scale-up, data issue.
 
 Owns the four headline flags, each with a reason code per firm. Works on arrays only; no text for
-people. Who holds which title is :mod:`eligibility.titles`.
+people. Who holds which title is :mod:`eligibility.scoring.titles`.
 """
 
 from __future__ import annotations
@@ -12,11 +12,11 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from eligibility.language.ruleset import RuleSet
 from eligibility.columns import Prepared
-from eligibility.ruleset import RuleSet
 from eligibility.scoring.engine import TierResult
 from eligibility.scoring.logic import Status
-from eligibility.titles import Titles
+from eligibility.scoring.titles import Titles
 
 __all__ = ["FLAG_NAMES", "Flags", "compute_flags"]
 

@@ -8,15 +8,25 @@ numbers convert to the canonical unit. Pure functions of strings; no frames.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from eligibility.ruleset import FieldSpec, RuleSet
+from eligibility.errors import Issue, IssueCode, Severity
+from eligibility.language.ruleset import FieldSpec, RuleSet, parse_as_of
 from eligibility.units import Unit
 
-__all__ = ["YEAR_COLUMN", "HeaderMatch", "HeaderReader", "normalise"]
+__all__ = [
+    "YEAR_COLUMN",
+    "HeaderMap",
+    "HeaderMatch",
+    "HeaderReader",
+    "header_map",
+    "map_headers",
+    "normalise",
+]
 
 YEAR_COLUMN = "__year__"  # the year column of a long-format sheet
 _YEAR_NAMES = {"年度", "年份", "会计年度", "year", "fiscalyear", "报告年度", "财务年度"}
@@ -175,3 +185,66 @@ def _split_year(text: str) -> tuple[str, int | None]:
     if match and match.start() > 0:
         return text[: match.start()], int(match.group(1))
     return text, None
+
+
+@dataclass
+class HeaderMap:
+    """Which column is which field: the header matches of one header row, resolved."""
+
+    columns: dict[str, int]
+    headers: dict[str, str]
+    factors: dict[str, float]
+    percent: frozenset[str]
+    issues: list[Issue]
+
+
+def map_headers(matches: list[HeaderMatch], sheet: str | None) -> HeaderMap:
+    """Resolve header matches to one column per field; unmapped, unit-mismatched and duplicated
+    columns become warning issues (never silently dropped)."""
+    issues: list[Issue] = []
+    chosen: dict[str, int] = {}
+    for column, match in enumerate(matches):
+        if match.field is None:
+            if match.problem != "empty":
+                issues.append(
+                    Issue(
+                        IssueCode.UNMAPPED_COLUMN,
+                        Severity.WARNING,
+                        None,
+                        None,
+                        match.header,
+                        None,
+                        sheet,
+                    )
+                )
+            continue
+        if match.problem == "unit":
+            issues.append(
+                Issue(IssueCode.UNIT_MISMATCH, Severity.WARNING, None, match.field, match.header, None, sheet)
+            )
+            continue
+        if match.field in chosen:
+            issues.append(
+                Issue(
+                    IssueCode.DUPLICATE_COLUMN, Severity.WARNING, None, match.field, match.header, None, sheet
+                )
+            )
+            continue
+        if match.assumed_year:
+            issues.append(
+                Issue(IssueCode.ASSUMED_YEAR, Severity.WARNING, None, match.field, match.header, None, sheet)
+            )
+        chosen[match.field] = column
+    return HeaderMap(
+        columns=chosen,
+        headers={name: matches[col].header for name, col in chosen.items()},
+        factors={name: matches[col].factor for name, col in chosen.items() if matches[col].factor != 1.0},
+        percent=frozenset(name for name, col in chosen.items() if matches[col].percent),
+        issues=issues,
+    )
+
+
+def header_map(headers: Sequence[object], rules: RuleSet, as_of: dt.date | str | None = None) -> HeaderMap:
+    """The field of each header of a one-row header (a CSV or Parquet schema, a Dask frame)."""
+    reader = HeaderReader(rules, parse_as_of(as_of).year)
+    return map_headers([reader.read(h if h is not None else "") for h in headers], None)

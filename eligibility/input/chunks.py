@@ -1,0 +1,148 @@
+"""A file too large to hold at once, read and prepared chunk by chunk (CSV by bytes, others by rows),
+the parts joined with their issues and spreadsheet rows intact.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from eligibility.errors import InputError, Issue, IssueCode, Severity
+from eligibility.input.headers import YEAR_COLUMN, HeaderReader, map_headers
+from eligibility.input.prepare import check_firm_keys, prepare
+from eligibility.input.read import (
+    check_cells,
+    find_header,
+    firm_rows,
+    none_for_blank,
+    read_input,
+    sniff_csv,
+    unreadable,
+)
+from eligibility.input.table import InputTable
+from eligibility.language.ruleset import RuleSet, parse_as_of
+from eligibility.columns import Prepared
+
+__all__ = ["CHUNK_BYTES", "prepare_in_chunks"]
+
+
+CHUNK_BYTES = 256 * 1024 * 1024  # files above this are read in chunks by the pandas engine
+
+
+def prepare_in_chunks(
+    path: str | Path,
+    rules: RuleSet,
+    *,
+    as_of: dt.date | str | None = None,
+    chunk_rows: int = 200_000,
+    mapping: Mapping[str, Mapping[str, object]] | None = None,
+    strict: bool = False,
+) -> Prepared:
+    """Read a large ``.csv`` or ``.parquet`` pool chunk by chunk, typing each chunk as it arrives.
+
+    Only the typed columns (8 bytes per number) are kept; the text of a chunk is dropped once typed,
+    so memory grows with firms × fields, not with the file's text. Credit codes are checked (check
+    digit, duplicates across chunks) once over the whole file. A long sheet (年度 column) cannot be
+    pivoted chunk by chunk and is read whole.
+    """
+    source = Path(path)
+    day = parse_as_of(as_of)
+    reader = HeaderReader(rules, day.year, mapping)
+    try:
+        if source.suffix.lower() == ".parquet":
+            import pyarrow.parquet as pq
+
+            file = pq.ParquetFile(source)
+            mapped = map_headers([reader.read(name) for name in file.schema_arrow.names], None)
+            header_row = 0
+            batches: Iterable[pd.DataFrame] = (
+                b.to_pandas() for b in file.iter_batches(batch_size=chunk_rows)
+            )
+        else:
+            encoding, separator, head = sniff_csv(source)
+            header_row, matches = find_header(head.to_numpy(dtype=object), reader)
+            mapped = map_headers(matches, None)
+            batches = pd.read_csv(
+                source,
+                encoding=encoding,
+                sep=separator,
+                header=None,
+                skiprows=header_row + 1,
+                dtype=str,
+                keep_default_na=False,
+                skip_blank_lines=False,
+                chunksize=chunk_rows,
+            )
+    except InputError:
+        raise
+    except Exception as exc:  # a damaged or foreign file is an input error
+        raise unreadable(f"{source.name}: {exc}") from exc
+    if YEAR_COLUMN in mapped.columns:
+        return prepare(read_input(source, rules, as_of=day, mapping=mapping), rules, strict=strict)
+    parts: list[Prepared] = []
+    offset = 0
+    pending: list[int] = []
+    for batch in batches:
+        cells = none_for_blank(batch.to_numpy(dtype=object))
+        start = offset + header_row + 1  # grid row (0-based) of the batch's first row
+        offset += len(batch)
+        issues: list[Issue] = []
+        keep = firm_rows(cells, mapped, start, None, issues)
+        filled = np.flatnonzero(~pd.isna(cells).all(axis=1))
+        if filled.size:
+            # Blank rows at the end of the previous batch were inside the table after all.
+            issues[:0] = [
+                Issue(IssueCode.BLANK_ROW, Severity.INFO, r, None, None, None, None) for r in pending
+            ]
+            pending = []
+        last = int(filled[-1]) if filled.size else -1
+        pending += [int(p) + start + 1 for p in range(last + 1, len(cells))]
+        data = cells[keep]
+        rows = np.flatnonzero(keep).astype(np.int64) + start + 1
+        columns = {
+            f: data[:, c].copy() if c < data.shape[1] else np.full(len(data), None, dtype=object)
+            for f, c in mapped.columns.items()
+        }
+        check_cells(columns, rows, mapped.headers, None, issues)
+        table = InputTable(
+            pd.DataFrame(columns),
+            str(source),
+            rows=rows,
+            headers=mapped.headers,
+            factors=mapped.factors,
+            percent=mapped.percent,
+            issues=issues,
+        )
+        parts.append(prepare(table, rules, check_keys=False))
+    prepared = _concat_prepared(parts, mapped.issues)
+    check_firm_keys(
+        prepared.text.get("credit_code"),
+        prepared.rows,
+        prepared.issues,
+        None,
+        mapped.headers.get("credit_code", "credit_code"),
+    )
+    if strict and any(i.severity is Severity.ERROR for i in prepared.issues):
+        raise InputError([i for i in prepared.issues if i.severity is Severity.ERROR])
+    return prepared
+
+
+def _concat_prepared(parts: list[Prepared], issues: list[Issue]) -> Prepared:
+    if not parts:
+        return Prepared(0, {}, {}, {}, frozenset(), list(issues), np.zeros(0, dtype=np.int64))
+    first = parts[0]
+    return Prepared(
+        n=sum(p.n for p in parts),
+        columns={k: np.concatenate([p.columns[k] for p in parts]) for k in first.columns},
+        dates={k: np.concatenate([p.dates[k] for p in parts]) for k in first.dates},
+        text={k: np.concatenate([p.text[k] for p in parts]) for k in first.text},
+        present=first.present,
+        issues=[*issues, *(i for p in parts for i in p.issues)],
+        rows=np.concatenate([p.rows for p in parts]),
+        sheet=None,
+        headers=first.headers,
+    )
