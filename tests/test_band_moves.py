@@ -219,7 +219,13 @@ def test_grouped_plans_equal_one_plan_per_firm(as_of: str) -> None:
                     assert own is not None
                     grouped = a.band_move_groups(tier, np.array([member]), str(leaf.field), mark)
                     assert [m.indicator for m in grouped[0][1]] == [m.indicator for m in own]
-                texts = _plan_texts(a, plan, members, names, "zh")
+                changes = [
+                    np.abs(float(m.target) - a.columns[m.field][members])
+                    if m.change is not None and m.field is not None
+                    else np.full(members.size, np.nan)
+                    for m in plan
+                ]
+                texts = _plan_texts(rules, plan, changes, members.size, names, "zh")
                 for member, got in zip(members, texts, strict=True):
                     own = a.band_moves(tier, int(member), str(leaf.field), mark)
                     assert got == "；" + describe_moves(own, rules, names, "zh")  # type: ignore[arg-type]

@@ -85,7 +85,7 @@ def test_the_gap_of_a_strict_threshold_says_more_than(lang: Lang) -> None:
     assessment = evaluate(_near_5000wan(), rules, as_of=AS_OF)
     sentences = gap_sentences(assessment, lang)
     hnte = sentences.loc[sentences["tier"] == "hnte", "text"].iloc[0]
-    labels = criterion_labels(assessment.results["hnte"], lang, rules, "closest_prefix")
+    labels = criterion_labels(assessment.results["hnte"].rulesets, lang, rules, "closest_prefix")
 
     def sentence(criterion: str, verb: str, amount: str) -> str:
         return text("gap_sentence", lang, label=labels[criterion], verb=text(verb, lang), amount=amount)

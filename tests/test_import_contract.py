@@ -24,7 +24,7 @@ FORBIDDEN = [
     ("input", ("scoring", *ABOVE_ENGINE)),
     ("scoring", ("input", *ABOVE_ENGINE)),
     ("findings", ("input", "render", "apps")),
-    ("render", ("input", "scoring.plans", "backends", "apps")),
+    ("render", ("input", "scoring", "assessment", "backends", "apps")),
 ]
 
 

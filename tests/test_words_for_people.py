@@ -30,7 +30,7 @@ def test_the_required_title_is_named() -> None:
     a = evaluate(frame, rules, as_of="2026-11-26")
     title = rules.tiers["tech_innovative_sme"]
     for lang in ("zh", "en"):
-        labels = criterion_labels(a.results["srdi_sme"], lang, rules)
+        labels = criterion_labels(a.results["srdi_sme"].rulesets, lang, rules)
         name = title.label_zh if lang == "zh" else (title.label_en or title.label_zh)
         assert labels["requires_title"] == text("needs_title", lang, title=name)
     assert "requires_title" in a.firm(0)["tiers"]["srdi_sme"]["closest"]

@@ -34,6 +34,7 @@ from tqdm import tqdm
 
 from eligibility.apps.watch import Monitor
 from eligibility.assessment import Purpose, evaluate
+from eligibility.columns import Prepared
 from eligibility.diff import REASONS, diff_results, read_result
 from eligibility.errors import (
     InputError,
@@ -43,6 +44,7 @@ from eligibility.errors import (
     RuleSetError,
     StateError,
 )
+from eligibility.findings import build_findings
 from eligibility.input.chunks import CHUNK_BYTES, prepare_in_chunks
 from eligibility.input.mapping import read_mapping
 from eligibility.input.read import read_input
@@ -68,7 +70,6 @@ from eligibility.render.terminal import (
 )
 from eligibility.render.workbook import write_workbook
 from eligibility.scenarios import run_rule_tests
-from eligibility.columns import Prepared
 
 __all__ = ["main"]
 
@@ -394,24 +395,25 @@ def screen(
     except OSError as exc:  # reading is the only I/O above
         detail = _why_unreadable(input_path, exc, lang)
         _fail(text("input_unreadable", lang, path=input_path, detail=detail), EXIT_UNREADABLE)
-    tables = Tables(assessment, lang)  # one set of lists, gap sentences and plans for both outputs
+    findings = build_findings(assessment)  # built once: every output below translates them
+    tables = Tables(findings, lang)  # one set of lists, gap sentences and plans for both outputs
     with _writing(output, lang):
         if fmt == "csv":
-            written = write_csv(assessment, output)
+            written = write_csv(findings, output)
         elif fmt == "jsonl":
-            written = write_jsonl(assessment, output)
+            written = write_jsonl(findings, output)
         else:
-            written = write_workbook(assessment, output, lang, tables)
+            written = write_workbook(findings, output, lang, tables)
     bar.update(1)
     report = None
     if html_path is not None:
         bar.set_postfix_str(text("stage_report", lang))
         with _writing(html_path, lang):
-            report = write_report(assessment, html_path, lang, tables=tables)
+            report = write_report(findings, html_path, lang, tables=tables)
         bar.update(1)
     bar.close()
     if not quiet:
-        click.echo(format_summary(assessment, lang))
+        click.echo(format_summary(findings, lang))
         click.echo(text("written", lang, path=written))
         if report is not None:
             click.echo(text("report_written", lang, path=report))

@@ -24,6 +24,7 @@ import numpy as np
 from eligibility.assessment import Assessment, Purpose, assess_one, evaluate
 from eligibility.backends import require_durable
 from eligibility.errors import Severity, StateError
+from eligibility.findings import Findings, build_findings
 from eligibility.input.prepare import prepare
 from eligibility.input.table import InputTable
 from eligibility.labels import Lang, text
@@ -85,7 +86,7 @@ class Monitor:
     records: dict[str, dict[str, Any]] = field(default_factory=dict)
     results: dict[str, dict[str, Any]] = field(default_factory=dict)
     updated: set[str] = field(default_factory=set)
-    _pool: Assessment | None = None
+    _pool: Findings | None = None
     _position: dict[str, int] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -105,7 +106,7 @@ class Monitor:
         require_durable()  # before the pool is screened, which can take a while
         pool = evaluate(table, rules, as_of=as_of, purpose=purpose, regime=regime)
         monitor = cls(rules, as_of, purpose, regime, lang, records=canonical_records(pool))
-        monitor._pool = pool
+        monitor._pool = build_findings(pool)  # the pool's findings, built once for every alert
         codes = pool.prepared.text.get("credit_code", np.full(pool.n, None, dtype=object))
         for i, code in enumerate(codes):
             if code is not None and str(code) not in monitor._position:
@@ -153,7 +154,14 @@ class Monitor:
         for code, saved in firms.items():
             unknown = sorted(str(k) for k in saved["record"] if k not in self.rules.fields)
             if unknown:
-                raise StateError(text("state_record", self.lang, code=code, detail="、".join(unknown)))
+                raise StateError(
+                    text(
+                        "state_record",
+                        self.lang,
+                        code=code,
+                        detail=text("enumeration", self.lang).join(unknown),
+                    )
+                )
         for code, saved in firms.items():
             self.records[code] = dict(saved["record"])
             try:
@@ -185,7 +193,11 @@ class Monitor:
             return [self._error(number, "unknown_firm", code=code)]
         unknown = sorted(k for k in update if k not in self.rules.fields)
         if unknown:
-            return [self._error(number, "unknown_field", code=code, fields="、".join(unknown))]
+            return [
+                self._error(
+                    number, "unknown_field", code=code, fields=text("enumeration", self.lang).join(unknown)
+                )
+            ]
         merged = {**self.records[code], **{k: v for k, v in update.items() if v is not None}}
         for k, v in update.items():
             if v is None:
@@ -232,8 +244,8 @@ class Monitor:
                 continue
             pool = self._pool
             labels = (
-                criterion_labels(pool.results[tier], self.lang, self.rules)
-                if pool and tier in pool.results
+                criterion_labels(pool.rule_files(tier), self.lang, self.rules)
+                if pool and tier in pool.tiers
                 else {}
             )
             old = {c["id"]: c for c in was["criteria"]}
@@ -286,20 +298,24 @@ class Monitor:
         if record["type"] == "error":
             return str(record["message"])
         lang = self.lang
-        label = tier_label(self._pool, record["tier"], lang) if self._pool is not None else record["tier"]
+        label = (
+            tier_label(self.rules, record["tier"], lang)
+            if record["tier"] in self.rules.tiers
+            else record["tier"]
+        )
 
         def state(part: Mapping[str, Any]) -> str:
             word = text(part["status"], lang)
-            return word + (f"（{text(part['borderline'], lang)}）" if part["borderline"] else "")
+            if not part["borderline"]:
+                return word
+            return text("status_marked", lang, status=word, mark=text(part["borderline"], lang))
 
         parts = []
         for moved in record["moved"]:
             spec = self.rules.fields.get(moved["field"] or "")
             unit = spec.unit if spec is not None else Unit.POINTS
             was, now = _shown(moved["value_before"], unit, lang), _shown(moved["value"], unit, lang)
-            parts.append(
-                f"{moved['label']}（{was} → {now}）" if lang == "zh" else f"{moved['label']} ({was} → {now})"
-            )
+            parts.append(text("change_from_to", lang, label=moved["label"], was=was, now=now))
         return text(
             "watch_alert",
             lang,
@@ -308,7 +324,7 @@ class Monitor:
             tier=label,
             before=state(record["before"]),
             after=state(record["after"]),
-            moved=("；" if lang == "zh" else "; ").join(parts) or "—",
+            moved=text("list_separator", lang).join(parts) or text("no_value", lang),
         )
 
 

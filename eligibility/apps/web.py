@@ -27,6 +27,7 @@ from pydantic import BaseModel, Field
 
 from eligibility.assessment import Assessment, assess_one, evaluate
 from eligibility.errors import InputError, RegimeError
+from eligibility.findings import build_findings
 from eligibility.input.read import read_input
 from eligibility.labels import Lang, text
 from eligibility.language.load import load_rules
@@ -145,7 +146,7 @@ class _Service:
                 regime=regime or None,
             )
             job.stage, job.progress = "workbook", 60
-            tables = Tables(assessment, self.lang)  # built once for the workbook and the report
+            tables = Tables(build_findings(assessment), self.lang)  # the findings, once for both outputs
             with tempfile.TemporaryDirectory(prefix="eligibility-") as folder:
                 job.workbook = write_workbook(
                     assessment, Path(folder) / "out.xlsx", self.lang, tables
@@ -315,7 +316,7 @@ def create_app(
                     "candidates": listed,
                 },
             )
-        return {"html": firm_card(job.assessment, job.tables, lang, positions[0])}
+        return {"html": firm_card(job.tables.a, job.tables, lang, positions[0])}
 
     @app.get("/template", include_in_schema=False)
     def template() -> Response:

@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from eligibility.columns import Prepared
 from eligibility.errors import InputError, Issue, IssueCode, Severity
 from eligibility.input.headers import YEAR_COLUMN, HeaderReader, map_headers
 from eligibility.input.prepare import check_firm_keys, prepare
@@ -25,7 +26,6 @@ from eligibility.input.read import (
 )
 from eligibility.input.table import InputTable
 from eligibility.language.ruleset import RuleSet, parse_as_of
-from eligibility.columns import Prepared
 
 __all__ = ["CHUNK_BYTES", "prepare_in_chunks"]
 

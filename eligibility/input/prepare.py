@@ -19,10 +19,10 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from eligibility.columns import Prepared, category_table
 from eligibility.errors import InputError, Issue, IssueCode, Severity
 from eligibility.input.table import InputTable
 from eligibility.language.ruleset import FieldSpec, RuleSet
-from eligibility.columns import Prepared, category_table
 from eligibility.units import Unit
 
 __all__ = ["FloatArray", "check_firm_keys", "credit_code_valid", "prepare"]

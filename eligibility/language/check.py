@@ -51,6 +51,7 @@ class Checker:
         tiers: Mapping[str, TierDef],
     ) -> None:
         self.loader, self.doc, self.model, self.fields, self.tiers = loader, doc, model, fields, tiers
+        self.literals: dict[tuple[str, Unit], float] = {}  # every text literal read, with its number
         self.ids: set[str] = set()
         self.group_max: dict[str, float] = {}
 
@@ -97,10 +98,13 @@ class Checker:
         if target is None:
             return None
         try:
-            return parse_quantity(value, target)
+            number = parse_quantity(value, target)
         except QuantityError as exc:
             self.report(loc, ProblemCode(exc.code), value)
             return None
+        if isinstance(value, str):
+            self.literals[(value, target)] = number
+        return number
 
     def margin(self, loc: Loc, margin: Margin | None, unit: Unit) -> None:
         if margin is not None and margin.absolute is not None:

@@ -57,7 +57,7 @@ from eligibility.language.yaml import (
     clean_loc,
     path_text,
 )
-from eligibility.units import QuantityError, parse_quantity
+from eligibility.units import QuantityError, Unit, parse_quantity
 
 __all__ = ["Loader", "bundled_rules_dir", "load_rules", "read_scenarios"]
 
@@ -137,6 +137,9 @@ class Loader:
         self.docs: dict[Path, Doc] = {}
         self.model_keys = _all_model_keys()
         self.blocks: dict[str, tuple[Block, Any]] = {}  # name → the block and its tree as read
+        # Every text literal of the rule files ("100万元", "3%") with its unit → its number, filled
+        # while the files are checked, so that evaluation never parses a literal again.
+        self.literals: dict[tuple[str, Unit], float] = {}
 
     # -- reporting ---------------------------------------------------------------------------------
     def report(
@@ -381,7 +384,9 @@ class Loader:
                 self.report(doc, ("ruleset", "id"), ProblemCode.DUPLICATE_ID, rid)
                 continue
             if catalogue is not None and tier_cat is not None:
-                Checker(self, doc, model, fields, tiers).run()
+                checker = Checker(self, doc, model, fields, tiers)
+                checker.run()
+                self.literals |= checker.literals
             rulesets[rid] = model
             files[rid] = path
 
@@ -414,6 +419,7 @@ class Loader:
             overlays={k: tuple(v) for k, v in overlays.items()},
             ignore_headers=tuple(catalogue.ignore_headers) if catalogue else (),
             plausible=dict(catalogue.plausible) if catalogue else {},
+            literals=dict(self.literals),
         )
 
     def check_rounds(self, rulesets: Mapping[str, RuleSetFile], files: Mapping[str, Path]) -> None:
@@ -476,6 +482,7 @@ class Loader:
         if not math.isclose(total, slot.max):
             detail = f"indicators sum to {total:g}, the slot {slot.id} is worth {slot.max:g}"
             self.report(doc, ("indicators",), ProblemCode.MAX_MISMATCH, detail)
+        self.literals |= checker.literals  # the overlay's literals join the rule sets'
         return len(self.problems) == before
 
     def check_catalogue(self, doc: Doc, catalogue: Catalogue) -> tuple[dict[str, FieldSpec], tuple[str, ...]]:
@@ -538,7 +545,9 @@ class Loader:
         for unit, margin in catalogue.margins.items():
             if margin.absolute is not None:
                 try:
-                    parse_quantity(margin.absolute, unit)
+                    number = parse_quantity(margin.absolute, unit)
+                    if isinstance(margin.absolute, str):
+                        self.literals[(margin.absolute, unit)] = number
                 except QuantityError as exc:
                     self.report(doc, ("margins", unit.value), ProblemCode(exc.code), margin.absolute)
         return fields, tuple(order)

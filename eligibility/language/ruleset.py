@@ -21,7 +21,7 @@ from eligibility.language.model import (
     RuleSetFile,
     TierDef,
 )
-from eligibility.units import Unit, parse_quantity
+from eligibility.units import Unit
 
 __all__ = [
     "AS_OF",
@@ -104,10 +104,29 @@ class RuleSet:
     overlays: Mapping[str, tuple[Overlay, ...]] = field(default_factory=dict)
     ignore_headers: tuple[str, ...] = ()
     plausible: Mapping[Unit, float] = field(default_factory=dict)
+    literals: Mapping[tuple[str, Unit], float] = field(default_factory=dict)
+    """Every text literal of the rule files with its unit (``("100万元", Unit.WAN_YUAN)``) → its
+    number, resolved when the files were loaded and checked."""
+
+    def number(self, literal: object, unit: Unit) -> float:
+        """A rule-file literal as a number in ``unit``: a number as it is, a text literal ("100万元")
+        as resolved at load — evaluation never parses text.
+
+        Raises:
+            LookupError: for a text literal that no rule file holds (a bug, not a user error).
+        """
+        if isinstance(literal, int | float) and not isinstance(literal, bool):
+            return float(literal)
+        try:
+            return self.literals[(literal, unit)]  # type: ignore[index]
+        except (KeyError, TypeError):
+            raise LookupError(
+                f"literal {literal!r} ({unit.value}) was not resolved when the rules were loaded"
+            ) from None
 
     def quantity(self, field_id: str, literal: object) -> float:
         """A threshold literal as a number in the canonical unit of ``field_id``."""
-        return parse_quantity(literal, self.fields[field_id].unit)
+        return self.number(literal, self.fields[field_id].unit)
 
     def margin_of(self, field_id: str | None, unit: Unit, threshold: float, margin: Margin | None) -> float:
         """The borderline margin of a threshold: its own, else its field's, else its unit's default."""
@@ -120,7 +139,7 @@ class RuleSet:
             return 0.0
         if chosen.relative is not None:
             return abs(threshold) * chosen.relative
-        return parse_quantity(chosen.absolute, unit)
+        return self.number(chosen.absolute, unit)
 
     def validity_years(self, tier: str) -> int:
         """The years a title stays valid, from its rule files (the shortest where regimes differ;

@@ -16,8 +16,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from eligibility.assessment import STATUS_NAMES
 from eligibility.diff import COLUMNS
+from eligibility.findings import STATUS_NAMES
 from eligibility.labels import Lang, text
 from eligibility.render.files import write_table_csv
 

@@ -21,7 +21,7 @@ from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
-from eligibility.assessment import Assessment
+from eligibility.findings import Assessment, Findings, as_findings
 from eligibility.labels import Lang, issue_message, text
 from eligibility.language.model import Criterion, TierDef
 from eligibility.language.ruleset import RuleSet, walk_criteria
@@ -53,7 +53,7 @@ _FLOOR = {"col_criterion": 24}
 _DEFAULT_FLOOR = 16
 
 
-def find_firms(assessment: Assessment, key: str) -> list[int]:
+def find_firms(assessment: Findings | Assessment, key: str) -> list[int]:
     """The positions of the firms ``key`` names, in row order.
 
     An exact credit code wins (in either case: codes are read in capitals), then an exact name;
@@ -63,8 +63,8 @@ def find_firms(assessment: Assessment, key: str) -> list[int]:
     key = key.strip()
     if not key:
         return []
-    codes = assessment.prepared.text.get("credit_code")
-    names = assessment.prepared.text.get("name")
+    findings = as_findings(assessment)
+    codes, names = findings.codes, findings.names
     for values, wanted, exact in ((codes, key.upper(), True), (names, key, True), (names, key, False)):
         if values is None:
             continue
@@ -75,24 +75,33 @@ def find_firms(assessment: Assessment, key: str) -> list[int]:
     return []
 
 
-def find_firm(assessment: Assessment, key: str) -> int | None:
+def find_firm(assessment: Findings | Assessment, key: str) -> int | None:
     """The position of the first firm ``key`` names (see :func:`find_firms`), else ``None``."""
     positions = find_firms(assessment, key)
     return positions[0] if positions else None
 
 
 def format_candidates(
-    assessment: Assessment, positions: Sequence[int], key: str, lang: Lang = "zh", limit: int = 20
+    assessment: Findings | Assessment, positions: Sequence[int], key: str, lang: Lang = "zh", limit: int = 20
 ) -> str:
     """The message for an ambiguous ``key``: the first ``limit`` firms it names, then how many more."""
-    codes = assessment.prepared.text.get("credit_code")
-    names = assessment.prepared.text.get("name")
+    findings = as_findings(assessment)
+    codes, names = findings.codes, findings.names
     lines = [text("explain_ambiguous", lang, firm=key, count=len(positions))]
     for position in positions[:limit]:
         code = codes[position] if codes is not None else None
         name = names[position] if names is not None else None
-        row = int(assessment.prepared.rows[position])
-        lines.append("  " + text("explain_candidate", lang, code=code or "—", name=name or "—", row=row))
+        row = int(findings.rows[position])
+        lines.append(
+            "  "
+            + text(
+                "explain_candidate",
+                lang,
+                code=code or text("no_value", lang),
+                name=name or text("no_value", lang),
+                row=row,
+            )
+        )
     if len(positions) > limit:
         lines.append("  " + text("explain_more_candidates", lang, count=len(positions) - limit))
     return terminal_safe("\n".join(lines))
@@ -136,7 +145,7 @@ def _label(meta: TierDef, lang: Lang) -> str:
     return meta.label_en if lang == "en" and meta.label_en else meta.label_zh
 
 
-def _generated(assessment: Assessment, tier: str, position: int, leaf: dict[str, Any], lang: Lang) -> str:
+def _generated(assessment: Findings, tier: str, position: int, leaf: dict[str, Any], lang: Lang) -> str:
     """Labels of the leaves the engine makes itself (size classes, the required title)."""
     if leaf["kind"] == "classification":
         return text("explain_not_large", lang)
@@ -144,31 +153,36 @@ def _generated(assessment: Assessment, tier: str, position: int, leaf: dict[str,
         spec = assessment.rules.fields[leaf["field"]]
         return text("explain_large_bound", lang, field=spec.label_zh if lang == "zh" else spec.label_en)
     if leaf["kind"] == "holds":  # the title the rule set requires, by name
-        labels = criterion_labels(assessment.results[tier].at(position), lang, assessment.rules)
+        labels = criterion_labels([assessment.rule_file_at(tier, position)], lang, assessment.rules)
         return labels.get(leaf["id"], text("doc_requires_title", lang))
     return str(leaf["id"])
 
 
 def _value(value: float | None, unit: Unit, lang: Lang) -> str:
     if value is None:
-        return "—"
+        return text("no_value", lang)
     if unit is Unit.FRACTION:
         return f"{value * 100:.2f}%"
     return format_quantity(value, unit, lang)
 
 
 def explain_firm(
-    assessment: Assessment, position: int, console: Console, lang: Lang = "zh", tiers: list[str] | None = None
+    results: Findings | Assessment,
+    position: int,
+    console: Console,
+    lang: Lang = "zh",
+    tiers: list[str] | None = None,
 ) -> None:
     """Print the explanation of the firm at ``position``."""
+    assessment = as_findings(results)
     record = assessment.firm(position)
     _say(
         console,
         text(
             "explain_title",
             lang,
-            name=record["name"] or "—",
-            code=record["credit_code"] or "—",
+            name=record["name"] or text("no_value", lang),
+            code=record["credit_code"] or text("no_value", lang),
             row=record["row"],
             as_of=record["as_of"],
             purpose=text(f"purpose_{record['purpose']}", lang),
@@ -192,10 +206,9 @@ def explain_firm(
             _say(console, issue_message(issue, lang), indent=2)
 
 
-def _size_word(assessment: Assessment, size: str, lang: Lang) -> str:
+def _size_word(assessment: Findings, size: str, lang: Lang) -> str:
     """A 300号 size class in words (中型 / medium)."""
-    result = assessment.results.get("sme_size")
-    classification = result.ruleset.classification if result is not None else None
+    classification = assessment.classification
     if lang == "zh" and classification is not None:
         return classification.class_labels_zh.get(size, size)
     return text(f"size_{size}", lang) if f"size_{size}" in _SIZE_KEYS else size
@@ -211,14 +224,14 @@ def _say(console: Console, line: str, style: str = "", indent: int = 0) -> None:
 
 
 def _tier(
-    assessment: Assessment, tier: str, result: dict[str, Any], console: Console, lang: Lang, position: int
+    assessment: Findings, tier: str, result: dict[str, Any], console: Console, lang: Lang, position: int
 ) -> None:
     rules = assessment.rules
     meta = rules.tiers[tier]
     label = meta.label_en if lang == "en" and meta.label_en else meta.label_zh
     status = text(result["status"], lang)
     if result["borderline"]:
-        status += f"（{text(result['borderline'], lang)}）"
+        status = text("status_marked", lang, status=status, mark=text(result["borderline"], lang))
     heading = text(
         "explain_tier",
         lang,
@@ -240,7 +253,7 @@ def _tier(
         heading += text("explain_class", lang, size=_size_word(assessment, result["class"], lang))
     console.print()
     _say(console, heading, style="bold")
-    ruleset = assessment.results[tier].at(position).ruleset  # the rule set that judged this firm
+    ruleset = assessment.rule_file_at(tier, position)  # the rule set that judged this firm
     nodes: dict[str, Criterion] = (
         {n.id: n for n in walk_criteria(ruleset.criteria)} if ruleset.criteria else {}
     )
@@ -419,7 +432,7 @@ def _runs(numbers: list[int], lang: Lang) -> str:
 
 
 def _cells(
-    assessment: Assessment, tier: str, leaf: dict[str, Any], node: Criterion | None, lang: Lang
+    assessment: Findings, tier: str, leaf: dict[str, Any], node: Criterion | None, lang: Lang
 ) -> tuple[str, str, str, str]:
     rules = assessment.rules
     kind = leaf["kind"]
@@ -491,7 +504,7 @@ def _cells(
 
 def _choice(spec: Any, value: object, lang: Lang) -> str:
     if value is None:
-        return "—"
+        return text("no_value", lang)
     if spec.unit is Unit.BOOL:
         truthy = value in (True, "true") or value == 1.0
         return text("doc_yes" if truthy else "doc_no", lang)

@@ -16,7 +16,7 @@ from typing import IO, Any
 import numpy as np
 import pandas as pd
 
-from eligibility.assessment import CARRIED_TEXT, Assessment
+from eligibility.findings import CARRIED_TEXT, Assessment, Findings
 
 __all__ = [
     "atomic_folder",
@@ -154,7 +154,7 @@ def write_table_csv(frame: pd.DataFrame, path: str | Path, escape: Iterable[str]
     return atomic_write(path, write)
 
 
-def write_csv(assessment: Assessment, path: str | Path) -> Path:
+def write_csv(assessment: Findings | Assessment, path: str | Path) -> Path:
     """The wide table as UTF-8 CSV (with BOM, so Excel reads the Chinese names)."""
     frame = assessment.wide()
     flag_columns = [c for c in frame.columns if c.startswith("flag.")]
@@ -172,7 +172,7 @@ def _json_default(value: Any) -> Any:
     raise TypeError(type(value).__name__)
 
 
-def write_jsonl(assessment: Assessment, path: str | Path) -> Path:
+def write_jsonl(assessment: Findings | Assessment, path: str | Path) -> Path:
     """One JSON object per firm, in input order: results, per-criterion trace, flags and issues."""
 
     def write(stream: IO[str]) -> None:

@@ -25,13 +25,11 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 from plotly.offline import get_plotlyjs
 
-from eligibility.assessment import STATUS_NAMES, Assessment
+from eligibility.findings import FLAG_NAMES, MARKS, STATUS_NAMES, Assessment, Findings, as_findings
 from eligibility.labels import Lang, issue_message, text
 from eligibility.render.files import atomic_write
 from eligibility.render.tables import Tables
-from eligibility.render.words import criterion_labels, ruleset_cell, tier_label
-from eligibility.scoring.engine import TierResult
-from eligibility.scoring.flags import FLAG_NAMES
+from eligibility.render.words import criterion_labels, failed_words, ruleset_cell, tier_label
 
 __all__ = ["build_report", "write_report"]
 
@@ -74,7 +72,7 @@ _LIST_COLUMNS = {
 
 
 def write_report(
-    assessment: Assessment,
+    assessment: Findings | Assessment,
     path: str | Path,
     lang: Lang = "zh",
     list_limit: int = 500,
@@ -97,14 +95,15 @@ def _templates() -> Environment:
 
 
 def build_report(
-    a: Assessment, lang: Lang = "zh", list_limit: int = 500, tables: Tables | None = None
+    results: Findings | Assessment, lang: Lang = "zh", list_limit: int = 500, tables: Tables | None = None
 ) -> str:
     """The report as one HTML string (scripts, styles and data inlined). Pass the ``tables`` the
     workbook of the same run used, so that gap sentences and band-move plans are built once."""
+    a = tables.a if tables is not None and tables.a.same_run(results) else as_findings(results)
     tables = tables if tables is not None and tables.a is a and tables.lang == lang else Tables(a, lang)
     env = _templates()
-    summary = a.summary()
-    regimes = sorted({rs.ruleset.regime for r in a.results.values() for rs in r.rulesets})
+    summary = a.summary
+    regimes = a.regimes
     pyramid = _pyramid(a, lang)
     charts: list[tuple[str, str, Markup | None, str]] = [
         ("pyramid", text("sec_pyramid", lang), _chart(pyramid, "chart-pyramid") if pyramid else None, "")
@@ -121,7 +120,7 @@ def build_report(
             firms=a.n,
             as_of=a.as_of.isoformat(),
             purpose=text(f"purpose_{a.purpose}", lang),
-            regimes="、".join(regimes) if lang == "zh" else ", ".join(regimes),
+            regimes=text("enumeration", lang).join(regimes),
         ),
         plotly_js=Markup(get_plotlyjs()),
         summary=_summary_rows(a, summary, lang),
@@ -133,13 +132,14 @@ def build_report(
         rules_heads=list(Tables.RULES_COLUMNS),
         assumptions=[
             (
-                tier_label(a, tier, lang),
-                x.criterion,
-                x.note_zh if lang == "zh" else (x.note_en or x.note_zh),
-                int(x.firms.sum()),
+                tier_label(a.rules, use.tier, lang),
+                criterion,
+                note_zh if lang == "zh" else (note_en or note_zh),
+                firms,
             )
-            for tier, r in a.results.items()
-            for x in r.assumptions
+            for use in a.rules_used
+            if use.purpose == a.purpose
+            for criterion, note_zh, note_en, firms in use.assumptions
         ],
         issues=_issue_rows(a, lang, list_limit),
         issue_total=len(a.issues),
@@ -155,7 +155,7 @@ def _chart(figure: go.Figure, div_id: str, top: int = 40) -> Markup:
     return Markup(html)  # figures carry rule and label text only, never spreadsheet text
 
 
-def _ladder(a: Assessment) -> list[str]:
+def _ladder(a: Findings) -> list[str]:
     """Ladder tiers evaluated in this run, bottom first (rank, then file order)."""
     ranked = [(a.rules.tiers[t].rank, k, t) for k, t in enumerate(a.tiers) if a.rules.tiers[t].rank]
     return [t for _, _, t in sorted(ranked)]
@@ -168,13 +168,13 @@ def _integer_step(top: float, ticks: int = 5) -> int:
     return int(next(m * magnitude for m in (1, 2, 5, 10) if m * magnitude >= rough))
 
 
-def _pyramid(a: Assessment, lang: Lang) -> go.Figure | None:
+def _pyramid(a: Findings, lang: Lang) -> go.Figure | None:
     """Holding the title (left) against eligible now (right) per ladder tier, the top tier on top;
     None when no firm holds or is eligible for any ladder title (the page says so in a sentence)."""
     ladder = _ladder(a)
-    labels = [tier_label(a, t, lang) for t in ladder]
-    titled = [int((a.titles.tier == t).sum()) for t in ladder]
-    eligible = [int((a.status(t) == "eligible").sum()) for t in ladder]
+    labels = [tier_label(a.rules, t, lang) for t in ladder]
+    titled = [int((a.title_tier == t).sum()) for t in ladder]
+    eligible = [int((STATUS_NAMES[a.status(t)] == "eligible").sum()) for t in ladder]
     if not any(titled) and not any(eligible):
         return None
     promotion = a.flags.tier["promotion_candidate"]
@@ -193,7 +193,10 @@ def _pyramid(a: Assessment, lang: Lang) -> go.Figure | None:
         text=titled,
         textposition="outside",  # outside, so a level with no firm still reads "0"
         cliponaxis=False,
-        hovertemplate="%{y}<br>" + text("pyramid_titled", lang) + "：%{text}<extra></extra>",
+        hovertemplate="%{y}<br>"
+        + text("pyramid_titled", lang)
+        + text("colon", lang)
+        + "%{text}<extra></extra>",
     )
     figure.add_bar(
         y=labels,
@@ -201,10 +204,7 @@ def _pyramid(a: Assessment, lang: Lang) -> go.Figure | None:
         orientation="h",
         name=text("pyramid_eligible", lang),
         marker_color="#70AD47",
-        text=[
-            f"{v}（{note}）" if lang == "zh" else f"{v} ({note})"
-            for v, note in zip(eligible, notes, strict=True)
-        ],
+        text=[text("with_note", lang, value=v, note=note) for v, note in zip(eligible, notes, strict=True)],
         textposition="outside",
         cliponaxis=False,
         hovertemplate="%{y}<br>%{text}<extra></extra>",
@@ -231,25 +231,21 @@ def _pyramid(a: Assessment, lang: Lang) -> go.Figure | None:
     return figure
 
 
-def _score_figures(a: Assessment, lang: Lang) -> list[tuple[str, go.Figure | None, str]]:
+def _score_figures(a: Findings, lang: Lang) -> list[tuple[str, go.Figure | None, str]]:
     """One histogram per tier with a points table: its total, the pass mark and the borderline band;
     no figure (the page says so in a sentence) when no firm of the tier has a determined score."""
     out: list[tuple[str, go.Figure | None, str]] = []
-    pieces = [(tier, piece, judged) for tier, r in a.results.items() for piece, judged in r.pieces()]
-    for tier, result, judged in pieces:  # a tier judged by two rule sets: the firms of each
-        if result.points is None:
+    pieces = [(tier, part) for tier in a.tiers for part in a.parts(tier)]
+    for tier, part in pieces:  # a tier judged by two rule sets: the firms of each
+        if part.score is None or part.pass_mark is None:
             continue
-        leaf = next((x for x in result.leaves.values() if x.kind == "score" and x.field == "total"), None)
-        if leaf is None or leaf.threshold is None:
-            continue
-        mark = float(np.nanmedian(leaf.threshold))
-        margin = float(np.nanmedian(leaf.margin)) if leaf.margin is not None else 0.0
-        low, high = result.points.total
-        if judged is not None:
-            low, high = low[judged], high[judged]
+        mark, margin = part.pass_mark, part.pass_margin
+        low, high = part.score
+        if part.judged is not None:
+            low, high = low[part.judged], high[part.judged]
         known = low == high
         scores = low[known & ~np.isnan(low)]
-        label = tier_label(a, tier, lang)
+        label = tier_label(a.rules, tier, lang)
         title = text(
             "score_chart_title",
             lang,
@@ -334,22 +330,22 @@ def _score_figures(a: Assessment, lang: Lang) -> list[tuple[str, go.Figure | Non
     return out
 
 
-def _heatmap(a: Assessment, lang: Lang) -> go.Figure | None:
+def _heatmap(a: Findings, lang: Lang) -> go.Figure | None:
     """Share of all firms failing each tier on each criterion (criteria matched across tiers by label)."""
     shares: dict[str, dict[str, float]] = {}
-    pieces = [(tier, piece, judged) for tier, r in a.results.items() for piece, judged in r.pieces()]
-    for tier, result, judged in pieces:  # criteria in the words of the rule set that judged the firms
-        labels = criterion_labels(result, lang, a.rules)
-        column = tier_label(a, tier, lang)
-        for leaf_id, blamed in result.blame.items():
-            mask = blamed if judged is None else blamed & judged
+    pieces = [(tier, part) for tier in a.tiers for part in a.parts(tier)]
+    for tier, part in pieces:  # criteria in the words of the rule set that judged the firms
+        labels = criterion_labels([part.rule_file], lang, a.rules)
+        column = tier_label(a.rules, tier, lang)
+        for leaf_id, blamed in part.blame.items():
+            mask = blamed if part.judged is None else blamed & part.judged
             share = float(mask.mean()) if a.n else 0.0
             if share > 0:
                 row = shares.setdefault(labels.get(leaf_id, leaf_id), {})
                 row[column] = max(row.get(column, 0.0), share)
     if not shares:
         return None
-    frame = pd.DataFrame(shares).T.reindex(columns=[tier_label(a, t, lang) for t in a.tiers])
+    frame = pd.DataFrame(shares).T.reindex(columns=[tier_label(a.rules, t, lang) for t in a.tiers])
     frame = frame.dropna(axis=1, how="all")
     frame = frame.loc[frame.max(axis=1).sort_values(ascending=False).index[:_HEATMAP_ROWS]]
     frame = frame.iloc[::-1]  # plotly draws the first row at the bottom; the worst goes on top
@@ -375,10 +371,10 @@ def _heatmap(a: Assessment, lang: Lang) -> go.Figure | None:
     return figure
 
 
-def _summary_rows(a: Assessment, summary: dict[str, Any], lang: Lang) -> list[list[Any]]:
+def _summary_rows(a: Findings, summary: dict[str, Any], lang: Lang) -> list[list[Any]]:
     keys = ("eligible", "ineligible", "incomplete", "review", "thin_pass", "near_miss")
     return [
-        [tier_label(a, tier, lang), ruleset_cell(c, lang), *(c[k] for k in keys)]
+        [tier_label(a.rules, tier, lang), ruleset_cell(c, lang), *(c[k] for k in keys)]
         for tier, c in summary["tiers"].items()
     ]
 
@@ -423,7 +419,7 @@ def _rules_rows(tables: Tables) -> list[list[str]]:
     return frame.fillna("").astype(str).to_numpy().tolist()
 
 
-def _issue_rows(a: Assessment, lang: Lang, limit: int) -> list[list[str]]:
+def _issue_rows(a: Findings, lang: Lang, limit: int) -> list[list[str]]:
     return [
         [
             x.sheet or "",
@@ -437,10 +433,10 @@ def _issue_rows(a: Assessment, lang: Lang, limit: int) -> list[list[str]]:
     ]
 
 
-def _card_words(a: Assessment, lang: Lang) -> dict[str, Any]:
+def _card_words(a: Findings, lang: Lang) -> dict[str, Any]:
     """The words the page's card script needs: headings, tier labels, status and borderline words."""
     return {
-        "tiers": [tier_label(a, t, lang) for t in a.tiers],
+        "tiers": [tier_label(a.rules, t, lang) for t in a.tiers],
         "status": [text(str(s), lang) for s in STATUS_NAMES],
         "statusKeys": [str(s) for s in STATUS_NAMES],
         "border": ["", text("thin_pass", lang), text("near_miss", lang)],
@@ -457,17 +453,19 @@ def _card_words(a: Assessment, lang: Lang) -> dict[str, Any]:
     }
 
 
-def _score_text(result: TierResult, n: int) -> npt.NDArray[np.object_]:
-    if result.points is None:
+def _score_text(
+    interval: tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]] | None, n: int
+) -> npt.NDArray[np.object_]:
+    if interval is None:
         return np.full(n, "", dtype=object)
-    low, high = result.points.total
+    low, high = interval
     lo = pd.Series(low).map("{:g}".format).astype(object)  # object also for no firm at all
     hi = pd.Series(high).map("{:g}".format).astype(object)
     shown = lo.where(low == high, lo + "–" + hi).where(~np.isnan(low), "")
     return shown.to_numpy(dtype=object)
 
 
-def _cards_blob(a: Assessment, tables: Tables, lang: Lang) -> str:
+def _cards_blob(a: Findings, tables: Tables, lang: Lang) -> str:
     """All firm cards as base64 of gzip of JSON rows: code, name, row, title, flags, issues, township,
     officer, then per tier status, borderline, score, failed criteria and gaps."""
     frame = card_rows(a, tables, lang)
@@ -475,44 +473,44 @@ def _cards_blob(a: Assessment, tables: Tables, lang: Lang) -> str:
     return base64.b64encode(gzip.compress(payload.encode("utf-8"), mtime=0)).decode("ascii")
 
 
-def card_rows(a: Assessment, tables: Tables, lang: Lang) -> pd.DataFrame:
+def card_rows(a: Findings, tables: Tables, lang: Lang) -> pd.DataFrame:
     """What a firm card shows, one row per firm (the columns of :func:`_cards_blob`): the report's
     cards and the web page's one-firm explanation are both drawn from it."""
     n = a.n
     columns: dict[str, Any] = {
         "code": pd.Series(tables.codes, dtype=object).fillna(""),
         "name": pd.Series(tables.names, dtype=object).fillna(""),
-        "row": a.prepared.rows,
+        "row": a.rows,
         "title": tables.title_words,
         "flags": tables.flag_words(),
     }
-    separator = "；" if lang == "zh" else "; "
+    separator = text("list_separator", lang)
     by_row: dict[int, list[str]] = {}
     for issue in a.issues:
         if issue.row is not None:
             by_row.setdefault(int(issue.row), []).append(issue_message(issue, lang))
     row_text = {r: separator.join(m) for r, m in by_row.items()}
-    columns["issues"] = pd.Series(a.prepared.rows, dtype=object).map(row_text).astype(object).fillna("")
+    columns["issues"] = pd.Series(a.rows, dtype=object).map(row_text).astype(object).fillna("")
     for key in ("col_township", "col_officer"):  # always two columns, blank when the input lacks one
         values = tables.carried.get(key)
         columns[key] = pd.Series(values if values is not None else np.full(n, None), dtype=object).fillna("")
     positions = np.arange(n, dtype=np.int64)
     gaps = tables.gaps
-    for k, (tier, result) in enumerate(a.results.items()):
-        columns[f"s{k}"] = result.status.astype(np.int64)
-        columns[f"b{k}"] = result.thin_pass.astype(np.int64) + 2 * result.near_miss.astype(np.int64)
-        columns[f"p{k}"] = _score_text(result, n)
-        columns[f"f{k}"] = a.failed(tier, lambda piece: criterion_labels(piece, lang, a.rules), closest=True)
+    for k, tier in enumerate(a.tiers):
+        columns[f"s{k}"] = a.status(tier)
+        columns[f"b{k}"] = a.mark(tier)
+        columns[f"p{k}"] = _score_text(a.score(tier), n)
+        columns[f"f{k}"] = failed_words(a, tier, lang, ";")
         columns[f"g{k}"] = Tables._gap_text(gaps, positions, np.full(n, tier, dtype=object))
     return pd.DataFrame(columns)
 
 
-def firm_card(a: Assessment, tables: Tables, lang: Lang, position: int) -> str:
+def firm_card(a: Findings, tables: Tables, lang: Lang, position: int) -> str:
     """One firm's card as an HTML fragment (escaped), opened: the same findings and layout as a card
     of the report, for the web page's one-firm explanation."""
     row = card_rows(a, tables, lang).iloc[position]
     words = _card_words(a, lang)
-    border_keys = ["", "thin_pass", "near_miss"]
+    border_keys = list(MARKS)
     tiers = [
         {
             "label": label,
@@ -533,7 +531,7 @@ def firm_card(a: Assessment, tables: Tables, lang: Lang, position: int) -> str:
     meta = [row["code"], row["title"], *carried, words["row"].replace("{row}", str(row["row"]))]
     env = _templates()
     return env.get_template("card.html.j2").render(
-        name=row["name"] or "—",
+        name=row["name"] or text("no_value", lang),
         meta=" · ".join(str(m) for m in meta if m),
         flags=row["flags"],
         issues=row["issues"],

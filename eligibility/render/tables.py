@@ -7,22 +7,19 @@ indexing and joined to the gap sentences with a merge; no Python loop over firms
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import cached_property
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from eligibility.assessment import STATUS_NAMES, Assessment, join_masks
+from eligibility.findings import MARKS, STATUS_NAMES, Assessment, Findings, as_findings, join_masks
 from eligibility.labels import Lang, rounds_words, text
 from eligibility.render.words import criterion_labels, gap_sentences, risk_words, tier_label
-from eligibility.scoring.engine import TierResult
 
 __all__ = ["MARKS", "Tables", "status_words"]
 
 ObjectArray = npt.NDArray[np.object_]
-MARKS = ("", "thin_pass", "near_miss")  # no borderline mark, then the two marks, in the order of the codes
 
 
 def status_words(lang: Lang = "zh") -> dict[tuple[str, str], str]:
@@ -39,20 +36,20 @@ def status_words(lang: Lang = "zh") -> dict[tuple[str, str], str]:
     return words
 
 
-@dataclass
 class Tables:
-    """Builds the flag lists and the per-tier details of one assessment in one language."""
+    """Words the flag lists and the per-tier details of one run's findings in one language."""
 
-    a: Assessment
-    lang: Lang = "zh"
+    def __init__(self, results: Findings | Assessment, lang: Lang = "zh") -> None:
+        self.a = as_findings(results)  # an assessment is read through its findings, built once here
+        self.lang = lang
 
-    @cached_property
+    @property
     def codes(self) -> ObjectArray:
-        return self.a.prepared.text.get("credit_code", np.full(self.a.n, None, dtype=object))
+        return self.a.codes
 
-    @cached_property
+    @property
     def names(self) -> ObjectArray:
-        return self.a.prepared.text.get("name", np.full(self.a.n, None, dtype=object))
+        return self.a.names
 
     @cached_property
     def gaps(self) -> pd.DataFrame:
@@ -63,22 +60,18 @@ class Tables:
     def review_gaps(self) -> pd.DataFrame:
         """Gap sentences of the re-review results for the firms at risk (the same frame as ``gaps``
         when there is no separate review)."""
-        a = self.a
-        if a.review_results is a.results:
+        if self.a.review_gaps is self.a.gaps:
             return self.gaps
-        # A tier whose re-review result is its application result has its sentences already.
-        same = [t for t, r in a.review_results.items() if a.results.get(t) is r]
-        other = [t for t in a.review_results if t not in same]
-        fresh = gap_sentences(a, self.lang, review=True, only=a.flags.at_risk, tiers=other)
-        reused = self.gaps[self.gaps["tier"].isin(same).to_numpy()]
-        reused = reused[a.flags.at_risk[reused["position"].to_numpy()]]
-        joined: pd.DataFrame = pd.concat([fresh, reused], ignore_index=True)
-        return joined
+        return gap_sentences(self.a, self.lang, review=True)
+
+    @cached_property
+    def tier_words(self) -> dict[str, str]:
+        return {t: tier_label(self.a.rules, t, self.lang) for t in self.a.rules.tiers}
 
     @cached_property
     def title_words(self) -> ObjectArray:
-        words = {t: tier_label(self.a, t, self.lang) for t in self.a.rules.tiers}
-        return np.array([words[t] if t else "" for t in self.a.titles.tier], dtype=object)
+        words = self.tier_words
+        return np.array([words[t] if t else "" for t in self.a.title_tier], dtype=object)
 
     def _rank(self, flag: str) -> npt.NDArray[np.int64]:
         return np.arange(1, len(self.a.ranked(flag)) + 1, dtype=np.int64)
@@ -108,19 +101,19 @@ class Tables:
         words = status_words(lang)
         plain = np.array([words[(str(s), "")] for s in STATUS_NAMES], dtype=object)
         border_words = {"": "", **{mark: words[("", mark)] for mark in MARKS[1:]}}
+        marked = np.array([border_words[m] for m in MARKS], dtype=object)
         for tier in pd.unique(tiers):
             mask = tiers == tier
             rows = positions[mask]
-            result = a.results[str(tier)]
-            status[mask] = plain[result.status[rows]]
-            marks = a.borderline(str(tier))[rows]
-            border[mask] = pd.Series(marks, dtype=object).map(border_words).to_numpy(dtype=object)
-            if result.points is not None:
-                lo, hi = result.points.total
+            status[mask] = plain[a.status(str(tier))[rows]]
+            border[mask] = marked[a.mark(str(tier))[rows]]
+            interval = a.score(str(tier))
+            if interval is not None:
+                lo, hi = interval
                 low[mask], high[mask] = lo[rows], hi[rows]
                 score[mask] = np.where(lo[rows] == hi[rows], lo[rows], np.nan)
             if full:
-                ruleset[mask] = result.ruleset_ids(a.n)[rows]
+                ruleset[mask] = a.ruleset_ids(str(tier))[rows]
                 route[mask] = a.route(str(tier))[rows]
                 failed[mask] = a.failed(str(tier))[rows]
         columns: dict[str, ObjectArray | npt.NDArray[np.float64]] = {
@@ -141,7 +134,7 @@ class Tables:
     @cached_property
     def carried(self) -> dict[str, ObjectArray]:
         """乡镇（街道） and 服务专员 by heading key (``col_township``), only those the input has."""
-        return {f"col_{k}": v for k, v in self.a.carried_text().items()}
+        return {f"col_{k}": v for k, v in self.a.carried.items()}
 
     def _firm_columns(self, positions: npt.NDArray[np.int64]) -> dict[str, ObjectArray]:
         """Code and name, then the carried text columns the input has, of the firms at ``positions``."""
@@ -156,7 +149,7 @@ class Tables:
         order = self.a.ranked("promotion_candidate")
         targets = self.a.flags.tier["promotion_candidate"][order].astype(object)
         pairs = self.pair_columns(order, targets)
-        words = {t: tier_label(self.a, t, self.lang) for t in self.a.rules.tiers}
+        words = self.tier_words
         return pd.DataFrame(
             {
                 "col_rank": self._rank("promotion_candidate"),
@@ -171,7 +164,7 @@ class Tables:
     def borderline(self) -> pd.DataFrame:
         """临界企业: every (firm, tier) with a thin pass or a near miss, by firm then tier order."""
         a = self.a
-        positions, tiers = self._pairs(lambda t: a.results[t].thin_pass | a.results[t].near_miss)
+        positions, tiers = self._pairs(lambda t: a.mark(t) > 0)
         return self._pairs_frame(positions, tiers, full=False)
 
     def details(self) -> pd.DataFrame:
@@ -186,7 +179,7 @@ class Tables:
         return firm_index.astype(np.int64), np.array(tier_ids, dtype=object)[tier_index]
 
     def _pairs_frame(self, positions: npt.NDArray[np.int64], tiers: ObjectArray, full: bool) -> pd.DataFrame:
-        words = {t: tier_label(self.a, t, self.lang) for t in self.a.tiers}
+        words = self.tier_words
         columns = self.pair_columns(positions, tiers, full=full)
         return pd.DataFrame(
             {
@@ -213,8 +206,8 @@ class Tables:
         criteria that have no gap, then the gap sentences. Headings are already translated."""
         a, lang = self.a, self.lang
         n = a.n
-        separator = "；" if lang == "zh" else "; "
-        bar = "｜" if lang == "zh" else " | "
+        separator = text("list_separator", lang)
+        bar = text("heading_bar", lang)
         columns: dict[str, object] = {
             text("col_code", lang): self.codes,
             text("col_name", lang): self.names,
@@ -226,24 +219,21 @@ class Tables:
         marked = status_words(lang)
         words = np.array([marked[(str(s), m)] for s in STATUS_NAMES for m in MARKS], dtype=object)
         size = self.size_words()
-        for tier, result in a.results.items():
-            label = tier_label(a, tier, lang)
-            mark = result.thin_pass.astype(np.int64) + 2 * result.near_miss.astype(np.int64)
-            columns[label + bar + text("col_status", lang)] = words[result.status.astype(np.int64) * 3 + mark]
+        for tier in a.tiers:
+            label = self.tier_words[tier]
+            columns[label + bar + text("col_status", lang)] = words[a.status(tier) * 3 + a.mark(tier)]
             if tier == "sme_size" and size is not None:
                 columns[label + bar + text("col_size_class", lang)] = size
-            if result.points is not None:
-                low, high = result.points.total
+            interval = a.score(tier)
+            if interval is not None:
+                low, high = interval
                 columns[label + bar + text("col_score", lang)] = np.where(low == high, low, np.nan)
             failed = np.full(n, "", dtype=object)
-            for piece, judged in result.pieces():  # one rule set at a time (review by the round)
-                labels = criterion_labels(piece, lang, a.rules)
-                without_gap = [
-                    k for k, leaf in piece.leaves.items() if not leaf.has_gap and k in piece.closest
-                ]
-                names = [labels.get(k, k) for k in without_gap]
-                joined = join_masks(names, [piece.closest[k] for k in without_gap], n, separator)
-                failed = joined if judged is None else np.where(judged, joined, failed)
+            for part in a.parts(tier):  # one rule set at a time (review by the round)
+                labels = criterion_labels([part.rule_file], lang, a.rules)
+                names = [labels.get(k, k) for k in part.without_gap]
+                joined = join_masks(names, [part.closest[k] for k in part.without_gap], n, separator)
+                failed = joined if part.judged is None else np.where(part.judged, joined, failed)
             explained = self.gap_column(tier)
             has_failed = failed != ""
             both = has_failed & (explained != "")
@@ -261,8 +251,7 @@ class Tables:
         """(class id, word) of the 300号 size classes, the SME classes first (中型, 小型, 微型), then the
         others (大型), then ``""`` for a firm whose class could not be determined; None without the size
         tier."""
-        result = self.a.results.get("sme_size")
-        cls = result.ruleset.classification if result is not None else None
+        cls = self.a.classification
         if cls is None:
             return None
         order = [*cls.eligible_classes, *(c for c in cls.classes if c not in cls.eligible_classes)]
@@ -274,7 +263,7 @@ class Tables:
 
     def size_words(self) -> ObjectArray | None:
         """Per firm, its 300号 size class in words (中型 …, 未能判定); None without the size tier."""
-        classes, ids = self._classes(), self.a.size_class()
+        classes, ids = self._classes(), self.a.size_class
         if classes is None or ids is None:
             return None
         return pd.Series(ids, dtype=object).map(dict(classes)).to_numpy(dtype=object)
@@ -282,12 +271,11 @@ class Tables:
     def size_classes(self) -> pd.DataFrame | None:
         """企业规模: the number of firms of each 300号 size class (every class listed, also with no firm);
         None without the size tier."""
-        classes, ids = self._classes(), self.a.size_class()
-        if classes is None or ids is None:
+        classes, ids, cls = self._classes(), self.a.size_class, self.a.classification
+        if classes is None or ids is None or cls is None:
             return None
         counts = pd.Series(ids, dtype=object).value_counts()
-        result = self.a.results["sme_size"]
-        sme = set(result.ruleset.classification.eligible_classes) if result.ruleset.classification else set()
+        sme = set(cls.eligible_classes)
         notes = [
             text("size_note_" + ("undetermined" if not c else "sme" if c in sme else "not_sme"), self.lang)
             for c, _ in classes
@@ -303,16 +291,16 @@ class Tables:
     def flag_words(self) -> ObjectArray:
         """Per firm, its flags in words, the promotion target and the at-risk reason included."""
         a, lang = self.a, self.lang
-        separator = "；" if lang == "zh" else "; "
-        colon = "：" if lang == "zh" else ": "
-        words = {t: tier_label(a, t, lang) for t in a.rules.tiers}
+        separator = text("list_separator", lang)
+        colon = text("colon", lang)
+        words = self.tier_words
         targets = a.flags.tier["promotion_candidate"]
         said_of = {
             "promotion_candidate": pd.Series(targets, dtype=object)
             .map(words)
             .fillna("")
             .to_numpy(dtype=object),
-            "at_risk": risk_words(a, a.flags.tier["at_risk"], a.flags.reason["at_risk"], lang),
+            "at_risk": risk_words(a.rules, a.flags.tier["at_risk"], a.flags.reason["at_risk"], lang),
         }
         parts: list[ObjectArray] = []
         for name, said in said_of.items():
@@ -335,7 +323,7 @@ class Tables:
         """退库风险, ranked: expiry, reason and the gaps of the re-review rules."""
         order = self.a.ranked("at_risk")
         tiers = self.a.flags.tier["at_risk"][order]
-        expires = self.a.titles.expires[order]
+        expires = self.a.title_expires[order]
         shown = np.datetime_as_string(expires.astype("datetime64[D]"))
         return pd.DataFrame(
             {
@@ -343,7 +331,9 @@ class Tables:
                 **self._firm_columns(order),
                 "col_title": self.title_words[order],
                 "col_expires": np.where(np.isnat(expires), "", shown).astype(object),
-                "col_reason": risk_words(self.a, tiers, self.a.flags.reason["at_risk"][order], self.lang),
+                "col_reason": risk_words(
+                    self.a.rules, tiers, self.a.flags.reason["at_risk"][order], self.lang
+                ),
                 "col_review_rules": self._review_rules(order, tiers),
                 "col_gaps": self._gap_text(self.review_gaps, order, tiers),
             }
@@ -351,93 +341,56 @@ class Tables:
 
     def _review_rules(self, positions: npt.NDArray[np.int64], tiers: ObjectArray) -> ObjectArray:
         """The re-review round and the rule set that judged each (firm, tier): 2026年复核（63号）."""
-        out = np.full(len(positions), "", dtype=object)
-        for tier in pd.unique(tiers):
-            result = self.a.review_results.get(str(tier))
-            if result is None:
-                continue
-            mask = tiers == tier
-            rows = positions[mask]
-            regimes = {r.ruleset.id: r.ruleset.regime for r in result.rulesets}
-            ids = result.ruleset_ids(self.a.n)[rows]
-            years = result.review_round[rows] if result.review_round is not None else None
-            words = pd.Series(ids, dtype=object).map(regimes).to_numpy(dtype=object)
-            if years is not None:
-                keys = pd.Series(years.astype(str), dtype=object) + "|" + pd.Series(words, dtype=object)
-                said = {
-                    key: text(
-                        "review_round_rules", self.lang, year=key.split("|")[0], regime=key.split("|")[1]
-                    )
-                    for key in pd.unique(keys)  # one sentence per distinct (round, regime)
-                }
-                words = keys.map(said).to_numpy(dtype=object)
-            out[mask] = words
-        return out
+        regimes, years = self.a.review_rules(positions, tiers)
+        keys = pd.Series(years, dtype=object) + "|" + pd.Series(regimes, dtype=object)
+        said = {
+            key: text("review_round_rules", self.lang, year=key.split("|")[0], regime=key.split("|")[1])
+            if key.split("|")[0]
+            else key.split("|")[1]
+            for key in pd.unique(keys)  # one sentence per distinct (round, regime)
+        }
+        return keys.map(said).to_numpy(dtype=object)
 
     def rules_used(self) -> pd.DataFrame:
         """规则: every rule set applied, per tier — to whom (application, re-review, or the re-review of
         expiring titles behind the at-risk flag) and to how many firms, its source, when it applies and
         the assumptions made. One table for the workbook and the report."""
-        a, lang = self.a, self.lang
-        separator = "；" if lang == "zh" else "; "
-        colon = "：" if lang == "zh" else ": "
+        lang = self.lang
+        separator = text("list_separator", lang)
+        colon = text("colon", lang)
         rows: list[dict[str, object]] = []
-
-        def add(tier: str, result: TierResult, piece: TierResult, purpose: str, key: str, firms: int) -> None:
-            meta = piece.ruleset.ruleset
-            labels = criterion_labels(piece, lang, a.rules)
+        for use in self.a.rules_used:
+            meta = use.rule_file.ruleset
+            labels = criterion_labels([use.rule_file], lang, self.a.rules)
             rounds = meta.review_rounds
-            if result.review_round is not None and rounds is not None:
+            if use.by_round and rounds is not None:
                 span = rounds_words(rounds.first, rounds.last, lang)
             else:
-                start, end = meta.effective(purpose)
-                span = f"{start.isoformat()} — {end.isoformat() if end else text('doc_open_end', lang)}"
+                start, end = meta.effective(use.purpose)
+                span = text(
+                    "date_span",
+                    lang,
+                    start=start.isoformat(),
+                    end=end.isoformat() if end else text("doc_open_end", lang),
+                )
             rows.append(
                 {
-                    "col_tier": tier_label(a, tier, lang),
+                    "col_tier": self.tier_words[use.tier],
                     "col_ruleset": meta.id,
                     "col_version": meta.version,
                     "col_regime": meta.regime,
                     "col_source": meta.source.document
                     + (f" {meta.source.article}" if meta.source.article else ""),
                     "col_effective": span,
-                    "col_applied_to": text(key, lang, firms=firms),
+                    "col_applied_to": separator.join(text(key, lang, firms=firms) for key, firms in use.uses),
                     "col_assumption": separator.join(
-                        f"{labels.get(x.criterion, x.criterion)}{colon}"
-                        f"{x.note_zh if lang == 'zh' else (x.note_en or x.note_zh)}"
-                        + text("assumption_firms", lang, firms=int(x.firms.sum()))
-                        for x in piece.assumptions
+                        f"{labels.get(criterion, criterion)}{colon}"
+                        f"{note_zh if lang == 'zh' else (note_en or note_zh)}"
+                        + text("assumption_firms", lang, firms=firms)
+                        for criterion, note_zh, note_en, firms in use.assumptions
                     ),
                 }
             )
-
-        for tier, result in a.results.items():
-            applied = result.ruleset_ids(a.n)
-            for piece, _ in result.pieces():
-                firms = int(np.count_nonzero(applied == piece.ruleset.ruleset.id))
-                add(tier, result, piece, a.purpose, f"applied_{a.purpose}", firms)
-                reviewed = a.titles.expiring & (a.titles.tier == tier)
-                if (
-                    a.review_results is not a.results
-                    and a.review_results.get(tier) is result
-                    and reviewed.any()
-                ):
-                    # the same rule set also judged the expiring titles behind the at-risk flag
-                    rows[-1]["col_applied_to"] = (
-                        str(rows[-1]["col_applied_to"])
-                        + separator
-                        + text("applied_at_risk", lang, firms=int(reviewed.sum()))
-                    )
-        if a.review_results is not a.results:
-            for tier, result in a.review_results.items():
-                expiring = a.titles.expiring & (a.titles.tier == tier)
-                if result is a.results.get(tier) or not expiring.any():
-                    continue
-                applied = result.ruleset_ids(a.n)
-                for piece, _ in result.pieces():
-                    firms = int(np.count_nonzero(expiring & (applied == piece.ruleset.ruleset.id)))
-                    if firms:
-                        add(tier, result, piece, "review", "applied_at_risk", firms)
         return pd.DataFrame(rows, columns=list(self.RULES_COLUMNS), dtype=object)
 
     RULES_COLUMNS = (
@@ -455,13 +408,8 @@ class Tables:
         """升规候选, ranked: main revenue and how far it is from the 规上 line."""
         a = self.a
         order = a.ranked("scale_up_candidate")
-        main = a.prepared.columns.get("main_revenue_y1", np.full(a.n, np.nan))
-        result = a.results.get("above_scale_industrial")
-        line = np.full(a.n, np.nan)
-        if result is not None and "main_revenue_line" in result.leaves:
-            gap = result.leaves["main_revenue_line"].gap
-            if gap is not None:
-                line = gap
+        main = a.value("main_revenue_y1")
+        line = a.to_scale_line
         return pd.DataFrame(
             {
                 "col_rank": self._rank("scale_up_candidate"),

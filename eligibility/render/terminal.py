@@ -14,13 +14,12 @@ from typing import Any
 
 import pandas as pd
 
-from eligibility.assessment import Assessment
 from eligibility.errors import Issue, RuleProblem
+from eligibility.findings import FLAG_NAMES, Assessment, Findings, as_findings
 from eligibility.labels import Lang, issue_message, problem_message, text
 from eligibility.language.ruleset import RuleSet
-from eligibility.render.words import ruleset_cell
+from eligibility.render.words import ruleset_cell, tier_label
 from eligibility.scenarios import SuiteResult
-from eligibility.scoring.flags import FLAG_NAMES
 
 __all__ = [
     "format_diff",
@@ -53,14 +52,14 @@ def terminal_safe(value: object) -> str:
     return _CONTROL.sub("\ufffd", str(value).replace("\t", " "))
 
 
-def format_summary(assessment: Assessment, lang: Lang = "zh", max_issues: int = 10) -> str:
+def format_summary(results: Findings | Assessment, lang: Lang = "zh", max_issues: int = 10) -> str:
     """Counts per tier and status, flags, and the first input issues."""
-    summary = assessment.summary()
+    assessment = as_findings(results)
+    summary = assessment.summary
     purpose = text(f"purpose_{assessment.purpose}", lang)
     lines = [text("summary_title", lang, firms=summary["firms"], as_of=summary["as_of"], purpose=purpose)]
     for tier, counts in summary["tiers"].items():
-        meta = assessment.rules.tiers[tier]
-        label = meta.label_en if lang == "en" and meta.label_en else meta.label_zh
+        label = tier_label(assessment.rules, tier, lang)
         if len(counts["rulesets"]) > 1:  # firms judged by different rule sets: the round of each title
             lines.append("  " + text("tier_line_rounds", lang, label=label, rules=ruleset_cell(counts, lang)))
         else:
@@ -70,12 +69,14 @@ def format_summary(assessment: Assessment, lang: Lang = "zh", max_issues: int = 
             )
         lines.append("    " + text("counts", lang, **counts))
     for reason in ("no_ruleset_in_force", "no_ruleset"):
-        names = [_tier_label(assessment, t, lang) for t, why in summary["skipped"].items() if why == reason]
+        names = [
+            tier_label(assessment.rules, t, lang) for t, why in summary["skipped"].items() if why == reason
+        ]
         if names:
-            joined = "、".join(names) if lang == "zh" else ", ".join(names)
+            joined = text("enumeration", lang).join(names)
             lines.append("  " + text(f"skipped_{reason}", lang, tiers=joined))
     flags = [f"{text(name, lang)} {summary['flags'][name]}" for name in FLAG_NAMES]
-    lines.append("  " + text("flags_line", lang) + ("　".join(flags) if lang == "zh" else ", ".join(flags)))
+    lines.append("  " + text("flags_line", lang) + text("flag_separator", lang).join(flags))
     lines.append("  " + text("issues_line", lang, **summary["issues"]))
     lines.extend("    " + line for line in format_issues(assessment.issues, lang, max_issues))
     return terminal_safe("\n".join(lines))
@@ -95,18 +96,12 @@ def format_partition_summary(
         )
     ]
     for tier, by_status in counts["tiers"].items():
-        meta = rules.tiers[tier]
-        label = meta.label_en if lang == "en" and meta.label_en else meta.label_zh
-        shown = ("　" if lang == "zh" else ", ").join(f"{text(k, lang)} {v}" for k, v in by_status.items())
-        lines.append(f"  {label}：{shown}" if lang == "zh" else f"  {label}: {shown}")
+        label = tier_label(rules, tier, lang)
+        shown = text("flag_separator", lang).join(f"{text(k, lang)} {v}" for k, v in by_status.items())
+        lines.append(f"  {label}{text('colon', lang)}{shown}")
     flags = [f"{text(name, lang)} {counts['flags'].get(name, 0)}" for name in FLAG_NAMES]
-    lines.append("  " + text("flags_line", lang) + ("　".join(flags) if lang == "zh" else ", ".join(flags)))
+    lines.append("  " + text("flags_line", lang) + text("flag_separator", lang).join(flags))
     return terminal_safe("\n".join(lines))
-
-
-def _tier_label(assessment: Assessment, tier: str, lang: Lang) -> str:
-    meta = assessment.rules.tiers[tier]
-    return meta.label_en if lang == "en" and meta.label_en else meta.label_zh
 
 
 def format_issues(issues: Sequence[Issue], lang: Lang = "zh", limit: int = 10) -> list[str]:

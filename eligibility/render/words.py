@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from eligibility.assessment import Assessment, BandMove
+from eligibility.findings import Assessment, BandMove, Findings, GapPiece, as_findings, join_masks
 from eligibility.labels import Lang, text
+from eligibility.language.model import RuleSetFile
 from eligibility.language.ruleset import RuleSet, walk_criteria
-from eligibility.scoring.engine import TierResult
 from eligibility.units import Unit
 
 __all__ = [
@@ -72,7 +72,7 @@ def format_quantity(value: float | None, unit: Unit, lang: Lang = "zh", up: bool
     """One value with its unit (3.3个百分点 is a ratio *difference*; a ratio itself prints as 3.3%);
     ``up`` for an amount a firm must reach."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "—"
+        return text("no_value", lang)
     number = str(_numbers(_for_people(np.asarray([value], dtype=np.float64), unit, up), unit)[0])
     return text(f"unit_{unit.value}", lang, value=number) if unit in _WITH_UNIT else number
 
@@ -137,7 +137,11 @@ def describe_moves(
                 else format_quantity(abs(move.change), unit, lang, up=True),
             )
         elif isinstance(move.target, list):
-            how = text("plan_items", lang, items="、".join(_label(rules, f, lang) for f in move.target))
+            how = text(
+                "plan_items",
+                lang,
+                items=text("enumeration", lang).join(_label(rules, f, lang) for f in move.target),
+            )
         elif move.field is not None:
             spec = rules.fields[move.field]
             choice = (spec.choices or {}).get(str(move.target))
@@ -150,7 +154,7 @@ def describe_moves(
         else:
             how = ""
         parts.append(points + how)
-    return text("plan_intro", lang, moves=("；" if lang == "zh" else "; ").join(parts))
+    return text("plan_intro", lang, moves=text("list_separator", lang).join(parts))
 
 
 def ruleset_cell(counts: Mapping[str, Any], lang: Lang) -> str:
@@ -165,114 +169,95 @@ def ruleset_cell(counts: Mapping[str, Any], lang: Lang) -> str:
     )
 
 
-def tier_label(assessment: Assessment, tier: str, lang: Lang) -> str:
+def tier_label(rules: RuleSet, tier: str, lang: Lang) -> str:
     """A tier's label in ``lang``."""
-    meta = assessment.rules.tiers[tier]
+    meta = rules.tiers[tier]
     return meta.label_en if lang == "en" and meta.label_en else meta.label_zh
 
 
-def gap_sentences(
-    assessment: Assessment,
-    lang: Lang = "zh",
-    review: bool = False,
-    only: npt.NDArray[np.bool_] | None = None,
-    tiers: Collection[str] | None = None,
-) -> pd.DataFrame:
+def _split_template(key: str, lang: Lang, **fields: str) -> list[str]:
+    """A message template cut at its two variable parts (``verb`` and ``amount``), so that the fixed
+    text is joined to whole columns of verbs and amounts at once."""
+    head, tail = text(key, lang, verb="\0", amount="\1", **fields).split("\0")
+    middle, end = tail.split("\1")
+    return [head, middle, end]
+
+
+def _piece_sentences(piece: GapPiece, rules: RuleSet, lang: Lang) -> npt.NDArray[np.object_]:
+    """The gap sentences of one failed criterion, for every firm of the piece."""
+    # The alternative a firm is told about is the one it is closest to, and is said to be.
+    labels = criterion_labels([piece.rule_file], lang, rules, "closest_prefix")
+    label = labels.get(piece.criterion, piece.criterion)
+    gaps = piece.amount
+    # A strict bound ("more than") is not met by the change itself: the verbs say so.
+    raise_word = gap_verb(piece.op, True, piece.unit, lang)
+    lower_word = gap_verb(piece.op, False, piece.unit, lang)
+    if piece.op:
+        upward = piece.op in (">", ">=")
+        verbs = np.full(gaps.size, raise_word if upward else lower_word, dtype=object)
+    else:
+        verbs = np.where(gaps > 0, raise_word, lower_word).astype(object)
+    head, middle, end = _split_template("gap_sentence", lang, label=label)
+    amounts = format_quantities(np.abs(gaps), piece.unit, lang, up=True)
+    sentences = _concat(head, verbs, middle, amounts, end)
+    if piece.plans and piece.rule_file.points is not None:
+        # The cheapest band moves, for the firms that fall short of the mark.
+        names = {
+            i.id: (i.label_zh if lang == "zh" else (i.label_en or i.label_zh))
+            for g in piece.rule_file.points.groups
+            for i in g.indicators
+        }
+        plans = np.full(gaps.size, "", dtype=object)
+        for members, moves, changes in piece.plans:
+            plans[np.searchsorted(piece.positions, members)] = _plan_texts(
+                rules, moves, changes, members.size, names, lang
+            )
+        sentences = _concat(sentences, plans)
+    if piece.lever is not None and piece.lever_amount is not None and piece.lever_unit is not None:
+        lever = rules.fields[piece.lever]
+        lever_gaps = piece.lever_amount
+        known = ~np.isnan(lever_gaps)
+        lever_head, lever_middle, lever_end = _split_template(
+            "gap_lever", lang, lever=lever.label_zh if lang == "zh" else lever.label_en
+        )
+        lever_verbs = np.where(
+            lever_gaps > 0,
+            gap_verb(piece.op, True, piece.lever_unit, lang),
+            gap_verb(piece.op, False, piece.lever_unit, lang),
+        ).astype(object)
+        extra = _concat(
+            lever_head,
+            lever_verbs,
+            lever_middle,
+            format_quantities(np.abs(np.nan_to_num(lever_gaps)), piece.lever_unit, lang, up=True),
+            lever_end,
+        )
+        sentences = _concat(sentences, np.where(known, extra, ""))
+    return sentences
+
+
+def gap_sentences(results: Findings | Assessment, lang: Lang = "zh", review: bool = False) -> pd.DataFrame:
     """Per (firm position, tier): the changes that would meet each failed threshold, in words.
 
-    Built per failed criterion over the firms that fail it, then joined per firm and tier. With
-    ``review`` the re-review results are described (for titles at risk); ``only`` limits the firms.
+    Worded per failed criterion over the firms that fail it (the gap facts of
+    :attr:`~eligibility.findings.Findings.gaps`, or with ``review`` of ``review_gaps``: the re-review
+    rules, for the titles at risk), then joined per firm and tier in tier order.
     """
-    pieces = []
-    rules = assessment.rules
-    results = assessment.review_results if review else assessment.results
-    for tier, combined in results.items():
-        if tiers is not None and tier not in tiers:
-            continue
-        for result, judged in combined.pieces():  # one rule set at a time (review by the round)
-            # The alternative a firm is told about is the one it is closest to, and is said to be.
-            labels = criterion_labels(result, lang, rules, "closest_prefix")
-            for leaf in result.leaves.values():
-                gap = leaf.gap
-                if gap is None:
-                    continue
-                # The closest alternative only: never "reduce revenue" to reach another band.
-                blamed = result.closest.get(leaf.id, np.zeros(assessment.n, dtype=bool))
-                wanted = ~np.isnan(gap) & blamed
-                if judged is not None:
-                    wanted &= judged
-                rows = np.flatnonzero(wanted if only is None else wanted & only)
-                if rows.size == 0:
-                    continue
-                spec = rules.fields.get(leaf.field) if leaf.kind != "score" and leaf.field else None
-                unit = spec.unit if spec is not None else Unit.POINTS
-                label = labels.get(leaf.id, leaf.id)
-                gaps = gap[rows]
-                # A strict bound ("more than") is not met by the change itself: the verbs say so.
-                raise_word = gap_verb(leaf.op, True, unit, lang)
-                lower_word = gap_verb(leaf.op, False, unit, lang)
-                upward = leaf.op in (">", ">=")
-                if leaf.op:
-                    verbs = np.full(rows.size, raise_word if upward else lower_word, dtype=object)
-                else:
-                    verbs = np.where(gaps > 0, raise_word, lower_word)
-                head, tail = text("gap_sentence", lang, label=label, verb="\0", amount="\1").split("\0")
-                middle, end = tail.split("\1")
-                amounts = format_quantities(np.abs(gaps), unit, lang, up=True)
-                sentences = _concat(head, verbs.astype(object), middle, amounts, end)
-                if leaf.kind == "score" and result.points is not None and result.ruleset.points is not None:
-                    # The cheapest band moves, for the firms that fall short of the mark (explanation text).
-                    names = {
-                        i.id: (i.label_zh if lang == "zh" else (i.label_en or i.label_zh))
-                        for g in result.ruleset.points.groups
-                        for i in g.indicators
-                    }
-                    plans = np.full(rows.size, "", dtype=object)
-                    mark = float(np.nanmax(leaf.threshold))  # type: ignore[arg-type]
-                    for members, plan in assessment.band_move_groups(
-                        tier, rows, str(leaf.field), mark, result=result
-                    ):
-                        plans[np.searchsorted(rows, members)] = _plan_texts(
-                            assessment, plan, members, names, lang
-                        )
-                    sentences = _concat(sentences, plans)
-                if leaf.lever is not None and leaf.lever_gap is not None:
-                    lever = rules.fields[leaf.lever]
-                    lever_gaps = leaf.lever_gap[rows]
-                    known = ~np.isnan(lever_gaps)
-                    lever_head, lever_tail = text(
-                        "gap_lever",
-                        lang,
-                        lever=lever.label_zh if lang == "zh" else lever.label_en,
-                        verb="\0",
-                        amount="\1",
-                    ).split("\0")
-                    lever_middle, lever_end = lever_tail.split("\1")
-                    lever_verbs = np.where(
-                        lever_gaps > 0,
-                        gap_verb(leaf.op, True, lever.unit, lang),
-                        gap_verb(leaf.op, False, lever.unit, lang),
-                    )
-                    extra = _concat(
-                        lever_head,
-                        lever_verbs.astype(object),
-                        lever_middle,
-                        format_quantities(np.abs(np.nan_to_num(lever_gaps)), lever.unit, lang, up=True),
-                        lever_end,
-                    )
-                    sentences = _concat(sentences, np.where(known, extra, ""))
-                pieces.append((rows, tier, sentences))
-    if not pieces:  # typed, so that positions index arrays even when no firm has a gap
+    findings = as_findings(results)
+    rules, tiers = findings.rules, findings.tiers
+    pieces = findings.review_gaps if review else findings.gaps
+    built = [(piece.positions, piece.tier, _piece_sentences(piece, rules, lang)) for piece in pieces]
+    if not built:  # typed, so that positions index arrays even when no firm has a gap
         empty = np.zeros(0, dtype=object)
         return pd.DataFrame({"position": np.zeros(0, dtype=np.int64), "tier": empty, "text": empty})
-    positions = np.concatenate([rows for rows, _, _ in pieces])
-    tier_of = np.concatenate([np.full(rows.size, k, dtype=np.int64) for k, (rows, _, _) in enumerate(pieces)])
-    texts_in = np.concatenate([texts for _, _, texts in pieces])
-    separator = "；" if lang == "zh" else "; "
+    positions = np.concatenate([rows for rows, _, _ in built])
+    tier_of = np.concatenate([np.full(rows.size, k, dtype=np.int64) for k, (rows, _, _) in enumerate(built)])
+    texts_in = np.concatenate([texts for _, _, texts in built])
+    separator = text("list_separator", lang)
     # Join the sentences of each (firm, tier) in their order of appearance: a stable sort by key, then
     # one concatenation per group with numpy's reduceat instead of a Python join per group.
-    tier_order = {t: k for k, t in enumerate(results)}
-    piece_tier = np.array([tier_order[t] for _, t, _ in pieces], dtype=np.int64)
+    tier_order = {t: k for k, t in enumerate(dict.fromkeys([*tiers, *(t for _, t, _ in built)]))}
+    piece_tier = np.array([tier_order[t] for _, t, _ in built], dtype=np.int64)
     codes = positions * len(tier_order) + piece_tier[tier_of]
     order = np.argsort(codes, kind="stable")
     codes = codes[order]
@@ -281,7 +266,7 @@ def gap_sentences(
     last = np.r_[starts[1:] - 1, len(codes) - 1]
     with_separator = texts + separator
     with_separator[last] = texts[last]
-    tier_names = np.array(list(results), dtype=object)
+    tier_names = np.array(list(tier_order), dtype=object)
     return pd.DataFrame(
         {
             "position": codes[starts] // len(tier_order),
@@ -292,13 +277,27 @@ def gap_sentences(
     )
 
 
-def risk_reason(a: Assessment, tier: str, code: str, lang: Lang) -> str:
+def failed_words(findings: Findings, tier: str, lang: Lang, separator: str) -> npt.NDArray[np.object_]:
+    """Per firm, the labels of the failed criteria that made ``tier`` fail — of the alternatives of a
+    failing either/or (or band) only the one the firm is closest to — joined by ``separator``."""
+    out = np.full(findings.n, "", dtype=object)
+    for part in findings.parts(tier):
+        labels = criterion_labels([part.rule_file], lang, findings.rules)
+        names = [labels.get(k, k) for k in part.closest]
+        joined = join_masks(names, list(part.closest.values()), findings.n, separator)
+        if part.judged is None:
+            return joined
+        out[part.judged] = joined[part.judged]
+    return out
+
+
+def risk_reason(rules: RuleSet, tier: str, code: str, lang: Lang) -> str:
     """An at-risk reason (the tier and its reason code) in words: 专精特新中小企业：按复核标准不符合."""
-    return text("risk_words", lang, tier=tier_label(a, tier, lang), reason=text("risk_" + code, lang))
+    return text("risk_words", lang, tier=tier_label(rules, tier, lang), reason=text("risk_" + code, lang))
 
 
 def risk_words(
-    a: Assessment, tiers: npt.NDArray[np.object_], codes: npt.NDArray[np.object_], lang: Lang
+    rules: RuleSet, tiers: npt.NDArray[np.object_], codes: npt.NDArray[np.object_], lang: Lang
 ) -> npt.NDArray[np.object_]:
     """:func:`risk_reason` of every (tier, code) pair, "" where None — worded once per distinct pair."""
     out = np.full(len(tiers), "", dtype=object)
@@ -308,23 +307,24 @@ def risk_words(
     pairs = pd.DataFrame({"tier": tiers[hit], "code": codes[hit]}, dtype=object)
     distinct = pairs.drop_duplicates()
     distinct["words"] = [
-        risk_reason(a, str(t), str(c), lang) for t, c in zip(distinct["tier"], distinct["code"], strict=True)
+        risk_reason(rules, str(t), str(c), lang)
+        for t, c in zip(distinct["tier"], distinct["code"], strict=True)
     ]  # one sentence per distinct pair, not per firm
     out[hit] = pairs.merge(distinct, on=["tier", "code"], how="left")["words"].to_numpy(dtype=object)
     return out
 
 
 def _plan_texts(
-    assessment: Assessment,
+    rules: RuleSet,
     plan: list[BandMove],
-    members: npt.NDArray[np.int64],
+    changes: list[npt.NDArray[np.float64]],
+    size: int,
     names: dict[str, str],
     lang: Lang,
 ) -> npt.NDArray[np.object_]:
-    """One plan in words for every member firm, each with its own amounts (target minus its value)."""
-    rules = assessment.rules
+    """One plan in words for every member firm, each with its own amounts (``changes[k]`` of move k)."""
     marks = [f"\0{k}\0" if m.change is not None and m.field is not None else "" for k, m in enumerate(plan)]
-    template = ("；" if lang == "zh" else "; ") + describe_moves(plan, rules, names, lang, amounts=marks)
+    template = text("list_separator", lang) + describe_moves(plan, rules, names, lang, amounts=marks)
     parts: list[str | npt.NDArray[np.object_]] = []
     rest = template
     for k, move in enumerate(plan):
@@ -332,31 +332,28 @@ def _plan_texts(
             continue
         assert move.field is not None
         before, rest = rest.split(marks[k], 1)
-        values = assessment.columns.get(move.field, np.full(assessment.n, np.nan))[members]
-        change = np.abs(float(move.target) - values)
-        parts += [before, format_quantities(change, rules.fields[move.field].unit, lang, up=True)]
-    return _concat(*parts, rest) if parts else np.full(members.size, template, dtype=object)
+        parts += [before, format_quantities(changes[k], rules.fields[move.field].unit, lang, up=True)]
+    return _concat(*parts, rest) if parts else np.full(size, template, dtype=object)
 
 
 def criterion_labels(
-    result: TierResult, lang: Lang, rules: RuleSet | None = None, prefix: str = "any_prefix"
+    rule_files: Sequence[RuleSetFile], lang: Lang, rules: RuleSet | None = None, prefix: str = "any_prefix"
 ) -> dict[str, str]:
-    """Criterion labels of a tier (and of the leaves the engine adds itself), leaves inside an ``any``
-    group marked as one of alternatives. For a result of several rule sets, the labels of all, an id
-    both use labelled as in the rule set applied to most firms."""
-    if result.parts:
-        merged: dict[str, str] = {}
-        for piece in reversed(result.parts):
-            merged |= criterion_labels(piece, lang, rules, prefix)
-        return merged
-    root = result.ruleset.criteria
-    required = result.ruleset.ruleset.requires_title
+    """Criterion labels of the rule sets of a tier (and of the leaves the engine adds itself), leaves
+    inside an ``any`` group marked as one of alternatives. For several rule sets (review by the
+    round; the one applied to most firms first), an id both use is labelled as in the first."""
+    merged: dict[str, str] = {}
+    for rule_file in reversed(rule_files):
+        merged |= _labels_of(rule_file, lang, rules, prefix)
+    return merged
+
+
+def _labels_of(rule_file: RuleSetFile, lang: Lang, rules: RuleSet | None, prefix: str) -> dict[str, str]:
+    root = rule_file.criteria
+    required = rule_file.ruleset.requires_title
     needs = text("doc_requires_title", lang)
     if required is not None and rules is not None and required in rules.tiers:
-        meta = rules.tiers[required]
-        needs = text(
-            "needs_title", lang, title=meta.label_en if lang == "en" and meta.label_en else meta.label_zh
-        )
+        needs = text("needs_title", lang, title=tier_label(rules, required, lang))
     labels: dict[str, str] = {"requires_title": needs, "not_large": text("explain_not_large", lang)}
     if root is None:
         return labels

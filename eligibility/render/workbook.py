@@ -21,14 +21,13 @@ import numpy.typing as npt
 import pandas as pd
 import rustpy_xlsxwriter as rx
 
-from eligibility.assessment import Assessment
+from eligibility.findings import FLAG_NAMES, Assessment, Findings, as_findings
 from eligibility.labels import Lang, has_text, heading_text, issue_message, text
 from eligibility.render.files import atomic_path
 from eligibility.render.tables import Tables, status_words
-from eligibility.render.words import gap_sentences, ruleset_cell, tier_label
-from eligibility.scoring.flags import FLAG_NAMES
+from eligibility.render.words import ruleset_cell, tier_label
 
-__all__ = ["gap_sentences", "write_workbook"]
+__all__ = ["write_workbook"]
 
 _WIDTHS = {
     "col_rank": 6,
@@ -98,10 +97,11 @@ _MARGINS = {"left": 0.25, "right": 0.25, "top": 0.75, "bottom": 0.75, "header": 
 
 
 def write_workbook(
-    assessment: Assessment, path: str | Path, lang: Lang = "zh", tables: Tables | None = None
+    results: Findings | Assessment, path: str | Path, lang: Lang = "zh", tables: Tables | None = None
 ) -> Path:
     """Write the reviewer's workbook atomically to ``path``. Pass the ``tables`` the HTML report of the
     same run uses, so that gap sentences and band-move plans are built once for both."""
+    assessment = tables.a if tables is not None and tables.a.same_run(results) else as_findings(results)
     book = _Book(lang, assessment.as_of.isoformat())
     _fill(book, assessment, lang, tables if tables is not None and tables.lang == lang else None)
     with atomic_path(path, ".xlsx") as temporary:
@@ -292,9 +292,9 @@ def _clean_floats(column: pd.Series[Any]) -> pd.Series[Any]:
     return column
 
 
-def _fill(book: _Book, a: Assessment, lang: Lang, shared: Tables | None = None) -> None:
-    tables = shared if shared is not None and shared.a is a else Tables(a, lang)
-    summary = a.summary()
+def _fill(book: _Book, a: Findings, lang: Lang, shared: Tables | None = None) -> None:
+    tables = shared if shared is not None and shared.a is a and shared.lang == lang else Tables(a, lang)
+    summary = a.summary
 
     # 汇总: a title, the flag counts and the issue counts above the per-tier table.
     counts = ("eligible", "ineligible", "incomplete", "review", "thin_pass", "near_miss")
@@ -302,7 +302,7 @@ def _fill(book: _Book, a: Assessment, lang: Lang, shared: Tables | None = None) 
     at_risk = pd.Series(a.flags.tier["at_risk"], dtype=object).value_counts()  # none at risk: empty
     rows = [
         {
-            "col_tier": tier_label(a, tier, lang),
+            "col_tier": tier_label(a.rules, tier, lang),
             "col_ruleset": ruleset_cell(c, lang),
             **{k: c[k] for k in counts},
             "promotion_candidate": int(promotion.get(tier, 0)),
@@ -317,13 +317,13 @@ def _fill(book: _Book, a: Assessment, lang: Lang, shared: Tables | None = None) 
         as_of=a.as_of.isoformat(),
         purpose=text(f"purpose_{a.purpose}", lang),
     )
-    separator = "；" if lang == "zh" else "; "
+    separator = text("list_separator", lang)
     flags = separator.join(
         text("summary_flag", lang, flag=text(name, lang), count=summary["flags"][name]) for name in FLAG_NAMES
     )
     # 中小企业划型 is a classification: its 符合/不符合 row is told by class (中型 …, 大型, 未能判定).
     sizes = tables.size_classes()
-    size_source = a.results["sme_size"].ruleset.ruleset.source.document if sizes is not None else ""
+    size_source = a.size_source if sizes is not None else ""
     size_line = (
         text("size_line", lang, source=size_source)
         + separator.join(

@@ -17,9 +17,9 @@ from functools import cached_property
 import numpy as np
 import numpy.typing as npt
 
+from eligibility.columns import Prepared, category_table
 from eligibility.language.model import Criterion, RuleSetFile
 from eligibility.language.ruleset import AS_OF, RuleSet
-from eligibility.columns import Prepared, category_table
 from eligibility.scoring.logic import (
     Decider,
     Status,
@@ -35,7 +35,7 @@ from eligibility.scoring.logic import (
 )
 from eligibility.scoring.points import PointsResult, score_points
 from eligibility.scoring.titles import Titles, holds_title
-from eligibility.units import Unit, parse_quantity
+from eligibility.units import Unit
 
 __all__ = [
     "REQUIRES_TITLE",
@@ -447,7 +447,7 @@ def _assumed_value(rules: RuleSet, field_id: str, assume: float | bool | str) ->
         return 1.0 if assume is True else 0.0
     if spec.unit is Unit.CATEGORY:
         return category_table(spec)[str(assume).casefold()]
-    return parse_quantity(assume, spec.unit)
+    return rules.number(assume, spec.unit)
 
 
 def _leaf(node: Criterion, ctx: _Context, result: TierResult) -> Triple:
@@ -665,7 +665,7 @@ def _classify(ruleset: RuleSetFile, ctx: _Context) -> TierResult:
             for field_id, literal in bounds.items():
                 spec = rules.fields[field_id]
                 values = ctx.columns.get(field_id, np.full(n, np.nan))
-                threshold = parse_quantity(literal, spec.unit)
+                threshold = rules.number(literal, spec.unit)
                 margin = rules.margin_of(field_id, spec.unit, threshold, None)
                 tol = tolerance(threshold, spec.unit.relative_tolerance)
                 instance = f"{ruleset.ruleset.id}/{table.industries[0]}/{class_id}/{field_id}"
