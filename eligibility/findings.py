@@ -25,10 +25,11 @@ import pandas as pd
 
 from eligibility.assessment import CARRIED_TEXT, STATUS_NAMES, Assessment, join_masks
 from eligibility.errors import Issue
-from eligibility.language.model import Classification, RuleSetFile
+from eligibility.language.model import Classification, Criterion, RuleSetFile
 from eligibility.language.ruleset import RuleSet
 from eligibility.scoring.engine import TierResult
 from eligibility.scoring.flags import FLAG_NAMES, Flags
+from eligibility.scoring.logic import Status
 from eligibility.scoring.plans import BandMove
 from eligibility.units import Unit
 
@@ -69,6 +70,9 @@ class Part:
     score: tuple[FloatArray, FloatArray] | None
     pass_mark: float | None
     pass_margin: float
+    unknown: dict[str, BoolArray]
+    """For the firms the tier is 信息不足 (incomplete) for, the criteria that could not be judged: an
+    undecided child of an undecided node, down to the leaves (what to fill in)."""
 
 
 @dataclass(frozen=True)
@@ -128,6 +132,35 @@ def _pass_mark(result: TierResult) -> tuple[float | None, float]:
         return None, 0.0
     margin = float(np.nanmax(leaf.margin)) if leaf.margin is not None else 0.0
     return float(np.nanmax(leaf.threshold)), margin
+
+
+def _undecided(result: TierResult, purpose: str) -> dict[str, BoolArray]:
+    """The leaves that leave ``result`` undecided, per firm (see :attr:`Part.unknown`)."""
+    out: dict[str, BoolArray] = {}
+    root = result.ruleset.criteria
+    if root is None or root.id not in result.nodes:
+        return out
+
+    def walk(node: Criterion, mask: BoolArray) -> None:
+        if not mask.any():
+            return
+        if node.children:
+            for child in node.children:
+                if child.applies_to(purpose) and child.id in result.nodes:
+                    walk(child, mask & (result.nodes[child.id] == Status.UNKNOWN))
+        else:
+            out[node.id] = mask
+
+    walk(root, (result.status == Status.UNKNOWN) & (result.nodes[root.id] == Status.UNKNOWN))
+    return out
+
+
+def _same_result(review: TierResult, applied: TierResult | None) -> bool:
+    """Whether a re-review result is the application result: the same object, or the copy that
+    carries the review round of a single rule set serving both purposes (its arrays are shared)."""
+    if applied is None:
+        return False
+    return review is applied or (not review.parts and not applied.parts and review.leaves is applied.leaves)
 
 
 class Findings:
@@ -293,6 +326,7 @@ class Findings:
                     score=piece.points.total if piece.points is not None else None,
                     pass_mark=_pass_mark(piece)[0],
                     pass_margin=_pass_mark(piece)[1],
+                    unknown=_undecided(piece, self.purpose),
                 )
                 for piece, judged in result.pieces()
             ]
@@ -332,7 +366,7 @@ class Findings:
         at_risk = a.flags.at_risk
         if a.review_results is a.results:
             return self.gaps
-        same = {t for t, r in a.review_results.items() if a.results.get(t) is r}
+        same = {t for t, r in a.review_results.items() if _same_result(r, a.results.get(t))}
         other = [t for t in a.review_results if t not in same]
         fresh = self._gap_pieces(a.review_results, at_risk, other)
         reused = self._restricted([p for p in self.gaps if p.tier in same], at_risk)
@@ -477,14 +511,15 @@ class Findings:
             for piece, _ in result.pieces():
                 uses = [(f"applied_{a.purpose}", int(np.count_nonzero(applied == piece.ruleset.ruleset.id)))]
                 reviewed = a.titles.expiring & (a.titles.tier == tier)
-                if separate and a.review_results.get(tier) is result and reviewed.any():
+                review = a.review_results.get(tier)
+                if separate and review is not None and _same_result(review, result) and reviewed.any():
                     # the same rule set also judged the expiring titles behind the at-risk flag
                     uses.append(("applied_at_risk", int(reviewed.sum())))
                 use(tier, result, piece, a.purpose, uses)
         if separate:
             for tier, result in a.review_results.items():
                 expiring = a.titles.expiring & (a.titles.tier == tier)
-                if result is a.results.get(tier) or not expiring.any():
+                if _same_result(result, a.results.get(tier)) or not expiring.any():
                     continue
                 applied = result.ruleset_ids(a.n)
                 for piece, _ in result.pieces():

@@ -317,6 +317,7 @@ _TEXT: dict[str, tuple[str, str]] = {
     "heading_bar": ("｜", " | "),
     "enumeration": ("、", ", "),
     "no_value": ("—", "—"),
+    "undecided_prefix": ("无法判定（缺数据）：", "cannot be judged (data missing): "),
     "with_note": ("{value}（{note}）", "{value} ({note})"),
     "change_from_to": ("{label}（{was} → {now}）", "{label} ({was} → {now})"),
     "flag_separator": ("　", ", "),

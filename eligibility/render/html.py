@@ -450,6 +450,9 @@ def _card_words(a: Findings, lang: Lang) -> dict[str, Any]:
         "carried": [text("col_township", lang), text("col_officer", lang)],
         "count": text("cards_count", lang, shown="{shown}", total="{total}"),
         "unsupported": text("cards_unsupported", lang),
+        "colon": text("colon", lang),
+        "sep": text("list_separator", lang),
+        "blank": text("no_value", lang),
     }
 
 

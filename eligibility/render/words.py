@@ -285,6 +285,12 @@ def failed_words(findings: Findings, tier: str, lang: Lang, separator: str) -> n
         labels = criterion_labels([part.rule_file], lang, findings.rules)
         names = [labels.get(k, k) for k in part.closest]
         joined = join_masks(names, list(part.closest.values()), findings.n, separator)
+        # 信息不足: what could not be judged, so the officer knows what to fill in.
+        undecided = join_masks(
+            [labels.get(k, k) for k in part.unknown], list(part.unknown.values()), findings.n, separator
+        )
+        missing = undecided != ""
+        joined[missing] = text("undecided_prefix", lang) + undecided[missing]
         if part.judged is None:
             return joined
         out[part.judged] = joined[part.judged]
