@@ -104,6 +104,7 @@ class IssueCode(StrEnum):
     ASSUMED_YEAR = "assumed_year"
     NO_HEADER = "no_header"
     AMBIGUOUS_PERCENT = "ambiguous_percent"
+    FORMULA_WITHOUT_VALUE = "formula_without_value"
     BAD_CREDIT_CODE = "bad_credit_code"
     BAD_CHECK_DIGIT = "bad_check_digit"
     MAIN_ABOVE_REVENUE = "main_above_revenue"

@@ -792,6 +792,10 @@ _ISSUES: dict[IssueCode, tuple[str, str]] = {
         "第 {row} 行“{header}”为 {value}，与本列其他数值的写法（百分数或小数）不一致，已按本列的写法理解，请核对",
         "row {row}, '{header}': {value} is written unlike the rest of the column (per cent or fraction); read as the column reads, please check",
     ),
+    IssueCode.FORMULA_WITHOUT_VALUE: (
+        "第 {row} 行“{header}”是公式，但文件里没有它的计算结果（常见于程序导出、未经 Excel 保存的表格），已按空白处理：请在 Excel 中打开、保存后重新导入，或填入数值",
+        "row {row}, '{header}': a formula without a calculated value in the file (common in exported sheets never saved by Excel); read as blank — open and save the file in Excel, or type the value",
+    ),
     IssueCode.BAD_CREDIT_CODE: (
         "第 {row} 行统一社会信用代码“{value}”格式不正确（应为18位）",
         "row {row}: credit code '{value}' is not 18 valid characters",

@@ -28,7 +28,13 @@ from eligibility.input.headers import (
     map_headers,
     normalise,
 )
-from eligibility.input.sheets import fill_merged, percent_cells, read_sheet, visible_sheets
+from eligibility.input.sheets import (
+    fill_merged,
+    formulas_without_value,
+    percent_cells,
+    read_sheet,
+    visible_sheets,
+)
 from eligibility.input.table import InputTable
 from eligibility.language.ruleset import RuleSet, parse_as_of
 from eligibility.units import Unit
@@ -114,6 +120,7 @@ class _Grid:
     filled: npt.NDArray[np.object_]
     raw: npt.NDArray[np.object_]
     percent: tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]] | None = None
+    formulas: tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]] | None = None  # with no value
 
 
 def _read_excel(source: Path, sheet: str | int | None, reader: HeaderReader) -> InputTable:
@@ -145,8 +152,10 @@ def _read_excel(source: Path, sheet: str | int | None, reader: HeaderReader) -> 
             read = read_sheet(book, name)
         except Exception as exc:  # a damaged sheet is an input error
             raise unreadable(f"{source.name}: {exc}") from exc
-        percent = percent_cells(source, name) if source.suffix.lower() in {".xlsx", ".xlsm"} else None
-        grid = _Grid(fill_merged(read.cells, read.merged), read.cells, percent)
+        xlsx = source.suffix.lower() in {".xlsx", ".xlsm"}
+        percent = percent_cells(source, name) if xlsx else None
+        formulas = formulas_without_value(source, name) if xlsx else None
+        grid = _Grid(fill_merged(read.cells, read.merged), read.cells, percent, formulas)
         try:
             table = _tabulate(grid, reader, str(source), name)
         except InputError as exc:
@@ -212,6 +221,8 @@ def _tabulate(grid: _Grid, reader: HeaderReader, source: str, sheet: str | None)
             _percent_as_text(values, grid.percent, col, np.flatnonzero(keep) + start)
         columns[name] = values
     check_cells(columns, rows, mapped.headers, sheet, issues)
+    if grid.formulas is not None and grid.formulas[0].size:
+        _formula_issues(grid.formulas, mapped.columns, mapped.headers, rows, sheet, issues)
     table = InputTable(
         pd.DataFrame(columns),
         source,
@@ -225,6 +236,34 @@ def _tabulate(grid: _Grid, reader: HeaderReader, source: str, sheet: str | None)
     if YEAR_COLUMN in mapped.columns:
         table = _pivot_long(table, reader)
     return table
+
+
+def _formula_issues(
+    formulas: tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]],
+    columns: Mapping[str, int],
+    headers: Mapping[str, str],
+    rows: npt.NDArray[np.int64],
+    sheet: str | None,
+    issues: list[Issue],
+) -> None:
+    """A warning for every cell of a firm's row and a mapped column that holds a formula without a
+    calculated value: read as blank, which the officer would not see in Excel (it shows the figure)."""
+    at_row = np.isin(formulas[0] + 1, rows)  # 0-based sheet rows → the rows the user sees
+    by_column = {col: name for name, col in columns.items()}
+    for row, col in zip(formulas[0][at_row], formulas[1][at_row], strict=True):  # only such cells
+        name = by_column.get(int(col))
+        if name is not None:
+            issues.append(
+                Issue(
+                    IssueCode.FORMULA_WITHOUT_VALUE,
+                    Severity.WARNING,
+                    int(row) + 1,
+                    name,
+                    headers.get(name),
+                    None,
+                    sheet,
+                )
+            )
 
 
 def none_for_blank(cells: npt.NDArray[np.object_]) -> npt.NDArray[np.object_]:

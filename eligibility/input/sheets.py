@@ -20,7 +20,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-__all__ = ["Sheet", "fill_merged", "percent_cells", "read_sheet", "visible_sheets"]
+__all__ = ["Sheet", "fill_merged", "formulas_without_value", "percent_cells", "read_sheet", "visible_sheets"]
 
 ObjectGrid = npt.NDArray[np.object_]
 Range = tuple[tuple[int, int], tuple[int, int]]
@@ -110,6 +110,31 @@ def percent_cells(path: Path, sheet: str) -> tuple[npt.NDArray[np.int64], npt.ND
     rows = np.array([r for r, _ in found], dtype=np.int64)
     columns = np.array([c for _, c in found], dtype=np.int64)
     return rows, columns
+
+
+# A formula cell with no cached result: <c r="B7"><f>SUM(B2:B6)</f></c> (no <v>, or an empty one), as
+# written by programs that do not calculate (openpyxl, many report exporters).
+_FORMULA_BLANK = re.compile(
+    rb'<c\b[^>]*?\br="([A-Z]{1,3})([0-9]+)"[^>]*>\s*<f\b[^>]*?(?:/>|>[^<]*</f>)\s*(?:<v\s*/>|<v>\s*</v>)?\s*</c>'
+)
+
+
+def formulas_without_value(path: Path, sheet: str) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """0-based (rows, columns) of the ``.xlsx`` cells of ``sheet`` that hold a formula but no
+    calculated value: a reader sees them blank, though the sheet shows a figure once Excel recalculates.
+    The sheet's XML is scanned in chunks (bounded memory)."""
+    empty = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64))
+    try:
+        with zipfile.ZipFile(path) as archive:
+            member = _sheet_member(archive, sheet)
+            if member is None:
+                return empty
+            found = list(_scan(archive, member, _FORMULA_BLANK))
+    except (zipfile.BadZipFile, KeyError, ElementTree.ParseError, OSError):
+        return empty
+    if not found:
+        return empty
+    return np.array([r for r, _ in found], dtype=np.int64), np.array([c for _, c in found], dtype=np.int64)
 
 
 def _scan(archive: zipfile.ZipFile, member: str, pattern: re.Pattern[bytes]) -> Iterator[tuple[int, int]]:
