@@ -336,6 +336,41 @@ class Findings:
         """The rule sets that judged ``tier``, one :class:`Part` each (one part unless by the round)."""
         return self._parts[tier]
 
+    # -- counts --------------------------------------------------------------------------------
+    def titled_count(self, tier: str) -> int:
+        """Firms holding the title of ``tier`` now."""
+        return int(np.count_nonzero(self.title_tier == tier))
+
+    def status_count(self, tier: str, status: str) -> int:
+        """Firms whose ``tier`` status is ``status`` (an id of :data:`STATUS_NAMES`)."""
+        code = int(np.flatnonzero(status == STATUS_NAMES)[0])
+        return int(np.count_nonzero(self.status(tier) == code))
+
+    def flagged_count(self, flag: str, tier: str) -> int:
+        """Firms with ``flag`` for ``tier`` (promotion to it, or at risk of losing it)."""
+        return int(np.count_nonzero(self.flags.tier[flag] == tier))
+
+    def blame_shares(self, tier: str) -> list[tuple[Part, dict[str, float]]]:
+        """Per rule set of ``tier``, the share of all firms each criterion made fail (nonzero only)."""
+        out = []
+        for part in self.parts(tier):
+            shares: dict[str, float] = {}
+            for criterion, blamed in part.blame.items():
+                mask = blamed if part.judged is None else blamed & part.judged
+                share = float(mask.mean()) if self.n else 0.0
+                if share > 0:
+                    shares[criterion] = share
+            out.append((part, shares))
+        return out
+
+    @cached_property
+    def size_counts(self) -> dict[str, int]:
+        """Firms per 300号 size class id ("" undetermined); empty without the size tier."""
+        if self.size_class is None:
+            return {}
+        counts = pd.Series(self.size_class, dtype=object).value_counts()
+        return {str(k): int(v) for k, v in counts.items()}
+
     # -- size ----------------------------------------------------------------------------------
     @cached_property
     def size_class(self) -> ObjectArray | None:

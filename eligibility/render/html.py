@@ -173,14 +173,17 @@ def _pyramid(a: Findings, lang: Lang) -> go.Figure | None:
     None when no firm holds or is eligible for any ladder title (the page says so in a sentence)."""
     ladder = _ladder(a)
     labels = [tier_label(a.rules, t, lang) for t in ladder]
-    titled = [int((a.title_tier == t).sum()) for t in ladder]
-    eligible = [int((STATUS_NAMES[a.status(t)] == "eligible").sum()) for t in ladder]
+    titled = [a.titled_count(t) for t in ladder]
+    eligible = [a.status_count(t, "eligible") for t in ladder]
     if not any(titled) and not any(eligible):
         return None
-    promotion = a.flags.tier["promotion_candidate"]
-    risk = a.flags.tier["at_risk"]
     notes = [
-        text("pyramid_counts", lang, promotion=int((promotion == t).sum()), at_risk=int((risk == t).sum()))
+        text(
+            "pyramid_counts",
+            lang,
+            promotion=a.flagged_count("promotion_candidate", t),
+            at_risk=a.flagged_count("at_risk", t),
+        )
         for t in ladder
     ]
     figure = go.Figure()
@@ -333,14 +336,11 @@ def _score_figures(a: Findings, lang: Lang) -> list[tuple[str, go.Figure | None,
 def _heatmap(a: Findings, lang: Lang) -> go.Figure | None:
     """Share of all firms failing each tier on each criterion (criteria matched across tiers by label)."""
     shares: dict[str, dict[str, float]] = {}
-    pieces = [(tier, part) for tier in a.tiers for part in a.parts(tier)]
-    for tier, part in pieces:  # criteria in the words of the rule set that judged the firms
-        labels = criterion_labels([part.rule_file], lang, a.rules)
+    for tier in a.tiers:
         column = tier_label(a.rules, tier, lang)
-        for leaf_id, blamed in part.blame.items():
-            mask = blamed if part.judged is None else blamed & part.judged
-            share = float(mask.mean()) if a.n else 0.0
-            if share > 0:
+        for part, found in a.blame_shares(tier):  # criteria in the words of the rule set that judged
+            labels = criterion_labels([part.rule_file], lang, a.rules)
+            for leaf_id, share in found.items():
                 row = shares.setdefault(labels.get(leaf_id, leaf_id), {})
                 row[column] = max(row.get(column, 0.0), share)
     if not shares:

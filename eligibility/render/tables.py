@@ -274,7 +274,7 @@ class Tables:
         classes, ids, cls = self._classes(), self.a.size_class, self.a.classification
         if classes is None or ids is None or cls is None:
             return None
-        counts = pd.Series(ids, dtype=object).value_counts()
+        counts = self.a.size_counts
         sme = set(cls.eligible_classes)
         notes = [
             text("size_note_" + ("undetermined" if not c else "sme" if c in sme else "not_sme"), self.lang)

@@ -298,15 +298,13 @@ def _fill(book: _Book, a: Findings, lang: Lang, shared: Tables | None = None) ->
 
     # 汇总: a title, the flag counts and the issue counts above the per-tier table.
     counts = ("eligible", "ineligible", "incomplete", "review", "thin_pass", "near_miss")
-    promotion = pd.Series(a.flags.tier["promotion_candidate"], dtype=object).value_counts()
-    at_risk = pd.Series(a.flags.tier["at_risk"], dtype=object).value_counts()  # none at risk: empty
     rows = [
         {
             "col_tier": tier_label(a.rules, tier, lang),
             "col_ruleset": ruleset_cell(c, lang),
             **{k: c[k] for k in counts},
-            "promotion_candidate": int(promotion.get(tier, 0)),
-            "at_risk": int(at_risk.get(tier, 0)),
+            "promotion_candidate": a.flagged_count("promotion_candidate", tier),
+            "at_risk": a.flagged_count("at_risk", tier),
         }
         for tier, c in summary["tiers"].items()
     ]
