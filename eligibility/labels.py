@@ -316,6 +316,7 @@ _TEXT: dict[str, tuple[str, str]] = {
     "colon": ("：", ": "),
     "heading_bar": ("｜", " | "),
     "enumeration": ("、", ", "),
+    "comma": ("，", ", "),
     "no_value": ("—", "—"),
     "with_note": ("{value}（{note}）", "{value} ({note})"),
     "change_from_to": ("{label}（{was} → {now}）", "{label} ({was} → {now})"),
@@ -456,6 +457,13 @@ _TEXT: dict[str, tuple[str, str]] = {
     ),
     "doc_yes": ("是", "yes"),
     "doc_no": ("否", "no"),
+    "doc_span": ("{start} — {end}", "{start} to {end}"),
+    "doc_tags": ("【{tags}】", "[{tags}] "),
+    "doc_node": ("**{label}**（{kind}）`{id}`", "**{label}** ({kind}) `{id}`"),
+    "doc_cited": ("〔{source}〕", " [{source}]"),
+    # a regime's document number ends with this mark (115号, 国统字〔2010〕87号): the rule files name
+    # regimes in Chinese in both languages, so both values are the same
+    "doc_number_mark": ("号", "号"),
     "unit_fraction": ("{value}个百分点", "{value} percentage points"),
     "unit_wan_yuan": ("{value}万元", "{value} 万元"),
     "unit_persons": ("{value}人", "{value} persons"),
