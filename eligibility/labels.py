@@ -382,6 +382,15 @@ _TEXT: dict[str, tuple[str, str]] = {
     "plan_change": ("（{field}{verb}{amount}）", " ({field} {verb} {amount})"),
     "plan_items": ("（新增：{items}）", " (add: {items})"),
     "plan_choice": ("（{field}达到“{choice}”）", " ({field} to '{choice}')"),
+    # a yearly field's label (营业收入（上年度）): the rule language names the years by these words
+    "field_in_year": ("{label}（{year}）", "{label} ({year})"),
+    "year_y1": ("上年度", "last year"),
+    "year_y2": ("前年度", "year before last"),
+    "year_y3": ("大前年度", "three years ago"),
+    # fields counted from the year of as_of (year_base: as_of): y1 is this year
+    "current_year_y1": ("本年度", "this year"),
+    "current_year_y2": ("上一年度", "last year"),
+    "current_year_y3": ("前两年度", "two years ago"),
     # rule documents (eligibility rules docs)
     "doc_index_title": ("规则集一览", "Rule sets"),
     "doc_index_intro": (

@@ -14,6 +14,7 @@ from click.testing import CliRunner
 
 from eligibility import ProblemCode, RuleSet, RuleSetError, load_rules
 from eligibility.apps.cli import main
+from eligibility.labels import problem_message
 from eligibility.language.load import bundled_rules_dir
 
 BROKEN = Path(__file__).parent / "data" / "broken"
@@ -85,10 +86,15 @@ def test_cli_rules_check_exits_3_and_lists_problems(tmp_path: Path) -> None:
 
 def test_cli_rules_check_names_a_label_that_states_another_number(tmp_path: Path) -> None:
     directory = rules_dir_with(tmp_path, BROKEN / "label_mismatch.yaml")
+    with pytest.raises(RuleSetError) as caught:
+        load_rules(directory)
+    first = min(caught.value.problems, key=lambda p: p.line)
+    assert (first.code, first.line) == (ProblemCode.LABEL_MISMATCH, 28)
+    assert first.path == "criteria.all[0].label_zh"
+    assert first.detail == "'1500万元' ≠ 1000万元"  # the number the label states, and the value
     result = CliRunner().invoke(main, ["rules", "check", str(directory)])
     assert result.exit_code == 3
-    assert "label_mismatch.yaml:28: criteria.all[0].label_zh: [label_mismatch]" in result.output
-    assert "“1500万元” ≠ 1000万元" in result.output
+    assert all(problem_message(p) in result.output for p in caught.value.problems)
 
 
 def test_bundled_rules_check_passes() -> None:
