@@ -25,7 +25,8 @@ def test_committed_rule_docs_are_fresh(rules: RuleSet) -> None:
         )
 
 
-def test_docs_show_thresholds_sources_margins_and_dates(rules: RuleSet) -> None:
+def test_docs_show_thresholds_sources_margins_and_dates_snapshot(rules: RuleSet) -> None:
+    """A wording snapshot, on purpose: a criterion, the dates and a tag as a reader of the page sees them."""
     page = render_rule_docs(rules)["srdi_sme_2026.md"]
     assert (
         "主营业务收入占营业收入比重（上年度） ≥ 80%，临界幅度 0.5个百分点〔2号附件1 第（二）项；置信度 中〕"
