@@ -272,6 +272,14 @@ _TEXT: dict[str, tuple[str, str]] = {
         "The service officer in charge of the firm; for grouping only, carried to every output as text",
     ),
     "template_written": ("已生成输入模板：{path}", "Template written: {path}"),
+    # the template's headers are what the reader maps back, Chinese in both languages
+    "header_with_unit": ("{label}（{unit}）", "{label}（{unit}）"),
+    "header_unit_wan_yuan": ("万元", "万元"),
+    "header_unit_fraction": ("%", "%"),
+    "header_unit_persons": ("人", "人"),
+    "header_unit_count": ("项", "项"),
+    "header_unit_years": ("年", "年"),
+    "header_unit_points": ("分", "分"),
     "guide_header": ("列名", "Header"),
     "guide_id": ("字段编号", "Field id"),
     "guide_unit": ("单位/类型", "Unit / type"),
@@ -316,6 +324,7 @@ _TEXT: dict[str, tuple[str, str]] = {
     "colon": ("：", ": "),
     "heading_bar": ("｜", " | "),
     "enumeration": ("、", ", "),
+    "comma": ("，", ", "),
     "no_value": ("—", "—"),
     "undecided_prefix": ("无法判定（缺数据）：", "cannot be judged (data missing): "),
     "with_note": ("{value}（{note}）", "{value} ({note})"),
@@ -374,6 +383,15 @@ _TEXT: dict[str, tuple[str, str]] = {
     "plan_change": ("（{field}{verb}{amount}）", " ({field} {verb} {amount})"),
     "plan_items": ("（新增：{items}）", " (add: {items})"),
     "plan_choice": ("（{field}达到“{choice}”）", " ({field} to '{choice}')"),
+    # a yearly field's label (营业收入（上年度）): the rule language names the years by these words
+    "field_in_year": ("{label}（{year}）", "{label} ({year})"),
+    "year_y1": ("上年度", "last year"),
+    "year_y2": ("前年度", "year before last"),
+    "year_y3": ("大前年度", "three years ago"),
+    # fields counted from the year of as_of (year_base: as_of): y1 is this year
+    "current_year_y1": ("本年度", "this year"),
+    "current_year_y2": ("上一年度", "last year"),
+    "current_year_y3": ("前两年度", "two years ago"),
     # rule documents (eligibility rules docs)
     "doc_index_title": ("规则集一览", "Rule sets"),
     "doc_index_intro": (
@@ -457,6 +475,13 @@ _TEXT: dict[str, tuple[str, str]] = {
     ),
     "doc_yes": ("是", "yes"),
     "doc_no": ("否", "no"),
+    "doc_span": ("{start} — {end}", "{start} to {end}"),
+    "doc_tags": ("【{tags}】", "[{tags}] "),
+    "doc_node": ("**{label}**（{kind}）`{id}`", "**{label}** ({kind}) `{id}`"),
+    "doc_cited": ("〔{source}〕", " [{source}]"),
+    # a regime's document number ends with this mark (115号, 国统字〔2010〕87号): the rule files name
+    # regimes in Chinese in both languages, so both values are the same
+    "doc_number_mark": ("号", "号"),
     "unit_fraction": ("{value}个百分点", "{value} percentage points"),
     "unit_wan_yuan": ("{value}万元", "{value} 万元"),
     "unit_persons": ("{value}人", "{value} persons"),

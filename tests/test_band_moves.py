@@ -14,6 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from eligibility import RuleSet, evaluate, load_rules
+from eligibility.labels import text
 from eligibility.render.words import _plan_texts, describe_moves
 from eligibility.scoring.logic import Status
 from eligibility.synthetic import synthetic_pool
@@ -228,6 +229,7 @@ def test_grouped_plans_equal_one_plan_per_firm(as_of: str) -> None:
                 texts = _plan_texts(rules, plan, changes, members.size, names, "zh")
                 for member, got in zip(members, texts, strict=True):
                     own = a.band_moves(tier, int(member), str(leaf.field), mark)
-                    assert got == "；" + describe_moves(own, rules, names, "zh")  # type: ignore[arg-type]
+                    described = describe_moves(own, rules, names, "zh")  # type: ignore[arg-type]
+                    assert got == text("list_separator", "zh") + described
                     checked += 1
     assert checked > 500

@@ -7,9 +7,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from eligibility import evaluate, load_rules, read_input
+from eligibility import Severity, evaluate, load_rules, read_input
 from eligibility.input.chunks import prepare_in_chunks
 from eligibility.input.prepare import prepare
+from eligibility.labels import text
 from eligibility.synthetic import synthetic_pool
 
 SAMPLES = Path(__file__).resolve().parents[1] / "samples"
@@ -65,6 +66,8 @@ def test_cli_reads_a_large_csv_in_chunks(tmp_path: Path, monkeypatch: pytest.Mon
     result = CliRunner().invoke(main, ["screen", str(SAMPLES / "pool.csv"), "--as-of", AS_OF, "-o", str(out)])
     assert result.exit_code == 1, result.output  # the sample's deliberate input errors
     whole = evaluate(read_input(SAMPLES / "pool.csv", RULES, as_of=AS_OF), RULES, as_of=AS_OF)
-    assert "数据问题：错误 3 条" in result.output  # and 省级小巨人培育, a warning: not a ladder title
+    counts = {s.value: sum(i.severity is s for i in whole.issues) for s in Severity}
+    assert counts["error"] == 3  # and 省级小巨人培育, a warning: not a ladder title
+    assert "  " + text("issues_line", "zh", **counts) in result.output  # the issues of the whole file
     written = pd.read_csv(out, encoding="utf-8-sig", dtype={"credit_code": str})
     assert written["srdi_sme.status"].tolist() == whole.wide()["srdi_sme.status"].tolist()

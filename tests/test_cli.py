@@ -10,7 +10,10 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
+from eligibility import IssueCode, RuleSet, Severity, load_rules, read_input
 from eligibility.apps.cli import main
+from eligibility.input.prepare import prepare
+from eligibility.labels import Lang, issue_message, text
 from tests.conftest import base_firm, copy_rules, valid_code
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -23,6 +26,11 @@ TIER_COLUMNS = ["status", "score", "score_min", "score_max", "borderline", "fail
 def run(*args: str) -> tuple[int, str]:
     result = CliRunner().invoke(main, list(args))
     return result.exit_code, result.output
+
+
+def screened(firms: int, as_of: str, lang: Lang = "zh") -> str:
+    """The first line of the summary of an application screening."""
+    return text("summary_title", lang, firms=firms, as_of=as_of, purpose=text("purpose_apply", lang))
 
 
 @pytest.fixture
@@ -64,7 +72,7 @@ def test_screen_csv_meets_the_output_contract(tmp_path: Path, clean_csv: Path) -
     assert frame["flag.data_issue"].tolist() == ["false"] * 3
     # A name that would start a formula is written as text.
     assert frame["name"][1] == "'=1+1 公司"
-    assert "筛查完成：3 家企业" in output
+    assert screened(3, "2026-03-31") in output
 
 
 def test_screen_jsonl_carries_the_trace(tmp_path: Path, clean_csv: Path) -> None:
@@ -96,7 +104,7 @@ def test_english_and_quiet(tmp_path: Path, clean_csv: Path) -> None:
         "screen", str(clean_csv), "--as-of", "2026-03-31", "-o", str(tmp_path / "r.csv"), "--lang", "en"
     )
     assert code == 0
-    assert "Screened 3 firms as of 2026-03-31" in output
+    assert screened(3, "2026-03-31", "en") in output
     code, output = run(
         "screen", str(clean_csv), "--as-of", "2026-03-31", "-o", str(tmp_path / "r.csv"), "--quiet"
     )
@@ -107,7 +115,7 @@ def test_exit_codes(tmp_path: Path, clean_csv: Path) -> None:
     original = clean_csv.read_bytes()
     code, output = run("screen", str(clean_csv), "--as-of", "2026-03-31", "-o", str(clean_csv))
     assert code == 2
-    assert "不能与输入文件相同" in output
+    assert text("same_file", "zh", path=clean_csv) in output
     assert clean_csv.read_bytes() == original
     code, output = run("screen", str(clean_csv), "--as-of", "31/03/2026", "-o", str(tmp_path / "r.csv"))
     assert code == 2
@@ -121,16 +129,21 @@ def test_exit_codes(tmp_path: Path, clean_csv: Path) -> None:
     assert code == 4  # the input cannot be read: it is not there
 
 
-def test_dirty_sample_exits_1_and_strict_stops(tmp_path: Path) -> None:
+def test_dirty_sample_exits_1_and_strict_stops(tmp_path: Path, rules: RuleSet) -> None:
+    issues = prepare(read_input(SAMPLE, rules, as_of="2026-03-31"), rules).issues
+    bad = next(i for i in issues if (i.row, i.field) == (19, "revenue_y1"))
+    assert (bad.code, bad.severity) == (IssueCode.NOT_A_NUMBER, Severity.ERROR)
+    errors = [i for i in issues if i.severity is Severity.ERROR]
     out = tmp_path / "r.csv"
     code, output = run("screen", str(SAMPLE), "--as-of", "2026-03-31", "-o", str(out))
     assert code == 1
-    assert "第 19 行“revenue_y1”应为数字" in output
+    assert issue_message(bad) in output
     assert len(pd.read_csv(out)) == 300
     strict_out = tmp_path / "strict.csv"
     code, output = run("screen", str(SAMPLE), "--as-of", "2026-03-31", "-o", str(strict_out), "--strict")
     assert code == 1
-    assert "--strict" in output
+    assert text("strict_stopped", "zh", count=len(errors)) in output
+    assert issue_message(bad) in output
     assert not strict_out.exists()
 
 
@@ -182,7 +195,9 @@ def test_python_dash_m(tmp_path: Path) -> None:
         check=False,
     )
     assert result.returncode == 0
-    assert result.stdout.startswith("Rules OK")
+    rules = load_rules()
+    counts = {"count": len(rules.rulesets), "fields": len(rules.fields), "directory": rules.directory}
+    assert result.stdout == text("rules_ok", "en", **counts) + "\n"
 
 
 def test_output_permissions_follow_the_umask(tmp_path: Path, clean_csv: Path) -> None:
@@ -207,8 +222,10 @@ def test_summary_says_why_a_tier_was_not_evaluated(tmp_path: Path, clean_csv: Pa
         "--rules",
         str(rules),
     )
-    assert "未评估（评估日期无生效规则集，可用 --regime 回放）：科技型中小企业、创新型中小企业" in output
-    assert "未评估（尚未编入规则集）：高新技术企业" in output
+    tiers = load_rules(rules).tiers
+    not_in_force = text("enumeration", "zh").join(tiers[t].label_zh for t in ("tech_sme", "innovative_sme"))
+    assert text("skipped_no_ruleset_in_force", "zh", tiers=not_in_force) in output
+    assert text("skipped_no_ruleset", "zh", tiers=tiers["hnte"].label_zh) in output
 
 
 def test_little_giant_review_round_of_2026_and_its_replay(tmp_path: Path, clean_csv: Path) -> None:

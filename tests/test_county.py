@@ -17,7 +17,7 @@ from eligibility import RuleSet, evaluate, read_input
 from eligibility.apps.cli import main
 from eligibility.assessment import Assessment
 from eligibility.input.prepare import prepare
-from eligibility.labels import issue_message
+from eligibility.labels import issue_message, text
 from tests.conftest import valid_code
 from tests.county import BUILDERS, County
 
@@ -108,9 +108,9 @@ def test_county_workbooks_screen_to_workbook_and_report(rules: RuleSet, tmp_path
     )
     assert result.exit_code in (0, 1), result.output
     book = openpyxl.load_workbook(out, read_only=True)
-    details = list(book["全部明细"].iter_rows(min_row=2, values_only=True))
+    details = list(book[text("sheet_details", "zh")].iter_rows(min_row=2, values_only=True))
     assert [row[0] for row in details] == [f.code for f in county.firms]
-    issue_rows = {row[1] for row in book["数据问题"].iter_rows(min_row=2, values_only=True)}
+    issue_rows = {row[1] for row in book[text("sheet_issues", "zh")].iter_rows(min_row=2, values_only=True)}
     assert set(county.skipped) <= issue_rows
     # The report lists every skipped row among its data issues (its firm cards travel compressed).
     page = html.read_text(encoding="utf-8")

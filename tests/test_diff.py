@@ -81,15 +81,26 @@ def test_no_changes_against_itself(screened: dict[str, Path]) -> None:
     assert diff_results(result, result).empty
 
 
-def test_cli_diff(screened: dict[str, Path], tmp_path: Path) -> None:
+def test_cli_diff(screened: dict[str, Path], tmp_path: Path, rules: RuleSet) -> None:
     out = tmp_path / "changes.csv"
     result = CliRunner().invoke(
         main, ["diff", str(screened["2026-03-31.csv"]), str(screened["2026-04-01.csv"]), "-o", str(out)]
     )
     assert result.exit_code == 0, result.output
-    assert "专精特新中小企业：新符合" in result.output
-    assert "新不满足的条件：" in result.output
-    assert "须持有称号" in result.output
+    changes = diff_results(read_result(screened["2026-03-31.csv"]), read_result(screened["2026-04-01.csv"]))
+    srdi = changes[changes["item"] == "srdi_sme"]
+    gained = int(((srdi["status_b"] == "eligible") & (srdi["status_a"] != "eligible")).sum())
+    lost = int(((srdi["status_a"] == "eligible") & (srdi["status_b"] != "eligible")).sum())
+    counts = {"gained": gained, "lost": lost, "other": len(srdi) - gained - lost}
+    assert lost > 0
+    label = rules.tiers["srdi_sme"].label_zh
+    assert "  " + text("diff_tier_line", "zh", tier=label, **counts) + "\n" in result.output
+    # The losers name the criterion they now fail: the title 2号 requires.
+    failing = text(
+        "diff_reason", "zh", label=text("diff_now_failing", "zh"), criteria=text("doc_requires_title")
+    )
+    assert f"[{label}] {text('eligible')} → {text('ineligible')}" in result.output
+    assert failing in result.output
     assert out.read_bytes().startswith(BOM)
     written = pd.read_csv(out, dtype=str, keep_default_na=False, encoding="utf-8-sig")
     assert list(written.columns) == [text(HEADINGS[c], "zh") for c in COLUMNS]

@@ -14,6 +14,7 @@ from click.testing import CliRunner
 from eligibility import evaluate, load_rules, read_input
 from eligibility.apps.cli import main
 from eligibility.backends.dask import evaluate_partitions, read_partitioned, summary_counts
+from eligibility.labels import text
 from eligibility.synthetic import synthetic_pool
 
 pytestmark = [
@@ -84,7 +85,8 @@ def test_cli_dask_engine_on_an_existing_cluster(client: object, tmp_path: Path) 
         ["screen", str(source), "--engine", "dask", "--scheduler", address, "--as-of", AS_OF, "-o", str(out)],
     )
     assert result.exit_code == 0, result.output
-    assert "筛查完成：3000 家企业" in result.output
+    purpose = text("purpose_apply", "zh")
+    assert text("summary_title", "zh", firms=3000, as_of=AS_OF, purpose=purpose) in result.output
     written = pd.read_parquet(out)
     _same(written, evaluate(pool, RULES, as_of=AS_OF).wide())
     # The output is never overwritten.
@@ -93,7 +95,7 @@ def test_cli_dask_engine_on_an_existing_cluster(client: object, tmp_path: Path) 
         ["screen", str(source), "--engine", "dask", "--scheduler", address, "--as-of", AS_OF, "-o", str(out)],
     )
     assert again.exit_code == 2
-    assert "不会覆盖" in again.output
+    assert text("dask_output_exists", "zh", path=out) in again.output
 
 
 def test_folder_without_dask_engine_is_refused(tmp_path: Path) -> None:
@@ -101,4 +103,4 @@ def test_folder_without_dask_engine_is_refused(tmp_path: Path) -> None:
         main, ["screen", str(tmp_path), "--as-of", AS_OF, "-o", str(tmp_path / "x.xlsx")]
     )
     assert result.exit_code == 2
-    assert "--engine dask" in result.output
+    assert text("folder_needs_dask", "zh", path=tmp_path) in result.output

@@ -39,19 +39,21 @@ def test_explain_snapshot() -> None:
     assert output == snapshot.read_text(encoding="utf-8")
 
 
-def test_explain_finds_by_name_and_filters_tiers() -> None:
+def test_explain_finds_by_name_and_filters_tiers(rules: RuleSet) -> None:
     code, output = explain("--firm", "晋联煤机装备", "--tier", "srdi_sme", "--lang", "en")
     assert code == 0
-    assert "Specialised and sophisticated SME (SRDI): ineligible" in output
-    assert "Little-giant" not in output
+    srdi, giant = (rules.tiers[t].label_en or "" for t in ("srdi_sme", "little_giant"))
+    ruleset = {"regime": "2号", "ruleset": "srdi_sme_2026"}
+    assert text("explain_tier", "en", tier=srdi, status=text("ineligible", "en"), **ruleset) in output
+    assert giant not in output
     # 营业收入 ≥ 1500万 is met, so the equity-financing alternative (0 of 2000万) is no advice
-    assert "raise by 2000" not in output
+    assert f"{text('gap_raise', 'en')} 2000" not in output
 
 
 def test_explain_unknown_firm() -> None:
     code, output = explain("--firm", "不存在的企业")
     assert code == 2
-    assert "找不到企业：不存在的企业" in output
+    assert text("explain_not_found", "zh", firm="不存在的企业") in output
 
 
 # A hand-made pool: two firms whose names both hold 晋泽铸造 and 有限公司 (one inside the other), a
@@ -158,10 +160,11 @@ def test_an_unknown_tier_without_a_close_one_lists_the_tier_ids(pool: Path) -> N
     assert all(tier in output for tier in ("tech_sme", "srdi_sme", "little_giant", "hnte"))
 
 
-def test_a_known_tier_not_in_force_says_so(pool: Path) -> None:
+def test_a_known_tier_not_in_force_says_so(pool: Path, rules: RuleSet) -> None:
     code, output = run(pool, "--firm", NAMES[0], "--tier", "tech_innovative_sme")
     assert code == 0, output
-    assert "科技和创新型中小企业" in output
+    label = rules.tiers["tech_innovative_sme"].label_zh
+    assert text("skipped_no_ruleset_in_force", "zh", tiers=label) in output
     assert text("col_criterion", "zh") not in output
 
 

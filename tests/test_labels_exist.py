@@ -53,6 +53,8 @@ def test_the_key_families_exist() -> None:
         *(f"skipped_{r}" for r in ("no_ruleset_in_force", "no_ruleset")),
         *(f"size_{c}" for c in ("large", "medium", "small", "micro")),
         *(f"unit_name_{u.value}" for u in Unit),
+        *(f"{base}_{year}" for base in ("year", "current_year") for year in ("y1", "y2", "y3")),
+        *(f"header_unit_{u}" for u in ("wan_yuan", "fraction", "persons", "count", "years", "points")),
     ]
     assert [k for k in families if k not in _TEXT] == []
 

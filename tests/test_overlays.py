@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 from eligibility import ProblemCode, RuleSet, RuleSetError, evaluate, load_rules
+from eligibility.labels import text
 from tests.conftest import AS_OF_2022, base_firm, copy_rules
 
 FIXTURE = Path(__file__).parent / "data" / "overlays" / "fixture_province.yaml"
@@ -92,6 +93,11 @@ def test_rule_docs_show_the_overlay(overlaid: RuleSet) -> None:
     from eligibility.render.docs import render_rule_docs
 
     page = render_rule_docs(overlaid)["srdi_sme_2022.md"]
-    assert "测试省特色化指标（虚构，仅供测试） `fixture_province_2022`" in page
-    rule = "亩均税收（上年度）：≥30万元：10 分；≥15万元 且 <30万元：5 分；<15万元：0 分"
+    assert "\n## 测试省特色化指标（虚构，仅供测试） `fixture_province_2022`\n" in page  # the file's label
+    bands = [
+        text("doc_band_points", range="≥30万元", points=10),  # the literals as the file writes them
+        text("doc_band_points", range=text("doc_and").join(["≥15万元", "<30万元"]), points=5),
+        text("doc_band_points", range="<15万元", points=0),
+    ]
+    rule = overlaid.fields["mu_tax_y1"].label_zh + text("colon") + text("list_separator").join(bands)
     assert f"| 亩均税收 `mu_tax_points` | 10 | {rule} |" in page

@@ -16,6 +16,7 @@ from click.testing import CliRunner
 from eligibility import evaluate, load_rules
 from eligibility.apps.cli import main
 from eligibility.input.read import read_input
+from eligibility.labels import text
 from eligibility.render.html import build_report, write_report
 from eligibility.synthetic import synthetic_pool
 from tests.browser import SCREENSHOTS, chromium, offline_page
@@ -49,7 +50,7 @@ def sample_report(tmp_path_factory: pytest.TempPathFactory) -> Path:
         ],
     )
     assert result.exit_code == 1, result.output  # 1: finished, with the sample's deliberate dirty cells
-    assert "报告已写入" in result.output
+    assert text("report_written", "zh", path=folder / "报告.html") in result.output
     return folder / "报告.html"
 
 
@@ -63,13 +64,13 @@ def _cards(html: str) -> list[list[object]]:
 def test_report_sections_and_numbers(sample_assessment, sample_report: Path) -> None:  # type: ignore[no-untyped-def]
     html = sample_report.read_text(encoding="utf-8")
     summary = sample_assessment.summary()
-    for heading in ("梯度金字塔", "得分分布", "短板热力图", "重点名单", "企业档案", "规则与数据"):
-        assert heading in html
+    for key in ("sec_pyramid", "sec_scores", "sec_heatmap", "sec_lists", "sec_cards", "sec_rules"):
+        assert text(key, "zh") in html
     # No reference to anything outside the file: no external script, style, image or font.
     assert not re.search(r'<(script|link|img)[^>]+(src|href)="(https?:)?//', html)
     assert "@import" not in html
     # Headline counts and every flag list with its total.
-    assert f"<b>{summary['flags']['promotion_candidate']}</b>晋级候选" in html
+    assert f"<b>{summary['flags']['promotion_candidate']}</b>{text('promotion_candidate')}" in html
     assert f"晋级候选（{summary['flags']['promotion_candidate']}）" in html
     assert f"退库风险（{summary['flags']['at_risk']}）" in html
     assert "升规候选（6）" in html
@@ -97,15 +98,18 @@ def test_card_rows_match_the_assessment(sample_assessment, sample_report: Path) 
     # The firm the acceptance of issue 5 worked by hand: its gaps are in its card.
     srdi = a.tiers.index("srdi_sme")
     gaps = [str(c[TIER0 + 4 + 5 * srdi]) for c in cards]
-    assert sum("需增加" in g for g in gaps) > 100
+    raise_by = text("gap_sentence", "zh", label="", verb=text("gap_raise", "zh"), amount="")
+    assert sum(raise_by in g for g in gaps) > 100
 
 
 def test_score_chart_marks_the_pass_line_and_band(sample_assessment) -> None:  # type: ignore[no-untyped-def]
     html = build_report(sample_assessment)
     titles = re.findall(r'"title":\{"text":"([^"]*)"', html)
     decoded = [json.loads(f'"{t}"') for t in titles]
-    assert "科技型中小企业：合格线 60 分，临界带 55–65 分" in decoded
-    assert "创新型中小企业：合格线 60 分，临界带 55–65 分" in decoded
+    rules = sample_assessment.rules
+    for tier in ("tech_sme", "innovative_sme"):
+        title = text("score_chart_title", "zh", tier=rules.tiers[tier].label_zh, mark=60, low=55, high=65)
+        assert title in decoded
     assert html.count('class="plotly-graph-div"') == 4  # pyramid, two score charts, heat map
 
 
@@ -121,9 +125,9 @@ def test_spreadsheet_text_never_becomes_markup(tmp_path: Path) -> None:
 
 def test_english_report(sample_assessment) -> None:  # type: ignore[no-untyped-def]
     html = build_report(sample_assessment, lang="en")
-    assert "SME ladder screening report" in html
-    assert "The ladder" in html
-    assert "What holds the pool back" in html
+    for key in ("report_title", "sec_pyramid", "sec_heatmap"):
+        assert text(key, "en") in html
+        assert text(key, "zh") not in html
     assert '<html lang="en">' in html
 
 
@@ -151,6 +155,7 @@ def test_cli_refuses_to_write_the_report_over_the_input(tmp_path: Path) -> None:
         ],
     )
     assert result.exit_code == 2
+    assert text("same_file", "zh", path=source) in result.output
     assert source.read_bytes() == (SAMPLES / "pool.csv").read_bytes()
 
 

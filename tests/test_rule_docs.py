@@ -9,6 +9,7 @@ from click.testing import CliRunner
 
 from eligibility import RuleSet
 from eligibility.apps.cli import main
+from eligibility.labels import text
 from eligibility.render.docs import policy_anchor, render_rule_docs
 
 DOCS = Path(__file__).resolve().parent.parent / "docs" / "rules"
@@ -24,7 +25,8 @@ def test_committed_rule_docs_are_fresh(rules: RuleSet) -> None:
         )
 
 
-def test_docs_show_thresholds_sources_margins_and_dates(rules: RuleSet) -> None:
+def test_docs_show_thresholds_sources_margins_and_dates_snapshot(rules: RuleSet) -> None:
+    """A wording snapshot, on purpose: a criterion, the dates and a tag as a reader of the page sees them."""
     page = render_rule_docs(rules)["srdi_sme_2026.md"]
     assert (
         "主营业务收入占营业收入比重（上年度） ≥ 80%，临界幅度 0.5个百分点〔2号附件1 第（二）项；置信度 中〕"
@@ -34,6 +36,20 @@ def test_docs_show_thresholds_sources_margins_and_dates(rules: RuleSet) -> None:
     assert "【仅复核】" in page
     english = render_rule_docs(rules, "en")["srdi_sme_2026.md"]
     assert "borderline margin 0.5 percentage points" in english
+
+
+def test_english_pages_take_their_punctuation_from_the_labels(rules: RuleSet) -> None:
+    """Only the rule files' own words (document numbers, notes) may bring Chinese punctuation."""
+    pages = render_rule_docs(rules, "en")
+    page = pages["srdi_sme_2026.md"]
+    colon = text("colon", "en")
+    for key in ("doc_ruleset", "doc_source", "doc_effective", "doc_purposes", "doc_validity", "doc_rounds"):
+        assert f"\n- {text(key, 'en')}{colon}" in page, key
+    assert f"`srdi_sme_2026`{text('comma', 'en')}{text('doc_version', 'en')}" in page
+    assert text("doc_tags", "en", tags=text("doc_only", "en", purposes=text("purpose_review", "en"))) in page
+    for name, shown in pages.items():
+        for mark in ("：`", "`，", "）`", "**（", "【", "】", "、**"):
+            assert mark not in shown, (name, mark)
 
 
 def test_pages_cite_items_and_link_to_the_policy_page(rules: RuleSet) -> None:

@@ -14,6 +14,7 @@ from click.testing import CliRunner
 
 from eligibility import ProblemCode, RuleSet, RuleSetError, load_rules
 from eligibility.apps.cli import main
+from eligibility.labels import problem_message, text
 from eligibility.language.load import bundled_rules_dir
 
 BROKEN = Path(__file__).parent / "data" / "broken"
@@ -78,17 +79,23 @@ def test_cli_rules_check_exits_3_and_lists_problems(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["rules", "check", str(directory)])
     assert result.exit_code == 3
     assert "four_problems.yaml:11" in result.output
-    assert "rd_expense_y1" in result.output  # the "did you mean" suggestion
+    assert text("did_you_mean", "zh", suggestion="rd_expense_y1") in result.output
     english = CliRunner().invoke(main, ["rules", "check", str(directory), "--lang", "en"])
-    assert "did you mean 'rd_expense_y1'" in english.output
+    assert english.exit_code == 3
+    assert text("did_you_mean", "en", suggestion="rd_expense_y1") in english.output
 
 
 def test_cli_rules_check_names_a_label_that_states_another_number(tmp_path: Path) -> None:
     directory = rules_dir_with(tmp_path, BROKEN / "label_mismatch.yaml")
+    with pytest.raises(RuleSetError) as caught:
+        load_rules(directory)
+    first = min(caught.value.problems, key=lambda p: p.line)
+    assert (first.code, first.line) == (ProblemCode.LABEL_MISMATCH, 28)
+    assert first.path == "criteria.all[0].label_zh"
+    assert first.detail == "'1500万元' ≠ 1000万元"  # the number the label states, and the value
     result = CliRunner().invoke(main, ["rules", "check", str(directory)])
     assert result.exit_code == 3
-    assert "label_mismatch.yaml:28: criteria.all[0].label_zh: [label_mismatch]" in result.output
-    assert "“1500万元” ≠ 1000万元" in result.output
+    assert all(problem_message(p) in result.output for p in caught.value.problems)
 
 
 def test_bundled_rules_check_passes() -> None:
@@ -110,10 +117,10 @@ def test_every_leaf_criterion_names_its_source(rules: RuleSet) -> None:
 def test_forbidden_expression_in_catalogue(tmp_path: Path) -> None:
     directory = rules_dir_with(tmp_path)
     catalogue = directory / "fields.yaml"
-    text = catalogue.read_text(encoding="utf-8")
-    text = text.replace("expr: rd_expense_y1 / revenue_y1,", "expr: \"__import__('os').getcwd()\",")
-    text = text.replace("expr: rd_expense_y2 / revenue_y2,", "expr: rd_expense_y2 / revenu_y2,")
-    catalogue.write_text(text, encoding="utf-8")
+    source = catalogue.read_text(encoding="utf-8")
+    source = source.replace("expr: rd_expense_y1 / revenue_y1,", "expr: \"__import__('os').getcwd()\",")
+    source = source.replace("expr: rd_expense_y2 / revenue_y2,", "expr: rd_expense_y2 / revenu_y2,")
+    catalogue.write_text(source, encoding="utf-8")
     with pytest.raises(RuleSetError) as caught:
         load_rules(directory)
     codes = sorted(str(p.code) for p in caught.value.problems)

@@ -10,6 +10,7 @@ from click.testing import CliRunner
 
 from eligibility import RuleSet, load_rules
 from eligibility.apps.cli import main
+from eligibility.labels import text
 from eligibility.language.load import bundled_rules_dir, read_scenarios
 from eligibility.scenarios import boundary_cases, run_rule_tests, run_scenarios
 from tests.conftest import copy_rules, edit
@@ -55,16 +56,17 @@ def test_boundary_cases_catch_an_operator_bug(rules: RuleSet, monkeypatch: pytes
 def test_cli_rules_test_prints_counts_and_fails_on_a_wrong_expectation(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["rules", "test"])
     assert result.exit_code == 0, result.output
-    assert "srdi_sme_2026：场景 29 个，临界值 39 个，失败 0 个" in result.output
+    counts = {"ruleset": "srdi_sme_2026", "scenario": 29, "boundary": 39, "failed": 0}
+    assert "  " + text("suite_line", "zh", **counts) + "\n" in result.output
     english = CliRunner().invoke(main, ["rules", "test", "--lang", "en"])
-    assert "srdi_sme_2026: 29 scenarios, 39 boundary cases, 0 failed" in english.output
+    assert "  " + text("suite_line", "en", **counts) + "\n" in english.output
 
     directory = copy_rules(tmp_path)
     scenario = directory / "scenarios" / "above_scale_industrial_2011.yaml"
     edit(scenario, "expected: {status: eligible, borderline: thin_pass}", "expected: {status: ineligible}")
     broken = CliRunner().invoke(main, ["rules", "test", str(directory)])
     assert broken.exit_code == 1
-    assert "✗ [above_scale_industrial_2011] 场景 主营业务收入恰为2000万元" in broken.output
+    assert f"✗ [above_scale_industrial_2011] {text('scenario')} 主营业务收入恰为2000万元\n" in broken.output
     assert "status: expected 'ineligible', got 'eligible'" in broken.output
 
 

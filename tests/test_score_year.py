@@ -10,6 +10,7 @@ import openpyxl
 from eligibility import RuleSet, read_input
 from eligibility.input.headers import HeaderReader
 from eligibility.input.prepare import prepare
+from eligibility.labels import text
 from tests.conftest import valid_code
 
 
@@ -20,9 +21,13 @@ def test_score_headers_count_from_the_year_of_as_of(rules: RuleSet) -> None:
     assert reader.read("2024年专精特新发展评价得分").problem == "year_out_of_range"
     # Financials are fiscal years: 2025 is 上年度 in 2026.
     assert reader.read("2025年营业收入（万元）").field == "revenue_y1"
-    assert rules.fields["quality_score_y1"].label_zh.endswith("（本年度）")
-    assert rules.fields["quality_score_y2"].label_zh.endswith("（上一年度）")
-    assert rules.fields["quality_score_y2"].label_en.endswith("(last year)")
+    # The score's labels name the years as counted from as_of, the financials' as fiscal years.
+    for field, year in (("quality_score_y1", "current_year_y1"), ("quality_score_y2", "current_year_y2")):
+        assert rules.fields[field].label_zh.endswith(text("field_in_year", label="", year=text(year)))
+        assert rules.fields[field].label_en.endswith(
+            text("field_in_year", "en", label="", year=text(year, "en"))
+        )
+    assert rules.fields["revenue_y1"].label_zh.endswith(text("field_in_year", label="", year=text("year_y1")))
 
 
 def test_a_year_row_over_scores_and_financials(rules: RuleSet, tmp_path: Path) -> None:

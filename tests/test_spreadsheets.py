@@ -14,6 +14,7 @@ from click.testing import CliRunner
 from eligibility import InputError, IssueCode, RuleSet, Severity, evaluate, read_input
 from eligibility.apps.cli import main
 from eligibility.input.prepare import credit_code_valid, prepare
+from eligibility.labels import text
 from eligibility.render.workbook import write_workbook
 from tests.conftest import valid_code
 
@@ -215,7 +216,9 @@ def test_credit_code_check_digit() -> None:
     assert checked.tolist() == [True, True, False, False, False, False]
 
 
-def test_output_workbook(rules: RuleSet, tmp_path: Path) -> None:
+def test_output_workbook_snapshot(rules: RuleSet, tmp_path: Path) -> None:
+    """A wording snapshot, on purpose: the reviewer's workbook of the sample as an officer reads it
+    (sheet names, headings, status words, the summary's lines), written out in Chinese."""
     out = tmp_path / "筛查结果.xlsx"
     result = CliRunner().invoke(
         main, ["screen", str(SAMPLES / "pool.xlsx"), "--as-of", AS_OF, "-o", str(out), "-q"]
@@ -288,8 +291,8 @@ def test_template_round_trip(rules: RuleSet, tmp_path: Path) -> None:
     path = tmp_path / "模板.xlsx"
     assert CliRunner().invoke(main, ["template", "-o", str(path)]).exit_code == 0
     book = openpyxl.load_workbook(path)
-    sheet = book["企业数据"]
-    assert "字段说明" in book.sheetnames
+    sheet = book[text("template_sheet", "zh")]
+    assert text("template_guide", "zh") in book.sheetnames
     assert len(sheet.data_validations.dataValidation) > 10
     sheet.append([valid_code(1), "甲公司", "工业"])
     book.save(path)
@@ -326,7 +329,7 @@ def test_progress_bar_on_large_pools(tmp_path: Path) -> None:
     out = tmp_path / "r.csv"
     shown = CliRunner().invoke(main, ["screen", str(path), "--as-of", AS_OF, "-o", str(out)])
     assert shown.exit_code == 0, shown.output
-    assert "筛查" in shown.stderr
+    assert text("stage_bar", "zh") in shown.stderr
     assert "3/3" in shown.stderr
     quiet = CliRunner().invoke(main, ["screen", str(path), "--as-of", AS_OF, "-o", str(out), "--quiet"])
     assert (quiet.exit_code, quiet.stderr, quiet.stdout) == (0, "", "")

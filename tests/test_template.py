@@ -14,7 +14,7 @@ from openpyxl.utils import column_index_from_string, get_column_letter
 
 from eligibility import IssueCode, RuleSet, read_input
 from eligibility.input.prepare import prepare
-from eligibility.labels import Lang
+from eligibility.labels import Lang, text
 from eligibility.render.template import template_choices, template_header, write_template
 from tests.conftest import valid_code
 
@@ -72,7 +72,7 @@ def test_every_list_points_at_the_hidden_sheet(rules: RuleSet, template: Path) -
     assert len(lists) == 1
     assert next(iter(states.values())) == "visible"  # the data sheet comes first and is read by default
     book = openpyxl.load_workbook(template)
-    lang: Lang = "zh" if book.sheetnames[0] == "企业数据" else "en"
+    lang: Lang = "zh" if book.sheetnames[0] == text("template_sheet", "zh") else "en"
     values = book[lists[0]]
     columns = _columns(rules, template)
     validations = _validations(template)
@@ -103,12 +103,13 @@ def test_title_drop_down_offers_the_ladder_only(rules: RuleSet, tmp_path: Path) 
     _, formula = _validations(template)[letter]
     match = _RANGE.match(formula)
     assert match is not None
-    assert formula == f"选项!${match['col']}$2:${match['col']}$6"
+    lists = text("template_lists", "zh")  # the hidden sheet of the drop-downs' lists
+    assert formula == f"{lists}!${match['col']}$2:${match['col']}$6"
     col = column_index_from_string(match["col"])
-    offered = [book["选项"].cell(r, col).value for r in range(2, 7)]
+    offered = [book[lists].cell(r, col).value for r in range(2, 7)]
     ranked = [t.label_zh for t in rules.tiers.values() if t.rank is not None]
     assert offered == ranked == LADDER
-    assert book["选项"].cell(7, col).value is None
+    assert book[lists].cell(7, col).value is None
 
 
 def test_new_columns_and_their_guide_lines(rules: RuleSet, template: Path) -> None:
@@ -120,6 +121,10 @@ def test_new_columns_and_their_guide_lines(rules: RuleSet, template: Path) -> No
         assert lines[field_id][0] == template_header(rules.fields[field_id])
         assert lines[field_id][4]
     assert set(lines) == set(columns)
+    # The choices column lists a drop-down in the template's language, punctuation included.
+    lang: Lang = "zh" if guide.title == text("template_guide", "zh") else "en"
+    choices = template_choices(rules, rules.fields["current_tier"], lang)
+    assert lines["current_tier"][3] == text("enumeration", lang).join(choices)
 
 
 @pytest.mark.parametrize(
@@ -142,7 +147,7 @@ def test_filled_template_reads_back_with_every_column_mapped(rules: RuleSet, tem
     book = openpyxl.load_workbook(template)
     sheet = book.worksheets[0]
     columns = _columns(rules, template)
-    lang: Lang = "zh" if book.sheetnames[0] == "企业数据" else "en"
+    lang: Lang = "zh" if book.sheetnames[0] == text("template_sheet", "zh") else "en"
     titles = template_choices(rules, rules.fields["current_tier"], lang)
     for i, title in enumerate(titles[:2] if lang == "en" else titles):
         values = {

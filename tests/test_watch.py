@@ -9,6 +9,7 @@ from typing import Any
 from click.testing import CliRunner
 
 from eligibility.apps.cli import main
+from eligibility.labels import text
 
 POOL = Path(__file__).parent / "data" / "watch" / "pool.csv"
 FIRM = "91140500000000001P"  # revenue 4000万, R&D 160万 = 4.0%, eligible for 专精特新 (2号)
@@ -42,12 +43,23 @@ def _brief(record: dict[str, Any]) -> tuple[Any, ...]:
     )
 
 
+MALFORMED = '{"credit_code": "' + FIRM + '", "rd_expense_y1": 116'
+
+
+def _json_error(line: str) -> str:
+    try:
+        json.loads(line)
+    except json.JSONDecodeError as exc:
+        return exc.msg
+    raise AssertionError(line)
+
+
 def test_rd_ratio_slips_and_recovers() -> None:
     records, terminal = _run(
         [
             _update(rd_expense_y1=136),  # 3.4%: still a pass, but within the 0.5-point margin
             _update(rd_expense_y1=122),  # 3.05%: a thin pass as before: nothing to report
-            '{"credit_code": "' + FIRM + '", "rd_expense_y1": 116',  # malformed: an error, then go on
+            MALFORMED,  # malformed: an error, then go on
             _update(rd_expense_y1=116),  # 2.9%: fails, by 0.1 point: a near miss
             _update(rd_expense_y1=136),  # back to 3.4%
         ]
@@ -83,9 +95,10 @@ def test_rd_ratio_slips_and_recovers() -> None:
     assert fail["value"] == 0.029
     assert fail["threshold"] == 0.03
     assert abs(fail["gap"] - 0.001) < 1e-12  # 0.1 point short
+    # A wording snapshot, on purpose: the alert line as README.md shows it.
     assert "专精特新中小企业：符合（临界通过） → 不符合（临界未过）" in terminal
     assert "上年度研发费用占营业收入比重不低于3%（3.05% → 2.90%）" in terminal
-    assert "第 3 行不是有效的 JSON 对象" in terminal
+    assert text("watch_malformed_line", "zh", line=3, detail=_json_error(MALFORMED)) + "\n" in terminal
 
 
 def test_bad_lines_are_reported_and_skipped() -> None:
@@ -105,8 +118,10 @@ def test_bad_lines_are_reported_and_skipped() -> None:
         ("error", 4, "malformed_line"),
     ]
     assert _brief(records[4])[:5] == ("alert", 5, "srdi_sme", ("eligible", None), ("ineligible", "near_miss"))
-    assert "未知字段 rd_budget" in terminal
-    assert "revenue_y1 的值“约4000”不是数字" in terminal
+    assert text("watch_unknown_field", "zh", line=2, code=FIRM, fields="rd_budget") + "\n" in terminal
+    reason = text("short_not_a_number", "zh")
+    detail = text("watch_value", "zh", field="revenue_y1", value="约4000", reason=reason)
+    assert text("watch_bad_value", "zh", line=3, code=FIRM, detail=detail) + "\n" in terminal
 
 
 def test_state_survives_a_restart(tmp_path: Path) -> None:
@@ -116,7 +131,7 @@ def test_state_survives_a_restart(tmp_path: Path) -> None:
     assert saved["firms"][FIRM]["record"]["rd_expense_y1"] == 136
     # Restarted from the state the firm is at 3.4% (a thin pass), not at the pool's 4.0%.
     records, terminal = _run([_update(rd_expense_y1=116)], "--state", str(state))
-    assert "已从状态文件恢复 1 家企业" in terminal
+    assert text("watch_state_loaded", "zh", firms=1, path=state) in terminal
     assert _brief(records[0])[3:5] == (("eligible", "thin_pass"), ("ineligible", "near_miss"))
     assert json.loads(state.read_text(encoding="utf-8"))["firms"][FIRM]["record"]["rd_expense_y1"] == 116
 

@@ -242,7 +242,7 @@ def test_size_classes_are_counted(book: tuple[Lang, openpyxl.Workbook], assessme
 
     summary = workbook[text("sheet_summary", lang)]
     lines = [row[0] for row in summary.iter_rows(max_row=_header_row(summary) - 1, values_only=True)]
-    separator = "；" if lang == "zh" else "; "
+    separator = text("list_separator", lang)
     told = separator.join(
         text("size_count", lang, size=words[c], count=expected[c])
         for c in ["medium", "small", "micro", "large", ""]

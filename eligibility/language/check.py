@@ -183,7 +183,9 @@ class Checker:
             if stated and not any(
                 math.isclose(q.value, threshold, rel_tol=1e-9, abs_tol=1e-12) for q in stated
             ):
-                shown = "、".join(f"“{q.text}”" for q in stated)
+                shown = ", ".join(
+                    f"'{q.text}'" for q in stated
+                )  # a detail, shown as written in both languages
                 self.report((*loc, key), ProblemCode.LABEL_MISMATCH, f"{shown} ≠ {written}")
 
     def check_missing(self, node: Criterion, loc: Loc, spec: FieldSpec) -> None:

@@ -22,6 +22,7 @@ from ruamel.yaml.composer import MaxDepthExceededError
 from ruamel.yaml.error import YAMLError
 
 from eligibility.errors import ProblemCode, RegimeError, RuleProblem, RuleSetError
+from eligibility.labels import Lang, text
 from eligibility.language.check import Checker
 from eligibility.language.expr import Expression, ExpressionError, parse_expression
 from eligibility.language.model import (
@@ -38,10 +39,6 @@ from eligibility.language.model import (
 )
 from eligibility.language.ruleset import (
     AS_OF,
-    CURRENT_YEAR_LABELS_EN,
-    CURRENT_YEAR_LABELS_ZH,
-    YEAR_LABELS_EN,
-    YEAR_LABELS_ZH,
     FieldSpec,
     RuleSet,
     tier_dependencies,
@@ -553,21 +550,24 @@ class Loader:
         return fields, tuple(order)
 
 
+def _in_year(label: str, year_key: str, lang: Lang) -> str:
+    """A yearly field's label: ``营业收入（上年度）``."""
+    return text("field_in_year", lang, label=label, year=text(year_key, lang))
+
+
 def _expand(fdef: FieldDef) -> Iterator[FieldSpec]:
     years: list[str | None] = list(fdef.years) if fdef.years else [None]
-    current = fdef.year_base == "as_of"
-    labels_zh = CURRENT_YEAR_LABELS_ZH if current else YEAR_LABELS_ZH
-    labels_en = CURRENT_YEAR_LABELS_EN if current else YEAR_LABELS_EN
+    # Fields counted from the year of as_of (year_base: as_of) call y1 this year.
+    words = "current_year" if fdef.year_base == "as_of" else "year"
+    label_en = fdef.label_en or fdef.id
     for year in years:
         suffix = f"_{year}" if year else ""
         yield FieldSpec(
             id=f"{fdef.id}{suffix}",
             base=fdef.id,
             year=year,
-            label_zh=f"{fdef.label_zh}（{labels_zh[year]}）" if year else fdef.label_zh,
-            label_en=f"{fdef.label_en or fdef.id} ({labels_en[year]})"
-            if year
-            else (fdef.label_en or fdef.id),
+            label_zh=_in_year(fdef.label_zh, f"{words}_{year}", "zh") if year else fdef.label_zh,
+            label_en=_in_year(label_en, f"{words}_{year}", "en") if year else label_en,
             year_base=fdef.year_base,
             unit=fdef.unit,
             aliases=tuple(fdef.aliases),

@@ -25,10 +25,6 @@ from eligibility.units import Unit
 
 __all__ = [
     "AS_OF",
-    "CURRENT_YEAR_LABELS_EN",
-    "CURRENT_YEAR_LABELS_ZH",
-    "YEAR_LABELS_EN",
-    "YEAR_LABELS_ZH",
     "FieldSpec",
     "RuleSet",
     "parse_as_of",
@@ -39,19 +35,6 @@ __all__ = [
 
 
 AS_OF = "as_of"  # in expressions: the assessment date, in days since 1970-01-01 like date fields
-
-
-YEAR_LABELS_ZH = {"y1": "上年度", "y2": "前年度", "y3": "大前年度"}
-
-
-YEAR_LABELS_EN = {"y1": "last year", "y2": "year before last", "y3": "three years ago"}
-
-
-# Fields counted from the year of as_of (year_base: as_of): y1 is this year.
-CURRENT_YEAR_LABELS_ZH = {"y1": "本年度", "y2": "上一年度", "y3": "前两年度"}
-
-
-CURRENT_YEAR_LABELS_EN = {"y1": "this year", "y2": "last year", "y3": "two years ago"}
 
 
 @dataclass(frozen=True)

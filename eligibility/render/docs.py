@@ -33,7 +33,8 @@ __all__ = ["policy_anchor", "render_rule_docs", "write_rule_docs"]
 _OPS = {">=": "≥", ">": ">", "<=": "≤", "<": "<"}
 _WITH_UNIT = (Unit.WAN_YUAN, Unit.PERSONS, Unit.COUNT, Unit.RANK, Unit.YEARS, Unit.POINTS, Unit.LEVEL)
 # docs/policy.md anchors its sections by the document's number: 115号 → #115, 国统字〔2010〕87号 → #87.
-_DOCUMENT_NUMBER = re.compile(r"(\d+)号$")
+# The regime names are the rule files' own (Chinese in both languages), so the mark is labels.py's.
+_DOCUMENT_NUMBER = re.compile(rf"(\d+){re.escape(text('doc_number_mark'))}$")
 
 
 def policy_anchor(regime: str) -> str:
@@ -67,7 +68,7 @@ def _label(rules: RuleSet, tier: str, lang: Lang) -> str:
 
 
 def _purposes(purposes: list[str], lang: Lang) -> str:
-    return ("、" if lang == "zh" else ", ").join(text(f"purpose_{p}", lang) for p in purposes)
+    return text("enumeration", lang).join(text(f"purpose_{p}", lang) for p in purposes)
 
 
 def _index(rules: RuleSet, lang: Lang) -> str:
@@ -101,7 +102,7 @@ def _effective(ruleset: RuleSetFile, lang: Lang) -> str:
     for purpose, (start, end) in spans.items():
         if purpose == "review" and meta.review_rounds is not None:  # chosen by the round, not the day
             rounds = rounds_words(meta.review_rounds.first, meta.review_rounds.last, lang)
-            parts.append(f"{text('purpose_review', lang)}{'：' if lang == 'zh' else ': '}{rounds}")
+            parts.append(f"{text('purpose_review', lang)}{text('colon', lang)}{rounds}")
             continue
         shown = text(
             "doc_effective_for",
@@ -113,8 +114,9 @@ def _effective(ruleset: RuleSetFile, lang: Lang) -> str:
         parts.append(shown)
     if len(set(spans.values())) == 1 and meta.review_rounds is None:
         start, end = next(iter(spans.values()))
-        return f"{start.isoformat()} — {end.isoformat() if end else text('doc_open_end', lang)}"
-    return ("；" if lang == "zh" else "; ").join(parts)
+        shown_end = end.isoformat() if end else text("doc_open_end", lang)
+        return text("doc_span", lang, start=start.isoformat(), end=shown_end)
+    return text("list_separator", lang).join(parts)
 
 
 class _Page:
@@ -136,7 +138,7 @@ class _Page:
             parts.append(f"{self.t('doc_confidence')} {self.t('doc_conf_' + source.confidence)}")
         if source.note:
             parts.append(source.note)
-        return "；".join(parts) if self.lang == "zh" else "; ".join(parts)
+        return self.t("list_separator").join(parts)
 
     def literal(self, spec: FieldSpec, value: object) -> str:
         """A threshold as the rule file writes it; bare numbers get their unit."""
@@ -156,37 +158,34 @@ class _Page:
         return self.t("doc_margin", margin=shown)
 
     # -- the page ----------------------------------------------------------------------------------
+    def item(self, key: str, value: str) -> str:
+        """A line of the page's head: ``- label: value``."""
+        return f"- {self.t(key)}{self.t('colon')}{value}"
+
     def render(self) -> str:
         meta = self.ruleset.ruleset
-        lines = [
-            f"# {meta.label_zh if self.lang == 'zh' else (meta.label_en or meta.label_zh)}（{meta.regime}）",
-            "",
-        ]
-        lines.append(f"- {self.t('doc_ruleset')}：`{meta.id}`，{self.t('doc_version')} {meta.version}")
-        lines.append(f"- {self.t('doc_source')}：{self.source(meta.source)}")
+        label = meta.label_zh if self.lang == "zh" else (meta.label_en or meta.label_zh)
+        lines = [f"# {self.t('with_note', value=label, note=meta.regime)}", ""]
+        version = f"{self.t('doc_version')} {meta.version}"
+        lines.append(self.item("doc_ruleset", f"`{meta.id}`{self.t('comma')}{version}"))
+        lines.append(self.item("doc_source", self.source(meta.source)))
         lines.append(f"- {self.t('doc_policy', anchor=policy_anchor(meta.regime))}")
-        lines.append(f"- {self.t('doc_effective')}：{_effective(self.ruleset, self.lang)}")
-        lines.append(f"- {self.t('doc_purposes')}：{_purposes(list(meta.purposes), self.lang)}")
+        lines.append(self.item("doc_effective", _effective(self.ruleset, self.lang)))
+        lines.append(self.item("doc_purposes", _purposes(list(meta.purposes), self.lang)))
         if meta.validity_years:
-            lines.append(f"- {self.t('doc_validity')}：{self.t('doc_years', n=meta.validity_years)}")
+            lines.append(self.item("doc_validity", self.t("doc_years", n=meta.validity_years)))
         if meta.review_rounds is not None:
             rounds = meta.review_rounds
             said = rounds_words(rounds.first, rounds.last, self.lang) + self.t("doc_rounds_rule")
             if rounds.source is not None:
-                said += (
-                    f"（{self.source(rounds.source)}）"
-                    if self.lang == "zh"
-                    else f" ({self.source(rounds.source)})"
-                )
-            lines.append(f"- {self.t('doc_rounds')}：{said}")
+                said = self.t("with_note", value=said, note=self.source(rounds.source))
+            lines.append(self.item("doc_rounds", said))
             if rounds.note:
                 lines.append(f"  {rounds.note}")
         if meta.requires_title:
-            lines.append(
-                f"- {self.t('doc_requires_title')}：{_label(self.rules, meta.requires_title, self.lang)}"
-            )
+            lines.append(self.item("doc_requires_title", _label(self.rules, meta.requires_title, self.lang)))
         if meta.note:
-            lines.append(f"- {self.t('doc_note')}：{meta.note}")
+            lines.append(self.item("doc_note", meta.note))
         if self.ruleset.criteria is not None:
             lines += ["", f"## {self.t('doc_criteria')}", ""]
             lines += list(self.criterion(self.ruleset.criteria, 0))
@@ -206,10 +205,10 @@ class _Page:
             tags.append(self.t("doc_only", purposes=_purposes(list(node.purposes), self.lang)))
         if node.route:
             tags.append(self.t("doc_route", route=node.route))
-        tag = f"【{'，'.join(tags)}】" if tags else ""
+        tag = self.t("doc_tags", tags=self.t("comma").join(tags)) if tags else ""
         if node.children:
             kind = self.t("doc_all" if node.all is not None else "doc_any")
-            yield f"{indent}- {tag}**{label}**（{kind}）`{node.id}`"
+            yield f"{indent}- {tag}{self.t('doc_node', label=label, kind=kind, id=node.id)}"
             for child in node.children:
                 yield from self.criterion(child, depth + 1)
             return
@@ -217,8 +216,8 @@ class _Page:
         source = self.source(node.source)
         yield (
             f"{indent}- {tag}{label} `{node.id}`"
-            + (f"：{detail}" if detail else "")
-            + (f"〔{source}〕" if source else "")
+            + (self.t("colon") + detail if detail else "")
+            + (self.t("doc_cited", source=source) if source else "")
         )
 
     def leaf(self, node: Criterion) -> str:
@@ -240,7 +239,7 @@ class _Page:
                         else (node.missing.note_en or node.missing.note_zh),
                     )
                 )
-            return "，".join(parts) if self.lang == "zh" else ", ".join(parts)
+            return self.t("comma").join(parts)
         if node.match is not None:
             spec = self.rules.fields[node.match.field]
             values = "/".join(self.choice(spec, v) for v in node.match.in_)
@@ -251,7 +250,7 @@ class _Page:
                     if self.lang == "zh"
                     else (node.missing.note_en or node.missing.note_zh)
                 )
-                shown += ("，" if self.lang == "zh" else ", ") + self.t("doc_missing", note=note)
+                shown += self.t("comma") + self.t("doc_missing", note=note)
             return shown
         if node.review is not None:
             verdict = node.review.verdict
@@ -267,7 +266,7 @@ class _Page:
             group = self.t("doc_total") if test.group == "total" else self.group_label(test.group)
             shown = self.t("doc_score", group=group, op=_OPS[test.op], value=f"{test.value:g}")
             margin = self.margin(None, Unit.POINTS, test.value, test.margin)
-            return shown + ("，" + margin if margin else "")
+            return shown + (self.t("comma") + margin if margin else "")
         return ""
 
     def choice(self, spec: FieldSpec, value: object) -> str:
@@ -304,7 +303,7 @@ class _Page:
             measures = [
                 f"({k + 1}) {m.label_zh or ''} {self.measure(m)}" for k, m in enumerate(indicator.best_of)
             ]
-            rule = self.t("doc_best_of") + "：" + "；".join(measures)
+            rule = self.t("doc_best_of") + self.t("colon") + self.t("list_separator").join(measures)
         else:
             rule = self.measure(indicator.measures[0])
         return f"| {label} `{indicator.id}` | {indicator.max:g} | {rule} | {self.source(indicator.source)} |"
@@ -314,7 +313,7 @@ class _Page:
         label = meta.label_zh if self.lang == "zh" else (meta.label_en or meta.label_zh)
         yield f"## {label} `{meta.id}`"
         yield ""
-        provinces = "、".join(meta.provinces)
+        provinces = self.t("enumeration").join(meta.provinces)
         yield self.t(
             "doc_overlay_intro",
             indicator=meta.indicator,
@@ -328,21 +327,21 @@ class _Page:
             yield self.indicator_row(indicator)
 
     def measure(self, measure: Measure) -> str:
-        separator = "；" if self.lang == "zh" else "; "
+        separator = self.t("list_separator")
         if measure.bands is not None:
             spec = self.rules.fields[measure.bands.field]
             bands = [
                 self.t("doc_band_points", range=self.range(spec, r), points=f"{r.points:g}")
                 for r in measure.bands.ranges
             ]
-            return f"{self.field(spec.id)}：" + separator.join(bands)
+            return self.field(spec.id) + self.t("colon") + separator.join(bands)
         if measure.lookup is not None:
             spec = self.rules.fields[measure.lookup.field]
             items = [
                 self.t("doc_lookup_value", label=self.choice(spec, k), points=f"{v:g}")
                 for k, v in measure.lookup.map.items()
             ]
-            return f"{self.field(spec.id)}：" + separator.join(items)
+            return self.field(spec.id) + self.t("colon") + separator.join(items)
         if measure.per is not None:
             spec = self.rules.fields[measure.per.field]
             return self.t(
@@ -353,7 +352,7 @@ class _Page:
                 max=f"{measure.per.max:g}",
             )
         if measure.count is not None:
-            fields = "、".join(self.field(f) for f in measure.count.fields)
+            fields = self.t("enumeration").join(self.field(f) for f in measure.count.fields)
             return self.t(
                 "doc_count", points=f"{measure.count.points:g}", max=f"{measure.count.max:g}", fields=fields
             )
@@ -382,7 +381,7 @@ class _Page:
         cls = self.ruleset.classification
         assert cls is not None
         names = [cls.class_labels_zh.get(c, c) if self.lang == "zh" else c for c in cls.classes]
-        eligible = "、".join(
+        eligible = self.t("enumeration").join(
             cls.class_labels_zh.get(c, c) if self.lang == "zh" else c for c in cls.eligible_classes
         )
         by = self.rules.fields[cls.by]
@@ -393,7 +392,7 @@ class _Page:
         yield self.t("doc_classes_head", classes=" | ".join(names[:-1]))
         yield "|---|" + "---|" * (len(names) - 1) + "---|"
         for table in cls.tables:
-            industries = "、".join(self.choice(by, i) for i in table.industries)
+            industries = self.t("enumeration").join(self.choice(by, i) for i in table.industries)
             cells = []
             for class_id in cls.classes[:-1]:
                 bounds = table.bounds.get(class_id, {})

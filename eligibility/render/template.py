@@ -20,20 +20,20 @@ from eligibility.units import Unit
 
 __all__ = ["template_choices", "template_header", "write_template"]
 
-_UNIT_WORDS = {
-    Unit.WAN_YUAN: "万元",
-    Unit.FRACTION: "%",
-    Unit.PERSONS: "人",
-    Unit.COUNT: "项",
-    Unit.YEARS: "年",
-    Unit.POINTS: "分",
-}
+# The units a header names (营业收入（万元）); the words are labels.py's ``header_unit_*``.
+_HEADED_UNITS = frozenset({Unit.WAN_YUAN, Unit.FRACTION, Unit.PERSONS, Unit.COUNT, Unit.YEARS, Unit.POINTS})
 
 
 def template_header(spec: FieldSpec) -> str:
-    """The header the reader maps back to ``spec``: its label, with the unit in brackets."""
-    unit = _UNIT_WORDS.get(spec.unit)
-    return f"{spec.label_zh}（{unit}）" if unit else spec.label_zh
+    """The header the reader maps back to ``spec``: its label, with the unit in brackets.
+
+    The headers are the reader's vocabulary, Chinese whatever the template's language.
+    """
+    if spec.unit not in _HEADED_UNITS:
+        return spec.label_zh
+    return text(
+        "header_with_unit", "zh", label=spec.label_zh, unit=text(f"header_unit_{spec.unit.value}", "zh")
+    )
 
 
 # Fields whose guide line says more than their label.
@@ -114,7 +114,7 @@ def write_template(rules: RuleSet, path: str | Path, lang: Lang = "zh", rows: in
                     template_header(spec),
                     spec.id,
                     text(f"unit_name_{spec.unit.value}", lang),
-                    "、".join(template_choices(rules, spec, lang)),
+                    text("enumeration", lang).join(template_choices(rules, spec, lang)),
                     _guide_note(spec, lang),
                 ],
             )
