@@ -10,6 +10,8 @@ traceback only with ``--debug``)::
     4   EXIT_UNREADABLE  the input file cannot be read (damaged, not a table, a folder, no permission)
     5   EXIT_UNWRITABLE  an output cannot be written (read-only, disk full, parent is a file)
     6   EXIT_STATE       the saved monitor state (watch --state) cannot be used
+    7   EXIT_POOL        the pool database (pool --db) is refused or cannot be opened: another rule
+                         setting or pool, a newer schema, no such file, no server
     70  EXIT_INTERNAL    an unexpected error (a bug): rerun with --debug for the traceback
 """
 

@@ -20,7 +20,8 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import text as sql
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 
@@ -96,7 +97,7 @@ def writing(engine: Engine) -> Iterator[Connection]:
         with connection.begin():
             if connection.dialect.name == "postgresql":
                 # Released at commit or rollback, also when the connection drops (a killed import).
-                connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": ADVISORY_KEY})
+                connection.execute(sql("SELECT pg_advisory_xact_lock(:key)"), {"key": ADVISORY_KEY})
             yield connection
 
 
