@@ -893,6 +893,7 @@ def pool_add(
     if "://" not in target and Path(target).resolve() == input_path.resolve():
         _fail(text("same_file", lang, path=target), EXIT_USAGE)
     with _pool(db, rules_dir, lang, new=True, name=name, accept_rules=accept_rules) as opened:
+        where = opened.where
         try:
             stored = opened.add(
                 input_path, as_of=as_of, label=label, purpose=purpose, sheet=sheet, replace=replace
@@ -911,7 +912,7 @@ def pool_add(
         label=stored.label or input_path.name,
         firms=stored.firms,
         issues=stored.issues,
-        db=target,
+        db=where,
     )
     click.echo(terminal_safe(message + (text("pool_replaced", lang) if stored.replaced else "")))
     sys.exit(EXIT_INPUT if stored.errors else EXIT_OK)
@@ -926,14 +927,8 @@ def pool_snapshots(db: str | None, rules_dir: Path | None, lang: Lang) -> None:
     """List the snapshots of the pool."""
     with _pool(db, rules_dir, lang) as opened:
         stored = opened.snapshots()
-    lines = [
-        text(
-            "pool_snapshots_title",
-            lang,
-            db=db or os.environ.get("ELIGIBILITY_DB") or _POOL_FILE,
-            count=len(stored),
-        )
-    ]
+        where = opened.where
+    lines = [text("pool_snapshots_title", lang, db=where, count=len(stored))]
     lines += [
         text(
             "pool_snapshot_line",

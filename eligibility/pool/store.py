@@ -142,6 +142,14 @@ class Pool:
             raise PoolMismatchError("pool", stored_name, self.name)
 
     @property
+    def where(self) -> str:
+        """The database for messages: a SQLite file's path, or the URL without its password."""
+        url = self.engine.url
+        if url.get_backend_name() == "sqlite":
+            return url.database or ""
+        return url.render_as_string(hide_password=True)
+
+    @property
     def identity(self) -> dict[str, str]:
         """What the database says it is: ``pool_id``, ``pool_name`` (when given), ``rules_hash``,
         ``created_at``."""
