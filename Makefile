@@ -9,7 +9,7 @@ BIN := $(VENV)/bin
 RUN_STAMP := $(VENV)/.installed-run
 TEST_STAMP := $(VENV)/.installed-test
 
-.PHONY: run test lint bench samples docs clean browser office serve
+.PHONY: run test lint bench samples docs clean browser office postgres serve
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -35,7 +35,7 @@ run: $(RUN_STAMP)
 serve: $(RUN_STAMP)
 	$(BIN)/eligibility serve
 
-test: $(TEST_STAMP) lint browser office
+test: $(TEST_STAMP) lint browser office postgres
 	$(BIN)/python -m pytest -q
 
 # The browser tests drive Debian's Chromium (with a CJK font for the screenshots); install when missing.
@@ -56,6 +56,15 @@ office:
 	    fonts-crosextra-carlito >/dev/null; \
 	fi
 
+# The pool's PostgreSQL tests start a private cluster of Debian's server (initdb into a temporary
+# folder, a Unix socket there, no port) and stop it at the end; install the server when missing.
+postgres:
+	@if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq postgresql >/dev/null; \
+	fi
+
 lint: $(TEST_STAMP)
 	$(BIN)/ruff check eligibility tests benchmarks samples
 	$(BIN)/ruff format --check eligibility tests benchmarks samples
@@ -69,6 +78,7 @@ docs: $(RUN_STAMP)
 
 samples: $(RUN_STAMP)
 	$(BIN)/python samples/make_samples.py
+	$(BIN)/python samples/make_quarters.py
 
 clean:
 	rm -rf $(VENV) out .pytest_cache .mypy_cache .ruff_cache

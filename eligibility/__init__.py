@@ -1,8 +1,11 @@
 """eligibility — a rules engine for China's ladder of SME titles (优质中小企业梯度培育).
 
 Data flows one way: :func:`read_input` → :func:`evaluate` (with :func:`load_rules`) → the
-:class:`Assessment` (wide table, tidy trace, per-firm records, flags) → writers.
+:class:`Assessment` (wide table, tidy trace, per-firm records, flags) → writers. :class:`Pool`
+(the extra ``eligibility[pool]``) keeps screenings as snapshots in a database.
 """
+
+from typing import TYPE_CHECKING, Any
 
 from eligibility.assessment import Assessment, assess_one, evaluate
 from eligibility.errors import (
@@ -10,6 +13,7 @@ from eligibility.errors import (
     InputError,
     Issue,
     IssueCode,
+    MissingExtraError,
     ProblemCode,
     RegimeError,
     RuleProblem,
@@ -22,6 +26,9 @@ from eligibility.language.load import load_rules
 from eligibility.language.ruleset import RuleSet
 from eligibility.scoring.logic import Status
 
+if TYPE_CHECKING:
+    from eligibility.pool import Pool
+
 __all__ = [
     "Assessment",
     "EligibilityError",
@@ -29,6 +36,7 @@ __all__ = [
     "InputTable",
     "Issue",
     "IssueCode",
+    "Pool",
     "ProblemCode",
     "RegimeError",
     "RuleProblem",
@@ -43,3 +51,15 @@ __all__ = [
 ]
 
 __version__ = "0.1.0"
+
+
+def __getattr__(name: str) -> Any:
+    """``eligibility.Pool``, imported when first asked for: the pool needs the extra
+    ``eligibility[pool]`` (SQLAlchemy), which ``import eligibility`` must not."""
+    if name == "Pool":
+        try:
+            from eligibility.pool import Pool
+        except ImportError as exc:
+            raise MissingExtraError(exc.name or "sqlalchemy", "pool") from exc
+        return Pool
+    raise AttributeError(f"module 'eligibility' has no attribute {name!r}")

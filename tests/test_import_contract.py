@@ -4,8 +4,9 @@ Every import counts, also one inside a function: a lazy import is still a depend
 the rule language (``language``, ``units``) imports none of the layers above it; ``input`` and
 ``scoring`` never import each other (they share only ``columns``) nor anything above the engine;
 ``findings`` never imports the reader, the renderers or the apps; ``render`` translates findings and
-imports neither the reader, the engine, the assessment nor the apps; and no modules import each
-other in a circle.
+imports neither the reader, the engine, the assessment, the pool nor the apps; the pool (the
+database of snapshots) sits above the renderers and is imported by the apps only; and no modules
+import each other in a circle.
 """
 
 from __future__ import annotations
@@ -16,15 +17,17 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "eligibility"
-ABOVE_ENGINE = ("assessment", "findings", "render", "apps", "backends", "diff", "scenarios")
+ABOVE_ENGINE = ("assessment", "findings", "render", "pool", "apps", "backends", "diff", "scenarios")
 FORBIDDEN = [
     ("language", ("columns", "input", "scoring", *ABOVE_ENGINE)),
     ("units", ("language", "columns", "input", "scoring", *ABOVE_ENGINE)),
     ("columns", ("input", "scoring", *ABOVE_ENGINE)),
     ("input", ("scoring", *ABOVE_ENGINE)),
     ("scoring", ("input", *ABOVE_ENGINE)),
-    ("findings", ("input", "render", "apps")),
-    ("render", ("input", "scoring", "assessment", "backends", "apps")),
+    ("findings", ("input", "render", "pool", "apps")),
+    ("assessment", ("pool",)),
+    ("render", ("input", "scoring", "assessment", "backends", "pool", "apps")),
+    ("pool", ("apps", "backends")),
 ]
 
 

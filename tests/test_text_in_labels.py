@@ -30,6 +30,7 @@ CHECKED = [
     "backends",
     "apps/watch.py",
     "render",
+    "pool",
 ]
 # CJK ideographs and punctuation, full-width forms, and the dashes and quotes Chinese text uses.
 WIDE = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef\u2014\u2026\u201c\u201d\u2018\u2019]")

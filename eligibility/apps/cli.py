@@ -10,6 +10,8 @@ traceback only with ``--debug``)::
     4   EXIT_UNREADABLE  the input file cannot be read (damaged, not a table, a folder, no permission)
     5   EXIT_UNWRITABLE  an output cannot be written (read-only, disk full, parent is a file)
     6   EXIT_STATE       the saved monitor state (watch --state) cannot be used
+    7   EXIT_POOL        the pool database (pool --db) is refused or cannot be opened: another rule
+                         setting or pool, a newer schema, no such file, no server
     70  EXIT_INTERNAL    an unexpected error (a bug): rerun with --debug for the traceback
 """
 
@@ -786,3 +788,279 @@ def rules_docs(directory: Path | None, output: Path, check: bool, lang: Lang) ->
     with _writing(output, lang):
         written = write_rule_docs(loaded, output, lang)
     click.echo(text("doc_docs_written", lang, count=len(written), directory=output))
+
+
+# -- the cultivation pool (培育库): eligibility pool … ----------------------------------------------
+# One block, its imports inside the commands: the pool needs the extra eligibility[pool].
+EXIT_POOL = 7  # the pool database refused: another rule setting or pool, a newer schema, unreachable
+_POOL_FILE = "培育库.sqlite"
+
+_db_option = click.option(
+    "--db",
+    "db",
+    default=None,
+    help="培育库：SQLite 文件或 postgresql:// URL（默认 $ELIGIBILITY_DB，否则 培育库.sqlite）",
+)
+
+
+@contextmanager
+def _pool(
+    db: str | None,
+    rules_dir: Path | None,
+    lang: Lang,
+    *,
+    new: bool = False,
+    name: str | None = None,
+    accept_rules: bool = False,
+) -> Iterator[Any]:
+    """The pool database named by ``--db``, ``$ELIGIBILITY_DB`` or the default file, opened and
+    checked; its errors end as one line (exit 7 for the database itself, 2 for a request)."""
+    try:
+        from eligibility.pool import (
+            FirmLookupError,
+            Pool,
+            PoolMismatchError,
+            PoolUnavailableError,
+            SnapshotExistsError,
+            UnknownSnapshotError,
+        )
+    except ImportError:
+        _fail(text("pool_missing", lang), EXIT_USAGE)
+    target = db or os.environ.get("ELIGIBILITY_DB") or _POOL_FILE
+    if not new and "://" not in target and not Path(target).is_file():
+        _fail(text("pool_db_missing", lang, path=target), EXIT_POOL)
+    rules = _load(rules_dir, lang)
+    pool = None
+    try:
+        pool = Pool(target, rules, name=name, accept_rules=accept_rules)
+        yield pool
+    except PoolMismatchError as exc:
+        _fail(text(f"pool_mismatch_{exc.kind}", lang, stored=exc.stored, current=exc.current), EXIT_POOL)
+    except PoolUnavailableError as exc:
+        _fail(text("pool_unavailable", lang, url=exc.url, detail=exc.detail), EXIT_POOL)
+    except SnapshotExistsError as exc:
+        _fail(text("pool_snapshot_exists", lang, as_of=exc.as_of), EXIT_USAGE)
+    except UnknownSnapshotError as exc:
+        if not exc.known:
+            _fail(text("pool_no_snapshots", lang), EXIT_USAGE)
+        _fail(text("pool_unknown_snapshot", lang, snapshot=exc.key, known=", ".join(exc.known)), EXIT_USAGE)
+    except FirmLookupError as exc:
+        if not exc.candidates:
+            _fail(terminal_safe(text("pool_firm_not_found", lang, firm=exc.key)), EXIT_USAGE)
+        lines = [text("pool_firm_ambiguous", lang, count=exc.total, firm=exc.key)]
+        lines += [text("pool_candidate_item", lang, code=k, name=n) for k, n in exc.candidates]
+        _fail(terminal_safe("\n".join(lines)), EXIT_USAGE)
+    finally:
+        if pool is not None:
+            pool.close()
+
+
+@main.group()
+def pool() -> None:
+    """培育库：每期表格存为快照，查看变化、企业历史与年度目标 / the cultivation pool that remembers."""
+
+
+@pool.command("add")
+@click.argument(
+    "input_path", metavar="FILE", type=click.Path(readable=False, path_type=Path), callback=_existing
+)
+@click.option("--as-of", "as_of", required=True, callback=_day, help="快照日期 YYYY-MM-DD（亦为评估日期）")
+@click.option("--label", default=None, help="快照名称，如 2026年三季度 / a label for the snapshot")
+@click.option("--name", default=None, help="培育库名称，如 泽州县；与库中记录不符时拒绝 / the pool's name")
+@click.option("--replace", is_flag=True, help="替换同日期的已有快照 / replace the snapshot of that date")
+@click.option("--accept-rules", is_flag=True, help="规则文件已更新，接受新规则 / accept changed rule files")
+@_purpose_option
+@click.option("--sheet", default=None)
+@click.option("--rules", "rules_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@_db_option
+@_debug_option
+@_lang_option
+def pool_add(
+    input_path: Path,
+    as_of: str,
+    label: str | None,
+    name: str | None,
+    replace: bool,
+    accept_rules: bool,
+    purpose: Purpose,
+    sheet: str | None,
+    rules_dir: Path | None,
+    db: str | None,
+    lang: Lang,
+) -> None:
+    """Screen FILE as of --as-of and store it in the pool as one snapshot (one transaction)."""
+    target = db or os.environ.get("ELIGIBILITY_DB") or _POOL_FILE
+    if "://" not in target and Path(target).resolve() == input_path.resolve():
+        _fail(text("same_file", lang, path=target), EXIT_USAGE)
+    with _pool(db, rules_dir, lang, new=True, name=name, accept_rules=accept_rules) as opened:
+        where = opened.where
+        try:
+            stored = opened.add(
+                input_path, as_of=as_of, label=label, purpose=purpose, sheet=sheet, replace=replace
+            )
+        except InputError as exc:
+            _input_failed(exc, lang, input_path)
+        except RegimeError as exc:
+            _fail(text("regime_error", lang, detail=exc), EXIT_USAGE)
+        except OSError as exc:
+            detail = _why_unreadable(input_path, exc, lang)
+            _fail(text("input_unreadable", lang, path=input_path, detail=detail), EXIT_UNREADABLE)
+    message = text(
+        "pool_added",
+        lang,
+        as_of=stored.as_of.isoformat(),
+        label=stored.label or input_path.name,
+        firms=stored.firms,
+        issues=stored.issues,
+        db=where,
+    )
+    click.echo(terminal_safe(message + (text("pool_replaced", lang) if stored.replaced else "")))
+    sys.exit(EXIT_INPUT if stored.errors else EXIT_OK)
+
+
+@pool.command("snapshots")
+@_db_option
+@click.option("--rules", "rules_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@_debug_option
+@_lang_option
+def pool_snapshots(db: str | None, rules_dir: Path | None, lang: Lang) -> None:
+    """List the snapshots of the pool."""
+    with _pool(db, rules_dir, lang) as opened:
+        stored = opened.snapshots()
+        where = opened.where
+    lines = [text("pool_snapshots_title", lang, db=where, count=len(stored))]
+    lines += [
+        text(
+            "pool_snapshot_line",
+            lang,
+            as_of=row["as_of"].isoformat(),
+            label=row["label"] or "",
+            firms=row["firms"],
+            issues=row["issues"],
+            source=row["source"],
+        )
+        for row in stored.to_dict("records")
+    ]
+    click.echo(terminal_safe("\n".join(lines)))
+
+
+@pool.command("changes")
+@click.option("--from", "since", default=None, help="起始快照（日期或名称；默认上一期）")
+@click.option("--to", "until", default=None, help="截止快照（日期或名称；默认最新一期）")
+@click.option(
+    "-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="变化明细 .xlsx 或 .csv"
+)
+@click.option("--ids", is_flag=True, help="-o 的表头和取值用编号 / ids for headings and values in -o")
+@click.option("--limit", default=50, show_default=True, help="终端最多列出的行数 / rows shown")
+@click.option("--rules", "rules_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@_db_option
+@_debug_option
+@_lang_option
+def pool_changes(
+    since: str | None,
+    until: str | None,
+    output: Path | None,
+    ids: bool,
+    limit: int,
+    rules_dir: Path | None,
+    db: str | None,
+    lang: Lang,
+) -> None:
+    """What changed between two snapshots, what needs attention first."""
+    from eligibility.pool.words import format_changes, write_changes
+
+    with _pool(db, rules_dir, lang) as opened:
+        found = opened.changes(since, until)
+        click.echo(format_changes(found, opened.rules, lang, limit))
+        if output is not None:
+            with _writing(output, lang):
+                write_changes(found, output, opened.rules, lang, ids=ids)
+            click.echo(text("pool_changes_written", lang, path=output))
+
+
+@pool.command("firm")
+@click.argument("firm")
+@click.option("--rules", "rules_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@_db_option
+@_debug_option
+@_lang_option
+def pool_firm(firm: str, rules_dir: Path | None, db: str | None, lang: Lang) -> None:
+    """One firm (credit code or name) over the snapshots: status and score per tier."""
+    from eligibility.pool.words import format_history
+
+    with _pool(db, rules_dir, lang) as opened:
+        history = opened.history(firm)
+        Console(highlight=False).print(format_history(history, opened.rules, lang))
+
+
+@pool.group("targets", invoke_without_command=True)
+@click.option("--year", type=int, default=None, help="年度（默认最新快照的年度）")
+@click.option("--limit", default=5, show_default=True, help="每个梯度列出的候选企业数")
+@click.option("--rules", "rules_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@_db_option
+@_debug_option
+@_lang_option
+@click.pass_context
+def pool_targets(
+    ctx: click.Context, year: int | None, limit: int, rules_dir: Path | None, db: str | None, lang: Lang
+) -> None:
+    """The year's targets: titles gained, firms that can apply now, the closest candidates."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from eligibility.pool.words import format_targets
+
+    with _pool(db, rules_dir, lang) as opened:
+        found = opened.targets(year)
+        chosen = int(found["year"].iloc[0]) if not found.empty else year
+        candidates = {str(t): opened.candidates(str(t), chosen, limit) for t in found["tier"]}
+        click.echo(format_targets(found, candidates, opened.rules, lang))
+
+
+@pool_targets.command("set")
+@click.argument("year", type=int)
+@click.argument("targets", nargs=-1, required=True)
+@click.option("--rules", "rules_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@_db_option
+@_debug_option
+@_lang_option
+def pool_targets_set(
+    year: int, targets: tuple[str, ...], rules_dir: Path | None, db: str | None, lang: Lang
+) -> None:
+    """Set the year's targets: YEAR tier=count … (e.g. 2026 tech_innovative_sme=5 srdi_sme=2)."""
+    import difflib
+
+    with _pool(db, rules_dir, lang, new=True) as opened:
+        counts: dict[str, int] = {}
+        for item in targets:
+            tier, _, count = item.partition("=")
+            if not count.strip().isdigit():
+                _fail(text("pool_target_bad", lang, value=item), EXIT_USAGE)
+            if tier.strip() not in opened.rules.tiers:
+                known = list(opened.rules.tiers)
+                close = difflib.get_close_matches(tier.strip(), known, n=1, cutoff=0.0)
+                _fail(
+                    text(
+                        "pool_unknown_tier",
+                        lang,
+                        tier=tier,
+                        suggestion=close[0] if close else "",
+                        tiers=", ".join(known),
+                    ),
+                    EXIT_USAGE,
+                )
+            counts[tier.strip()] = int(count)
+        opened.set_targets(year, counts)
+        words = [
+            text(
+                "pool_target_item",
+                lang,
+                tier=opened.rules.tiers[t].label_zh
+                if lang == "zh"
+                else (opened.rules.tiers[t].label_en or t),
+                count=n,
+            )
+            for t, n in counts.items()
+        ]
+    click.echo(
+        text("pool_targets_saved", lang, year=year, targets=text("pool_list_separator", lang).join(words))
+    )

@@ -1,0 +1,332 @@
+"""The pool's answers for people: terminal lines and tables, the changes as a workbook or CSV.
+
+Owns the translation of the pool's frames (ids and numbers) into words of :mod:`eligibility.labels`
+(``pool_*`` keys, the status and column words the screening's outputs use) and the rule files.
+
+Must not: compute a change, a target or a ranking (``store.py`` and ``changes.py`` do).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, cast
+
+import pandas as pd
+from rich.table import Table
+from rich.text import Text
+
+from eligibility.labels import Lang, text
+from eligibility.language.ruleset import RuleSet
+from eligibility.pool.changes import KINDS
+from eligibility.render.files import atomic_path, write_table_csv
+from eligibility.render.tables import status_words
+from eligibility.render.terminal import terminal_safe
+from eligibility.render.words import criterion_labels, format_quantity, gap_verb, tier_label
+from eligibility.units import Unit
+
+__all__ = [
+    "changes_table",
+    "format_changes",
+    "format_history",
+    "format_targets",
+    "write_changes",
+]
+
+_HEADINGS = {
+    "kind": "pool_col_change",
+    "credit_code": "col_code",
+    "name": "col_name",
+    "township": "col_township",
+    "officer": "col_officer",
+    "tier": "col_tier",
+    "before": "pool_col_before",
+    "after": "pool_col_after",
+    "borderline_before": "pool_col_borderline_before",
+    "borderline_after": "pool_col_borderline_after",
+    "now_failing": "pool_col_now_failing",
+    "now_passing": "pool_col_now_passing",
+    "field": "pool_col_field",
+}
+_STATUS_KINDS = (
+    "became_ineligible",
+    "became_eligible",
+    "into_borderline",
+    "out_of_borderline",
+    "status_changed",
+)
+_TITLE_KINDS = ("title_gained", "title_lost")
+
+
+def _tier(rules: RuleSet, tier: object, lang: Lang) -> str:
+    return tier_label(rules, str(tier), lang) if isinstance(tier, str) and tier in rules.tiers else ""
+
+
+def _criteria(rules: RuleSet, lang: Lang) -> dict[str, dict[str, str]]:
+    """Criterion labels per tier, of every rule set of the tier (the newest one's label wins)."""
+    out: dict[str, dict[str, str]] = {}
+    for tier in rules.tiers:
+        files = sorted(
+            (r for r in rules.rulesets.values() if r.ruleset.tier == tier),
+            key=lambda r: r.ruleset.effective_from,
+            reverse=True,
+        )
+        out[tier] = criterion_labels(files, lang, rules) if files else {}
+    return out
+
+
+def _field(rules: RuleSet, field: object, lang: Lang) -> str:
+    spec = rules.fields.get(str(field)) if isinstance(field, str) else None
+    if spec is None:
+        return str(field or "")
+    return spec.label_en if lang == "en" and spec.label_en else spec.label_zh
+
+
+def _value_words(
+    row: Mapping[str, Any], side: str, rules: RuleSet, lang: Lang, words: Mapping[Any, str]
+) -> str:
+    """A before/after cell in words: a status, a title, a name or an issue code."""
+    value = row[side]
+    if value is None or value == "":
+        return ""
+    kind = row["kind"]
+    if kind in _STATUS_KINDS:
+        return words.get((str(value), ""), str(value))
+    if kind in _TITLE_KINDS:
+        return _tier(rules, value, lang)
+    return str(value)
+
+
+def changes_table(frame: pd.DataFrame, rules: RuleSet, lang: Lang = "zh", ids: bool = False) -> pd.DataFrame:
+    """The changes as the table of ``-o``: headings and values in words (Chinese, or ``lang``), or
+    with ``ids`` the ids of :data:`~eligibility.pool.changes.CHANGE_COLUMNS` for programs."""
+    columns = list(_HEADINGS)
+    if ids:
+        return frame[columns].copy()
+    words = status_words(lang)
+    labels = _criteria(rules, lang)
+    records = cast(list[dict[str, Any]], frame.to_dict("records"))
+    out = pd.DataFrame(
+        {
+            "kind": frame["kind"].map(lambda k: text(f"pool_kind_{k}", lang)),
+            "credit_code": frame["credit_code"],
+            "name": frame["name"],
+            "township": frame["township"],
+            "officer": frame["officer"],
+            "tier": frame["tier"].map(lambda t: _tier(rules, t, lang)),
+            "before": [_value_words(r, "before", rules, lang, words) for r in records],
+            "after": [_value_words(r, "after", rules, lang, words) for r in records],
+            "borderline_before": frame["borderline_before"].map(
+                lambda m: words.get(("", m), "") if m else ""
+            ),
+            "borderline_after": frame["borderline_after"].map(lambda m: words.get(("", m), "") if m else ""),
+            "now_failing": [_named(r, "now_failing", labels, lang) for r in records],
+            "now_passing": [_named(r, "now_passing", labels, lang) for r in records],
+            "field": frame["field"].map(lambda f: _field(rules, f, lang)),
+        }
+    )
+    out.columns = [text(_HEADINGS[c], lang) for c in columns]
+    return out
+
+
+def _named(row: Mapping[str, Any], column: str, labels: Mapping[str, Mapping[str, str]], lang: Lang) -> str:
+    ids = [c for c in str(row[column] or "").split(";") if c]
+    named = labels.get(str(row["tier"]), {})
+    return text("pool_list_separator", lang).join(named.get(c, c) for c in ids)
+
+
+def write_changes(
+    frame: pd.DataFrame, path: Path, rules: RuleSet, lang: Lang = "zh", ids: bool = False
+) -> Path:
+    """The changes as ``.csv`` (UTF-8 with a BOM) or ``.xlsx`` (by the suffix), written atomically;
+    no text cell is ever a formula (CSV: a leading ``'``; workbook: text cells)."""
+    table = changes_table(frame, rules, lang, ids)
+    if path.suffix.lower() != ".xlsx":
+        return write_table_csv(table, path)
+    with atomic_path(path) as temporary:
+        options = {"strings_to_formulas": False, "strings_to_urls": False}
+        with pd.ExcelWriter(temporary, engine="xlsxwriter", engine_kwargs={"options": options}) as writer:
+            table.to_excel(writer, sheet_name=text("pool_sheet_changes", lang)[:31], index=False)
+            sheet = writer.sheets[text("pool_sheet_changes", lang)[:31]]
+            sheet.freeze_panes(1, 0)
+            for column, heading in enumerate(table.columns):
+                width = max(
+                    [len(str(heading)) * 2, *(len(str(v)) * 2 for v in table[heading].head(200))], default=8
+                )
+                sheet.set_column(column, column, min(max(width, 8), 60))
+    return path
+
+
+def format_changes(frame: pd.DataFrame, rules: RuleSet, lang: Lang = "zh", limit: int = 50) -> str:
+    """The changes for the terminal: the span, the count of each kind, then the changes most urgent
+    first (at most ``limit``)."""
+    since, until = frame.attrs.get("since"), frame.attrs.get("until")
+    span = text(
+        "pool_changes_title",
+        lang,
+        since=since.isoformat() if isinstance(since, dt.date) else text("pool_no_snapshot", lang),
+        until=until.isoformat() if isinstance(until, dt.date) else "",
+    )
+    if frame.empty:
+        return span + "\n" + text("pool_no_changes", lang)
+    counts = frame["kind"].value_counts()
+    parts = [
+        text("pool_kind_count", lang, kind=text(f"pool_kind_{k}", lang), count=int(counts[k]))
+        for k in KINDS
+        if k in counts
+    ]
+    lines = [span, text("pool_list_separator", lang).join(parts)]
+    table = changes_table(frame.head(limit), rules, lang)
+    ids = frame.head(limit).to_dict("records")
+    for row, worded in zip(ids, table.to_dict("records"), strict=True):
+        cells = list(worded.values())
+        kind, code, name, _, _, tier, before, after, mark_a, mark_b, failing, passing, field = cells
+        who = text("pool_firm", lang, name=name or "", code=code or row["firm_key"])
+        what = text("pool_change_line", lang, kind=kind, who=who)
+        if tier and row["kind"] not in _TITLE_KINDS:
+            what += text("pool_tier_part", lang, tier=tier)
+        if before or after:
+            shown_before = _marked(before, mark_a, lang)
+            shown_after = _marked(after, mark_b, lang)
+            none = text("pool_no_title", lang) if row["kind"] in _TITLE_KINDS else text("no_value", lang)
+            what += text("pool_before_after", lang, before=shown_before or none, after=shown_after or none)
+        if field:
+            what += text("pool_field_part", lang, field=field)
+        if failing:
+            what += text("pool_now_failing_part", lang, criteria=failing)
+        if passing:
+            what += text("pool_now_passing_part", lang, criteria=passing)
+        lines.append(terminal_safe(what))
+    if len(frame) > limit:
+        lines.append(text("pool_more", lang, count=len(frame) - limit))
+    return "\n".join(lines)
+
+
+def _marked(status: str, mark: str, lang: Lang) -> str:
+    return text("status_marked", lang, status=status, mark=mark) if status and mark else status
+
+
+def _score(low: object, high: object) -> str:
+    if not isinstance(low, float | int) or pd.isna(low):
+        return ""
+    if isinstance(high, float | int) and not pd.isna(high) and high != low:
+        return f"{low:g}–{high:g}"
+    return f"{low:g}"
+
+
+def format_history(frame: pd.DataFrame, rules: RuleSet, lang: Lang = "zh") -> Table:
+    """One firm over the snapshots: a row per tier, a column per snapshot (status, mark, score),
+    and rows for its name and title."""
+    snapshots = frame.drop_duplicates("as_of")[["as_of", "label", "present", "name", "title"]]
+    key = str(frame["firm_key"].iloc[0])
+    names = [n for n in snapshots["name"] if isinstance(n, str)]
+    title = text("pool_firm", lang, name=names[-1] if names else "", code=key)
+    table = Table(title=Text(terminal_safe(title)), show_lines=False)
+    table.add_column(Text(text("col_tier", lang)), no_wrap=True)
+    for _, snap in snapshots.iterrows():
+        heading = snap["as_of"].isoformat() + (f"\n{snap['label']}" if isinstance(snap["label"], str) else "")
+        table.add_column(Text(terminal_safe(heading)), overflow="fold")
+    words = status_words(lang)
+    absent = text("pool_absent", lang)
+    table.add_row(
+        Text(text("col_name", lang)),
+        *(Text(terminal_safe(n) if isinstance(n, str) else absent) for n in snapshots["name"]),
+    )
+    table.add_row(
+        Text(text("col_title", lang)),
+        *(
+            Text(_tier(rules, t, lang) or text("pool_no_title", lang)) if p else Text(absent)
+            for t, p in zip(snapshots["title"], snapshots["present"], strict=True)
+        ),
+    )
+    tiers = [t for t in rules.tiers if t in set(frame["tier"].dropna())]
+    for tier in tiers:
+        cells = []
+        mine = frame[frame["tier"] == tier].set_index("as_of")
+        for day, present in zip(snapshots["as_of"], snapshots["present"], strict=True):
+            if not present or day not in mine.index:
+                cells.append(Text(absent if not present else ""))
+                continue
+            row = mine.loc[day]
+            word = words.get((str(row["status"]), str(row["mark"] or "")), str(row["status"]))
+            score = _score(row["score_low"], row["score_high"])
+            cells.append(Text(word + (f" {score}" if score else "")))
+        table.add_row(Text(_tier(rules, tier, lang)), *cells)
+    return table
+
+
+def _gap_words(gap: Mapping[str, Any], rules: RuleSet, labels: Mapping[str, str], lang: Lang) -> str:
+    """One failed criterion with its gap: the lever's change where there is one (研发费用增加6万元),
+    else the field's."""
+    name = labels.get(str(gap["criterion"]), str(gap["criterion"]))
+    lever, amount, unit = gap.get("lever"), gap.get("lever_amount"), gap.get("lever_unit")
+    field = lever
+    if lever is None or amount is None or pd.isna(amount):
+        field, amount, unit = gap.get("field"), gap.get("amount"), gap.get("unit")
+    if amount is None or pd.isna(amount) or unit is None:
+        return name
+    units = Unit(str(unit))
+    verb = gap_verb(gap.get("op"), float(amount) > 0, units, lang)
+    quantity = format_quantity(abs(float(amount)), units, lang, up=True)
+    subject = _field(rules, field, lang) if field else name
+    return text("pool_gap", lang, criterion=name, field=subject, verb=verb, amount=quantity)
+
+
+def format_targets(
+    targets: pd.DataFrame, candidates: Mapping[str, pd.DataFrame], rules: RuleSet, lang: Lang = "zh"
+) -> str:
+    """The year's targets: per tier the target, titles gained, firms eligible now, the outlook, and
+    the candidates closest to qualifying with what each lacks."""
+    as_of, baseline = targets.attrs.get("as_of"), targets.attrs.get("baseline")
+    if targets.empty:
+        return text("pool_no_targets", lang)
+    year = int(targets["year"].iloc[0])
+    lines = [
+        text(
+            "pool_targets_title",
+            lang,
+            year=year,
+            as_of=as_of.isoformat() if isinstance(as_of, dt.date) else "",
+            baseline=baseline.isoformat()
+            if isinstance(baseline, dt.date)
+            else text("pool_no_snapshot", lang),
+        )
+    ]
+    labels = _criteria(rules, lang)
+    words = status_words(lang)
+    for row in targets.to_dict("records"):
+        tier = str(row["tier"])
+        lines.append(
+            text(
+                "pool_target_line",
+                lang,
+                tier=_tier(rules, tier, lang),
+                target=row["target"],
+                gained=row["gained"],
+                eligible=row["eligible_now"],
+                near=row["near_miss"],
+                outlook=text(f"pool_outlook_{row['outlook']}", lang, shortfall=row["shortfall"]),
+            )
+        )
+        found = candidates.get(tier)
+        if found is None or found.empty:
+            lines.append("  " + text("pool_no_candidates", lang))
+            continue
+        for k, firm in enumerate(found.to_dict("records"), start=1):
+            status = words.get((str(firm["status"]), str(firm["mark"] or "")), str(firm["status"]))
+            gaps = [_gap_words(g, rules, labels.get(tier, {}), lang) for g in firm["gaps"]]
+            named = {str(g["criterion"]) for g in firm["gaps"]}
+            gaps += [
+                labels.get(tier, {}).get(c, c)
+                for c in str(firm["failed"] or "").split(";")
+                if c and c not in named
+            ]
+            who = text(
+                "pool_firm", lang, name=firm["name"] or "", code=firm["credit_code"] or firm["firm_key"]
+            )
+            line = text("pool_candidate_line", lang, rank=k, who=who, status=status)
+            if gaps:
+                line += text("pool_lacks_part", lang, gaps=text("pool_list_separator", lang).join(gaps))
+            lines.append(terminal_safe("  " + line))
+    return "\n".join(lines)
