@@ -76,6 +76,11 @@ _TEXT: dict[str, tuple[str, str]] = {
         "输入有 {count} 条错误，按 --strict 要求未进行评估：",
         "{count} input error(s); --strict stopped before evaluating:",
     ),
+    "input_too_large": (
+        "输入文件 {path} 超出读取上限：{detail}。若文件无误，可用 --max-unpacked-mb 或 --max-cells 放宽（0 为不限）",
+        "The input {path} is beyond the reading limits: {detail}. If the file is right, raise "
+        "--max-unpacked-mb or --max-cells (0 for no limit)",
+    ),
     "input_unreadable": (
         "无法读取输入文件 {path}：{detail}。请确认它是完好的培育库表格（.xlsx、.xls、.csv 或 .parquet，带表头），"
         "可在 Excel 中打开后另存为 .xlsx 再试，或按 eligibility template 生成的模板整理数据",
@@ -233,6 +238,10 @@ _TEXT: dict[str, tuple[str, str]] = {
     "input_missing": (
         "找不到输入文件：{path}，请检查路径和文件名",
         "No such input file: {path}; check the path",
+    ),
+    "as_of_out_of_range": (
+        "评估日期 {value} 超出可评估的范围（{first} 至 {last}），请检查年份",
+        "The assessment date {value} is outside the dates the tool can assess ({first} to {last}); check the year",
     ),
     "bad_as_of": (
         "评估日期“{value}”不是有效日期，请写成 年-月-日，如 2026-11-26",
@@ -842,6 +851,18 @@ _ISSUES: dict[IssueCode, tuple[str, str]] = {
     IssueCode.UNKNOWN_FIELD: (
         "未知字段“{header}”{value}，已忽略",
         "unknown field '{header}'{value}; not used",
+    ),
+    IssueCode.TOO_LARGE: (
+        "文件解压后（连同每个单元格引用的文字）约 {code}，超过读取上限 {first}，未读取",
+        "the file unpacks (with the text every cell refers to) to about {code}, above the limit of {first}; not read",
+    ),
+    IssueCode.TOO_MANY_ROWS: (
+        "工作表有 {code} 行，超过读取上限 {first} 行，未读取",
+        "the sheet has {code} rows, above the limit of {first}; not read",
+    ),
+    IssueCode.TOO_MANY_CELLS: (
+        "工作表范围为 {code}（行 × 列），超过读取上限 {first} 个单元格，未读取",
+        "the sheet spans {code} (rows × columns), above the limit of {first} cells; not read",
     ),
 }
 
