@@ -18,6 +18,7 @@ from __future__ import annotations
 import errno
 import json
 import os
+import secrets
 import signal
 import sys
 import tempfile
@@ -609,21 +610,66 @@ def watch(
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="绑定地址；默认仅本机可访问")
 @click.option("--port", default=8765, show_default=True, type=click.IntRange(1, 65535))
+@click.option(
+    "--token",
+    default=None,
+    help="共享到网络时的访问令牌（缺省自动生成并显示）/ access token beyond loopback (default: generated)",
+)
+@click.option(
+    "--allowed-host",
+    "allowed_hosts",
+    multiple=True,
+    help="浏览器可用来访问的其他主机名 / another name browsers may reach the server by",
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=None,
+    help="同时进行的筛查数（缺省为处理器核数）/ screenings at once (default: cores)",
+)
+@click.option(
+    "--queue",
+    type=click.IntRange(min=0),
+    default=8,
+    show_default=True,
+    help="可排队等候的筛查数 / screenings that may wait",
+)
 @click.option("--rules", "rules_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @_debug_option
 @_lang_option
-def serve(host: str, port: int, rules_dir: Path | None, lang: Lang) -> None:
+def serve(
+    host: str,
+    port: int,
+    token: str | None,
+    allowed_hosts: tuple[str, ...],
+    workers: int | None,
+    queue: int,
+    rules_dir: Path | None,
+    lang: Lang,
+) -> None:
     """Start the local web page (upload a pool, see the report, download the results)."""
     try:
         import uvicorn
 
-        from eligibility.apps.web import create_app
+        from eligibility.apps.guard import LOOPBACK, TOKEN_HEADER
+        from eligibility.apps.web import create_app, reachable_hosts
     except ImportError:
         _fail(text("web_missing", lang), EXIT_USAGE)
     rules = _load(rules_dir, lang)
-    local = host in ("127.0.0.1", "localhost", "::1")
-    click.echo(text("web_local" if local else "web_shared", lang, host=host, port=port), err=True)
-    uvicorn.run(create_app(rules, lang=lang), host=host, port=port, log_level="warning")
+    local = host in LOOPBACK
+    token = None if local and token is None else (token or secrets.token_urlsafe(16))
+    app = create_app(
+        rules, lang=lang, host=host, allowed_hosts=allowed_hosts, token=token, workers=workers, queue=queue
+    )
+    if local:
+        click.echo(text("web_local", lang, host=host, port=port), err=True)
+    else:
+        names = "、".join(sorted(reachable_hosts(host, allowed_hosts)))
+        click.echo(
+            text("web_shared", lang, host=host, port=port, token=token, header=TOKEN_HEADER, hosts=names),
+            err=True,
+        )
+    uvicorn.run(app, host=host, port=port, log_level="warning")
 
 
 def _interrupt(signum: int, frame: object) -> None:
