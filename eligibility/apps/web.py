@@ -67,7 +67,7 @@ KEEP_BYTES = 400_000_000  # finished results kept in memory, oldest out first
 SUFFIXES = (".xlsx", ".xls", ".xlsm", ".csv", ".parquet")
 SAMPLE = Path(__file__).resolve().parents[2] / "samples" / "pool.xlsx"
 _KEEP_SECONDS = 30 * 60
-_PER_FIRM = 40_000  # bytes an assessment and its tables hold per firm, beyond the workbook and report
+_PER_FIRM = 10_000  # bytes an assessment and its tables hold per firm (measured 9.6 KB), beyond outputs
 _RETRY_AFTER = 30
 _XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 _LIMIT_CODES = frozenset({IssueCode.TOO_LARGE, IssueCode.TOO_MANY_ROWS, IssueCode.TOO_MANY_CELLS})
@@ -309,14 +309,16 @@ class _Service:
 
     def _forget(self) -> None:
         """Drop finished results older than 30 minutes, then the oldest while they hold more than
-        the budget; runs waiting or running are never dropped. Called with the lock held."""
+        the budget (the newest stays, whatever its size); runs waiting or running are never
+        dropped. Called with the lock held."""
         now = time.monotonic()
         done = sorted(
             (j for j in self.jobs.values() if j.finished is not None), key=lambda j: j.finished or 0
         )
         held = sum(j.size for j in done)
-        for job in done:
-            if now - job.created <= _KEEP_SECONDS and held <= self.keep_bytes:
+        for k, job in enumerate(done):
+            newest = k == len(done) - 1  # kept whatever its size, until it is old or another is done
+            if now - job.created <= _KEEP_SECONDS and (held <= self.keep_bytes or newest):
                 continue
             held -= job.size
             del self.jobs[job.id]

@@ -112,24 +112,26 @@ def check_parquet(path: Path, limits: Limits) -> None:
     total = sum(meta.row_group(i).total_byte_size for i in range(meta.num_row_groups))
     if total > limits.unpacked_bytes:
         raise _refuse(IssueCode.TOO_LARGE, _size(total), _size(limits.unpacked_bytes))
-    schema = file.schema_arrow
-    text = [
-        f.name
-        for f in schema
-        if pa.types.is_string(f.type)
-        or pa.types.is_large_string(f.type)
-        or pa.types.is_binary(f.type)
-        or pa.types.is_large_binary(f.type)
-    ]
-    if not text:
-        return
+
+    def textual(kind: pa.DataType) -> bool:
+        if pa.types.is_dictionary(kind):
+            return textual(kind.value_type)
+        return bool(
+            pa.types.is_string(kind)
+            or pa.types.is_large_string(kind)
+            or pa.types.is_binary(kind)
+            or pa.types.is_large_binary(kind)
+        )
+
     expanded = total
-    for name in text:
+    for name in [f.name for f in file.schema_arrow if textual(f.type)]:
         column = pq.read_table(path, columns=[name], read_dictionary=[name]).column(0)
         for chunk in column.chunks:
-            lengths = pc.binary_length(chunk.dictionary).fill_null(0)
-            taken = pc.take(lengths, chunk.indices)
-            expanded += int(pc.sum(taken).as_py() or 0)
+            if isinstance(chunk, pa.DictionaryArray):
+                lengths = pc.binary_length(chunk.dictionary).fill_null(0)
+                expanded += int(pc.sum(pc.take(lengths, chunk.indices)).as_py() or 0)
+            else:
+                expanded += int(pc.sum(pc.binary_length(chunk)).as_py() or 0)
         if expanded > limits.unpacked_bytes:
             raise _refuse(IssueCode.TOO_LARGE, _size(expanded), _size(limits.unpacked_bytes))
 
