@@ -9,6 +9,7 @@ Exception tree::
     ├── RuleSetError            rule files are invalid; holds every RuleProblem found, raised once
     ├── InputError              strict mode: the input has error-severity issues; holds every Issue
     ├── RegimeError             no rule set is in force for the requested as_of / purpose / regime
+    │   └── AsOfRangeError      an assessment date outside the years the engine computes with
     ├── StateError              a saved monitor state (``eligibility watch --state``) cannot be used
     └── MissingExtraError       an optional dependency is not installed (also an ImportError)
 
@@ -23,6 +24,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 __all__ = [
+    "AsOfRangeError",
     "EligibilityError",
     "InputError",
     "Issue",
@@ -121,6 +123,9 @@ class IssueCode(StrEnum):
     BAD_CELL = "bad_cell"
     SHEET_CHOSEN = "sheet_chosen"
     UNKNOWN_FIELD = "unknown_field"
+    TOO_LARGE = "too_large"
+    TOO_MANY_ROWS = "too_many_rows"
+    TOO_MANY_CELLS = "too_many_cells"
 
 
 @dataclass(frozen=True)
@@ -185,6 +190,16 @@ class InputError(EligibilityError):
 
 class RegimeError(EligibilityError):
     """No rule set is in force for the requested date, purpose or regime."""
+
+
+class AsOfRangeError(RegimeError):
+    """An assessment date that is a date, but outside the years the engine computes with (title
+    horizons and expiry dates are counted in days from it): ``value`` as given, ``first`` and
+    ``last`` the dates accepted."""
+
+    def __init__(self, value: object, first: object, last: object) -> None:
+        super().__init__(f"as_of {value} is outside {first} to {last}")
+        self.value, self.first, self.last = value, first, last
 
 
 class StateError(EligibilityError):

@@ -76,6 +76,11 @@ _TEXT: dict[str, tuple[str, str]] = {
         "输入有 {count} 条错误，按 --strict 要求未进行评估：",
         "{count} input error(s); --strict stopped before evaluating:",
     ),
+    "input_too_large": (
+        "输入文件 {path} 超出读取上限：{detail}。若文件无误，可用 --max-unpacked-mb 或 --max-cells 放宽（0 为不限）",
+        "The input {path} is beyond the reading limits: {detail}. If the file is right, raise "
+        "--max-unpacked-mb or --max-cells (0 for no limit)",
+    ),
     "input_unreadable": (
         "无法读取输入文件 {path}：{detail}。请确认它是完好的培育库表格（.xlsx、.xls、.csv 或 .parquet，带表头），"
         "可在 Excel 中打开后另存为 .xlsx 再试，或按 eligibility template 生成的模板整理数据",
@@ -233,6 +238,10 @@ _TEXT: dict[str, tuple[str, str]] = {
     "input_missing": (
         "找不到输入文件：{path}，请检查路径和文件名",
         "No such input file: {path}; check the path",
+    ),
+    "as_of_out_of_range": (
+        "评估日期 {value} 超出可评估的范围（{first} 至 {last}），请检查年份",
+        "The assessment date {value} is outside the dates the tool can assess ({first} to {last}); check the year",
     ),
     "bad_as_of": (
         "评估日期“{value}”不是有效日期，请写成 年-月-日，如 2026-11-26",
@@ -658,12 +667,57 @@ _TEXT: dict[str, tuple[str, str]] = {
         "The web page needs FastAPI and uvicorn: pip install 'eligibility[web]'",
     ),
     "web_local": (
-        "网页已启动：http://{host}:{port}/ （仅本机可访问；如需同事访问，请显式加 --host 0.0.0.0）",
-        "Serving at http://{host}:{port}/ (this computer only; pass --host 0.0.0.0 to share it)",
+        "网页已启动：http://{host}:{port}/ （仅本机可访问，无需令牌；如需同事访问，请显式加 --host 0.0.0.0）",
+        "Serving at http://{host}:{port}/ (this computer only, no token needed; pass --host 0.0.0.0 to share it)",
     ),
     "web_shared": (
-        "网页已启动：http://{host}:{port}/ ——注意：已绑定 {host}，同一网络中的其他电脑也能访问并上传文件。",
-        "Serving at http://{host}:{port}/ — note: bound to {host}, other computers on the network can reach it.",
+        "网页已启动：http://{host}:{port}/ ——注意：已绑定 {host}，同一网络中的其他电脑也能访问。"
+        "凭访问令牌才能使用：{token}（网页第一次打开时输入；其他程序在请求头 {header} 中发送）。"
+        "可用的地址：{hosts}；其他名称请用 --allowed-host 添加。",
+        "Serving at http://{host}:{port}/ — note: bound to {host}, other computers on the network can reach it. "
+        "It needs the access token {token} (typed once in the page; other programs send it in the {header} "
+        "header). Names it answers to: {hosts}; add others with --allowed-host.",
+    ),
+    "web_bad_host": (
+        "拒绝访问：请求的主机名“{host}”不是本服务的地址（防止 DNS 重绑定）；请用启动时显示的地址，或以 --allowed-host 添加。",
+        "Refused: the host {host!r} is not this server's address (DNS rebinding); use the address shown at "
+        "start, or add it with --allowed-host.",
+    ),
+    "web_token_needed": (
+        "需要访问令牌：请在网页中输入启动时显示的令牌，或在请求头 {header} 中发送。",
+        "An access token is needed: type the token shown at start in the page, or send it in the {header} header.",
+    ),
+    "web_foreign_origin": (
+        "拒绝访问：这个请求来自其他网页，只有本服务自己的网页可以提交筛查。",
+        "Refused: this request comes from another web page; only this server's own page may submit.",
+    ),
+    "web_body_too_large": (
+        "上传的内容超过上限 {limit} MB，未接收；更大的文件请用命令行 eligibility screen。",
+        "The upload is above the limit of {limit} MB and was not received; use eligibility screen for larger files.",
+    ),
+    "web_use_cli": (
+        "。网页版有这个上限；确认文件无误后，可用命令行 eligibility screen 处理。",
+        ". The page has this limit; if the file is right, use eligibility screen.",
+    ),
+    "web_busy": (
+        "正在处理的筛查已满，请约 {seconds} 秒后再试。",
+        "Every worker is busy and the queue is full; try again in about {seconds} seconds.",
+    ),
+    "web_queue_position": ("排队中，前面还有 {ahead} 个筛查……", "Queued: {ahead} run(s) ahead…"),
+    "web_expired": (
+        "这次筛查的结果已过期（保留 30 分钟，或为新的筛查腾出了内存），请重新筛查。",
+        "The results of this run have expired (kept 30 minutes, or dropped to make room); screen again.",
+    ),
+    "web_login_title": ("请输入访问令牌", "Enter the access token"),
+    "web_login_intro": (
+        "这个网页与同一网络中的电脑共享，凭启动时显示的访问令牌才能使用；令牌只需输入一次。",
+        "This page is shared on the network and needs the access token shown at start; you type it once.",
+    ),
+    "web_login_token": ("访问令牌", "Access token"),
+    "web_login_button": ("进入", "Enter"),
+    "web_login_failed": (
+        "令牌不正确，请核对启动时显示的令牌。",
+        "Wrong token; check the token shown at start.",
     ),
     "watch_malformed_line": (
         "第 {line} 行不是有效的 JSON 对象（{detail}），已跳过",
@@ -1005,6 +1059,18 @@ _ISSUES: dict[IssueCode, tuple[str, str]] = {
     IssueCode.UNKNOWN_FIELD: (
         "未知字段“{header}”{value}，已忽略",
         "unknown field '{header}'{value}; not used",
+    ),
+    IssueCode.TOO_LARGE: (
+        "文件解压后（连同每个单元格引用的文字）约 {code}，超过读取上限 {first}，未读取",
+        "the file unpacks (with the text every cell refers to) to about {code}, above the limit of {first}; not read",
+    ),
+    IssueCode.TOO_MANY_ROWS: (
+        "工作表有 {code} 行，超过读取上限 {first} 行，未读取",
+        "the sheet has {code} rows, above the limit of {first}; not read",
+    ),
+    IssueCode.TOO_MANY_CELLS: (
+        "工作表范围为 {code}（行 × 列），超过读取上限 {first} 个单元格，未读取",
+        "the sheet spans {code} (rows × columns), above the limit of {first} cells; not read",
     ),
 }
 

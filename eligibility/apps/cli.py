@@ -20,6 +20,7 @@ from __future__ import annotations
 import errno
 import json
 import os
+import secrets
 import signal
 import sys
 import tempfile
@@ -39,6 +40,7 @@ from eligibility.assessment import Purpose, evaluate
 from eligibility.columns import Prepared
 from eligibility.diff import REASONS, diff_results, read_result
 from eligibility.errors import (
+    AsOfRangeError,
     InputError,
     IssueCode,
     MissingExtraError,
@@ -47,6 +49,7 @@ from eligibility.errors import (
     StateError,
 )
 from eligibility.findings import build_findings
+from eligibility.input.bounds import DEFAULT_LIMITS, Limits
 from eligibility.input.chunks import CHUNK_BYTES, prepare_in_chunks
 from eligibility.input.mapping import read_mapping
 from eligibility.input.read import read_input
@@ -116,6 +119,8 @@ def _day(ctx: click.Context, param: click.Parameter, value: str | None) -> str |
     if value is not None:
         try:
             parse_as_of(value)
+        except AsOfRangeError as exc:
+            _fail(text("as_of_out_of_range", _lang_of(ctx), **vars(exc)), EXIT_USAGE)
         except RegimeError:
             _fail(text("bad_as_of", _lang_of(ctx), value=value), EXIT_USAGE)
     return value
@@ -131,6 +136,42 @@ def _remember(key: str) -> Any:
         return value
 
     return callback
+
+
+def _limits(ctx: click.Context, param: click.Parameter, value: int | None) -> int | None:
+    return None if value == 0 else value
+
+
+_DEFAULT_MB = (DEFAULT_LIMITS.unpacked_bytes or 0) // 1_000_000
+_DEFAULT_CELLS = DEFAULT_LIMITS.cells or 0
+
+
+def _limits_options(command: Any) -> Any:
+    """--max-unpacked-mb and --max-cells: how much a workbook may unpack to before it is read."""
+    command = click.option(
+        "--max-cells",
+        type=click.IntRange(min=0),
+        default=_DEFAULT_CELLS,
+        show_default=True,
+        callback=_limits,
+        help="工作表最多单元格数（行 × 列），0 为不限 / most cells of a sheet's extent, 0 for no limit",
+    )(command)
+    return click.option(
+        "--max-unpacked-mb",
+        type=click.IntRange(min=0),
+        default=_DEFAULT_MB,
+        show_default=True,
+        callback=_limits,
+        help="表格解压后（含引用的文字）最多多少 MB，0 为不限 / most MB a workbook unpacks to, 0: none",
+    )(command)
+
+
+def _read_limits(max_unpacked_mb: int | None, max_cells: int | None) -> Limits:
+    return Limits(
+        unpacked_bytes=None if max_unpacked_mb is None else max_unpacked_mb * 1_000_000,
+        rows=DEFAULT_LIMITS.rows,
+        cells=max_cells,
+    )
 
 
 _lang_option = click.option(
@@ -183,6 +224,10 @@ def _input_failed(exc: InputError, lang: Lang, path: Path, strict: bool = False)
     whole = [i for i in exc.issues if i.row is None and i.code in _FILE_CODES]
     if whole or not strict:
         first = (whole or list(exc.issues))[0]
+        if first.code in _LIMIT_CODES:
+            _fail(
+                text("input_too_large", lang, path=path, detail=issue_message(first, lang)), EXIT_UNREADABLE
+            )
         detail = (
             _why_unreadable(path, first.value or "", lang)
             if first.code is IssueCode.UNREADABLE_FILE
@@ -194,7 +239,10 @@ def _input_failed(exc: InputError, lang: Lang, path: Path, strict: bool = False)
 
 
 # Issues that make a whole file unusable (no row is at fault): the file cannot be read.
-_FILE_CODES = frozenset({IssueCode.UNREADABLE_FILE, IssueCode.NO_HEADER, IssueCode.MISSING_KEY})
+_LIMIT_CODES = frozenset({IssueCode.TOO_LARGE, IssueCode.TOO_MANY_ROWS, IssueCode.TOO_MANY_CELLS})
+_FILE_CODES = frozenset(
+    {IssueCode.UNREADABLE_FILE, IssueCode.NO_HEADER, IssueCode.MISSING_KEY, *_LIMIT_CODES}
+)
 
 
 def _why_unwritable(path: Path, exc: OSError, lang: Lang) -> str:
@@ -312,6 +360,7 @@ def main() -> None:
 @click.option("--horizon-months", default=12, show_default=True, type=click.IntRange(0, 120))
 @click.option("--strict", is_flag=True, help="输入有错误时不评估 / stop on input errors")
 @click.option("--quiet", "-q", is_flag=True, help="不输出汇总 / no summary")
+@_limits_options
 @_debug_option
 @_lang_option
 def screen(
@@ -330,6 +379,8 @@ def screen(
     horizon_months: int,
     strict: bool,
     quiet: bool,
+    max_unpacked_mb: int | None,
+    max_cells: int | None,
     lang: Lang,
 ) -> None:
     """Screen the pool in INPUT (.xlsx/.xls/.csv/.parquet) and write the results to OUTPUT."""
@@ -366,7 +417,8 @@ def screen(
             data = prepare_in_chunks(input_path, rules, as_of=day, mapping=headers, strict=strict)
             firms = data.n
         else:
-            data = read_input(input_path, rules, as_of=day, sheet=sheet, mapping=headers)
+            limits = _read_limits(max_unpacked_mb, max_cells)
+            data = read_input(input_path, rules, as_of=day, sheet=sheet, mapping=headers, limits=limits)
             firms = len(data.frame)
         # A progress bar for pools above a few thousand firms; stages, since evaluation is one pass.
         bar = tqdm(
@@ -562,21 +614,66 @@ def watch(
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="绑定地址；默认仅本机可访问")
 @click.option("--port", default=8765, show_default=True, type=click.IntRange(1, 65535))
+@click.option(
+    "--token",
+    default=None,
+    help="共享到网络时的访问令牌（缺省自动生成并显示）/ access token beyond loopback (default: generated)",
+)
+@click.option(
+    "--allowed-host",
+    "allowed_hosts",
+    multiple=True,
+    help="浏览器可用来访问的其他主机名 / another name browsers may reach the server by",
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=None,
+    help="同时进行的筛查数（缺省为处理器核数）/ screenings at once (default: cores)",
+)
+@click.option(
+    "--queue",
+    type=click.IntRange(min=0),
+    default=8,
+    show_default=True,
+    help="可排队等候的筛查数 / screenings that may wait",
+)
 @click.option("--rules", "rules_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @_debug_option
 @_lang_option
-def serve(host: str, port: int, rules_dir: Path | None, lang: Lang) -> None:
+def serve(
+    host: str,
+    port: int,
+    token: str | None,
+    allowed_hosts: tuple[str, ...],
+    workers: int | None,
+    queue: int,
+    rules_dir: Path | None,
+    lang: Lang,
+) -> None:
     """Start the local web page (upload a pool, see the report, download the results)."""
     try:
         import uvicorn
 
-        from eligibility.apps.web import create_app
+        from eligibility.apps.guard import LOOPBACK, TOKEN_HEADER
+        from eligibility.apps.web import create_app, reachable_hosts
     except ImportError:
         _fail(text("web_missing", lang), EXIT_USAGE)
     rules = _load(rules_dir, lang)
-    local = host in ("127.0.0.1", "localhost", "::1")
-    click.echo(text("web_local" if local else "web_shared", lang, host=host, port=port), err=True)
-    uvicorn.run(create_app(rules, lang=lang), host=host, port=port, log_level="warning")
+    local = host in LOOPBACK
+    token = None if local and token is None else (token or secrets.token_urlsafe(16))
+    app = create_app(
+        rules, lang=lang, host=host, allowed_hosts=allowed_hosts, token=token, workers=workers, queue=queue
+    )
+    if local:
+        click.echo(text("web_local", lang, host=host, port=port), err=True)
+    else:
+        names = "、".join(sorted(reachable_hosts(host, allowed_hosts)))
+        click.echo(
+            text("web_shared", lang, host=host, port=port, token=token, header=TOKEN_HEADER, hosts=names),
+            err=True,
+        )
+    uvicorn.run(app, host=host, port=port, log_level="warning")
 
 
 def _interrupt(signum: int, frame: object) -> None:
@@ -608,6 +705,7 @@ def _following(stream: Any) -> Iterator[str]:
 @click.option("--regime", default=None)
 @click.option("--sheet", default=None)
 @click.option("--rules", "rules_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@_limits_options
 @_debug_option
 @_lang_option
 def explain(
@@ -619,6 +717,8 @@ def explain(
     regime: str | None,
     sheet: str | None,
     rules_dir: Path | None,
+    max_unpacked_mb: int | None,
+    max_cells: int | None,
     lang: Lang,
 ) -> None:
     """Explain one firm of INPUT: every criterion with value, requirement, status, margin, gap and source."""
@@ -628,7 +728,8 @@ def explain(
         _fail(refusal, EXIT_USAGE)
     try:
         day = parse_as_of(as_of)
-        table = read_input(input_path, rules, as_of=day, sheet=sheet)
+        limits = _read_limits(max_unpacked_mb, max_cells)
+        table = read_input(input_path, rules, as_of=day, sheet=sheet, limits=limits)
         assessment = evaluate(table, rules, as_of=day, purpose=purpose, regime=regime)
     except InputError as exc:
         _input_failed(exc, lang, input_path)

@@ -10,7 +10,8 @@ from __future__ import annotations
 import datetime as dt
 import io
 import re
-from collections.abc import Mapping
+import zipfile
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,15 @@ import numpy.typing as npt
 import pandas as pd
 
 from eligibility.errors import InputError, Issue, IssueCode, Severity
+from eligibility.input.bounds import (
+    DEFAULT_LIMITS,
+    Limits,
+    check_csv_text,
+    check_extent,
+    check_parquet,
+    check_size,
+    check_zip,
+)
 from eligibility.input.headers import (
     YEAR_COLUMN,
     HeaderMap,
@@ -67,6 +77,7 @@ def read_input(
     as_of: dt.date | str | None = None,
     sheet: str | int | None = None,
     mapping: Mapping[str, Mapping[str, object]] | None = None,
+    limits: Limits | None = DEFAULT_LIMITS,
 ) -> InputTable:
     """Read a pool spreadsheet: ``.xlsx``/``.xls`` (calamine), ``.csv`` (UTF-8, GBK or UTF-16) or
     ``.parquet``.
@@ -85,9 +96,12 @@ def read_input(
         as_of: the assessment date; year labels are read relative to it (default: today).
         sheet: worksheet name or index (default: the first visible sheet with a header).
         mapping: extra header → ``{"field": id, "unit": "元"}`` entries (``--mapping`` file).
+        limits: what the file may make the reader build (unpacked size, rows, cells), checked
+            before it is read (:mod:`eligibility.input.bounds`); ``None`` for no bound.
 
     Raises:
-        InputError: when the file cannot be read, or has no recognisable header row.
+        InputError: when the file cannot be read, is beyond ``limits`` (``too_large``,
+            ``too_many_rows``, ``too_many_cells``), or has no recognisable header row.
     """
     from eligibility.language.load import load_rules
 
@@ -98,14 +112,16 @@ def read_input(
     suffix = source.suffix.lower()
     try:
         if suffix in _EXCEL:
-            return _read_excel(source, sheet, reader)
+            return _read_excel(source, sheet, reader, limits)
         if suffix == ".parquet":
+            if limits is not None:
+                check_parquet(source, limits)
             frame = pd.read_parquet(source)
             cells = np.concatenate(
                 [np.array([list(frame.columns)], dtype=object), frame.to_numpy(dtype=object)]
             )
         else:
-            cells = _read_csv(source)
+            cells = _read_csv(source, limits)
     except InputError:
         raise
     except Exception as exc:  # any reader failure on a damaged or foreign file is an input error
@@ -123,11 +139,21 @@ class _Grid:
     formulas: tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]] | None = None  # with no value
 
 
-def _read_excel(source: Path, sheet: str | int | None, reader: HeaderReader) -> InputTable:
+def _read_excel(
+    source: Path, sheet: str | int | None, reader: HeaderReader, limits: Limits | None
+) -> InputTable:
     """One worksheet through calamine (Rust): the named one, or the first visible sheet that has a
-    header (hidden sheets are skipped); the sheet read is stated as an info issue."""
+    header (hidden sheets are skipped); the sheet read is stated as an info issue. A zip workbook is
+    measured before calamine opens it, any workbook's sheet before its cells become Python objects."""
     from python_calamine import CalamineWorkbook
 
+    try:
+        if limits is not None and zipfile.is_zipfile(source):
+            check_zip(source, limits)
+    except InputError:
+        raise
+    except Exception as exc:  # a damaged zip, or a part unpacking to more than it declares
+        raise unreadable(f"{source.name}: {exc}") from exc
     try:
         book = CalamineWorkbook.from_path(str(source))
         names = [str(n) for n in book.sheet_names]
@@ -149,7 +175,9 @@ def _read_excel(source: Path, sheet: str | int | None, reader: HeaderReader) -> 
     first_error: InputError | None = None
     for name in candidates:
         try:
-            read = read_sheet(book, name)
+            read = read_sheet(book, name, None if limits is None else _extent_check(limits))
+        except InputError:
+            raise
         except Exception as exc:  # a damaged sheet is an input error
             raise unreadable(f"{source.name}: {exc}") from exc
         xlsx = source.suffix.lower() in {".xlsx", ".xlsm"}
@@ -170,13 +198,19 @@ def _read_excel(source: Path, sheet: str | int | None, reader: HeaderReader) -> 
     raise first_error
 
 
-def _read_csv(source: Path) -> npt.NDArray[np.object_]:
+def _extent_check(limits: Limits) -> Callable[[int, int], None]:
+    return lambda rows, columns: check_extent(rows, columns, limits)
+
+
+def _read_csv(source: Path, limits: Limits | None = None) -> npt.NDArray[np.object_]:
     """Every cell of a CSV file as text: UTF-8, GBK or UTF-16 ("Unicode text", tab separated), comma,
     semicolon, tab or bar separated, rows of different lengths padded (a title line above the header is
     fine), blank lines kept so that row numbers match the file. A NUL byte becomes U+FFFD, which the
     cell checks report, instead of refusing the file."""
     import csv
 
+    if limits is not None:
+        check_size(source.stat().st_size, limits)
     encoding, separator, head = sniff_csv(source)
     raw = source.read_bytes()
     try:
@@ -184,6 +218,8 @@ def _read_csv(source: Path) -> npt.NDArray[np.object_]:
     except UnicodeDecodeError:
         raise unreadable(f"{source.name}: not a text table (UTF-8, GBK or UTF-16)") from None
     text = text.lstrip("\ufeff").replace("\x00", "\ufffd")
+    if limits is not None:
+        check_csv_text(text, separator, limits)
     width = max(head.shape[1], 1)
     options: dict[str, Any] = {
         "header": None,

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -53,17 +53,22 @@ def visible_sheets(book: Any) -> list[str]:
     return names
 
 
-def read_sheet(book: Any, name: str) -> Sheet:
-    """Every cell of one worksheet through calamine (Rust), padded to cover its merged ranges."""
+def read_sheet(book: Any, name: str, check: Callable[[int, int], None] | None = None) -> Sheet:
+    """Every cell of one worksheet through calamine (Rust), padded to cover its merged ranges;
+    ``check`` sees the grid's height and width before its cells become Python objects."""
     sheet = book.get_sheet_by_name(name)
-    rows = sheet.to_python(skip_empty_area=False)
     merged: list[Range] = [
         ((int(a), int(b)), (int(c), int(d))) for (a, b), (c, d) in sheet.merged_cell_ranges or []
     ]
-    width = max((len(r) for r in rows), default=0)
-    height = len(rows)
+    end = sheet.end or (-1, -1)
+    height, width = int(end[0]) + 1, int(end[1]) + 1
     for (_, _), (r1, c1) in merged:
         height, width = max(height, r1 + 1), max(width, c1 + 1)
+    if check is not None:
+        check(height, width)
+    rows = sheet.to_python(skip_empty_area=False)
+    width = max(width, max((len(r) for r in rows), default=0))
+    height = max(height, len(rows))
     cells: ObjectGrid = np.full((height, width), None, dtype=object)
     if rows:
         # calamine returns a rectangle; pandas pads ragged rows should a reader ever return them.

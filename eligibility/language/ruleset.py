@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from eligibility.errors import RegimeError
+from eligibility.errors import AsOfRangeError, RegimeError
 from eligibility.language.expr import Expression
 from eligibility.language.model import (
     Criterion,
@@ -25,6 +25,8 @@ from eligibility.units import Unit
 
 __all__ = [
     "AS_OF",
+    "AS_OF_FIRST",
+    "AS_OF_LAST",
     "FieldSpec",
     "RuleSet",
     "parse_as_of",
@@ -168,22 +170,32 @@ class RuleSet:
         return topological_order(self.tiers, tier_dependencies(self.rulesets.values()))[0]
 
 
+AS_OF_FIRST = dt.date(1900, 1, 1)
+AS_OF_LAST = dt.date(2199, 12, 31)  # horizons of up to 10 years stay within pandas' dates (to 2262)
+
+
 def parse_as_of(value: dt.date | str | None) -> dt.date:
-    """An assessment date from a date or ``YYYY-MM-DD`` text (today when None).
+    """An assessment date from a date or ``YYYY-MM-DD`` text (today when None), between
+    :data:`AS_OF_FIRST` and :data:`AS_OF_LAST`.
 
     Raises:
-        RegimeError: for anything else, so that a mistyped date is a usage error, not a crash.
+        RegimeError: for anything else, so that a mistyped date is a usage error, not a crash;
+            :class:`~eligibility.errors.AsOfRangeError` for a date outside those years.
     """
     if value is None:
         return dt.date.today()
     if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    try:
-        return dt.date.fromisoformat(str(value))
-    except ValueError:
-        raise RegimeError(f"as_of must be a date YYYY-MM-DD, got {value!r}") from None
+        day = value.date()
+    elif isinstance(value, dt.date):
+        day = value
+    else:
+        try:
+            day = dt.date.fromisoformat(str(value))
+        except ValueError:
+            raise RegimeError(f"as_of must be a date YYYY-MM-DD, got {value!r}") from None
+    if not AS_OF_FIRST <= day <= AS_OF_LAST:
+        raise AsOfRangeError(day.isoformat(), AS_OF_FIRST.isoformat(), AS_OF_LAST.isoformat())
+    return day
 
 
 def tier_dependencies(rulesets: Iterable[RuleSetFile]) -> dict[str, set[str]]:
