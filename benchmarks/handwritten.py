@@ -11,8 +11,8 @@ from collections.abc import Mapping
 import numpy as np
 import numpy.typing as npt
 
-from eligibility.language.ruleset import RuleSet
 from eligibility.columns import category_table
+from eligibility.language.ruleset import RuleSet
 
 FloatArray = npt.NDArray[np.float64]
 EPS = 1e-9

@@ -21,8 +21,8 @@ from benchmarks.conftest import peak_mb, record
 from benchmarks.handwritten import category_codes, srdi_2022
 from eligibility import assess_one, evaluate, load_rules
 from eligibility.backends.durable import durable_decisions
-from eligibility.input.prepare import prepare
 from eligibility.columns import Prepared
+from eligibility.input.prepare import prepare
 from eligibility.scoring.engine import derive_columns
 from eligibility.scoring.logic import Status
 from eligibility.synthetic import synthetic_pool

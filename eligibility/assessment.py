@@ -20,6 +20,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from eligibility.columns import Prepared
 from eligibility.errors import Issue, IssueCode, RegimeError, Severity
 from eligibility.input.headers import YEAR_COLUMN, HeaderMatch, HeaderReader, map_headers
 from eligibility.input.prepare import prepare
@@ -27,7 +28,6 @@ from eligibility.input.table import InputTable
 from eligibility.language.load import load_rules
 from eligibility.language.model import Criterion, RuleSetFile
 from eligibility.language.ruleset import RuleSet, parse_as_of, walk_criteria
-from eligibility.columns import Prepared
 from eligibility.scoring.engine import (
     TierResult,
     combine_parts,

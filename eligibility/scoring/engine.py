@@ -17,9 +17,9 @@ from functools import cached_property
 import numpy as np
 import numpy.typing as npt
 
+from eligibility.columns import Prepared, category_table
 from eligibility.language.model import Criterion, RuleSetFile
 from eligibility.language.ruleset import AS_OF, RuleSet
-from eligibility.columns import Prepared, category_table
 from eligibility.scoring.logic import (
     Decider,
     Status,

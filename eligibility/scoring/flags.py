@@ -12,8 +12,8 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from eligibility.language.ruleset import RuleSet
 from eligibility.columns import Prepared
+from eligibility.language.ruleset import RuleSet
 from eligibility.scoring.engine import TierResult
 from eligibility.scoring.logic import Status
 from eligibility.scoring.titles import Titles

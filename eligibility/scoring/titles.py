@@ -14,9 +14,9 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from eligibility.columns import Prepared
 from eligibility.errors import Issue, IssueCode, Severity
 from eligibility.language.ruleset import RuleSet
-from eligibility.columns import Prepared
 
 __all__ = ["Titles", "current_titles", "holds_title"]
 
