@@ -24,6 +24,35 @@ class Row:
 ROWS: list[Row] = []
 
 
+@dataclass
+class Goal:
+    run: str
+    seconds: float
+    peak_mb: float | None
+    goal_seconds: float
+    goal_mb: float | None
+
+
+GOALS: list[Goal] = []
+
+# Goal rows of issue 17 that the benchmarks do not measure yet, said as such in the table.
+NOT_MEASURED = [
+    ("100k-row .xlsx → reviewer's workbook", "≤ 4 s"),
+    ("100k-row .xlsx → workbook + HTML report", "≤ 6 s, HTML ≤ 30 MB"),
+    ("100k-row .xlsx, all 60 columns → reviewer's workbook", "≤ 6 s"),
+    ("JSONL, 1M firms, compact", "≤ 30 s (no compact JSONL yet)"),
+    ("durable_rules backend, 10,000 firms in one call", "finishes, bounded memory"),
+    ("Dask, 1M firms, 2 local workers vs pandas", "ratio < 1"),
+]
+
+
+def goal(
+    run: str, seconds: float, peak: float | None, goal_seconds: float, goal_mb: float | None = None
+) -> None:
+    """One row of the goal table: the best time (and peak memory) of a run beside its goal."""
+    GOALS.append(Goal(run, seconds, peak, goal_seconds, goal_mb))
+
+
 def peak_mb(run: Callable[[], Any]) -> float:
     """Peak memory allocated while ``run`` runs (tracemalloc sees numpy and pandas buffers too)."""
     tracemalloc.start()
@@ -42,10 +71,27 @@ def record(
     ROWS.append(Row(group, approach, firms, seconds, memory, note))
 
 
+def _goal_table(write: Callable[[str], None]) -> None:
+    write("")
+    write("Goals of issue 17 (best of the runs; whole processes for the file-to-file rows)")
+    write(f"  {'run':<58} {'seconds':>9} {'peak MB':>9} {'goal':>18} {'× goal':>7}")
+    for g in GOALS:
+        memory = f"{g.peak_mb:,.0f}" if g.peak_mb is not None else "—"
+        wanted = f"≤ {g.goal_seconds:g} s" + (f", {g.goal_mb:,.0f} MB" if g.goal_mb else "")
+        ratio = g.seconds / g.goal_seconds
+        if g.goal_mb and g.peak_mb:
+            ratio = max(ratio, g.peak_mb / g.goal_mb)
+        write(f"  {g.run:<58} {g.seconds:>9.3f} {memory:>9} {wanted:>18} {ratio:>7.2f}")
+    for run, wanted in NOT_MEASURED:
+        write(f"  {run:<58} {'not run':>9} {'':>9} {wanted:>18}")
+
+
 def pytest_terminal_summary(terminalreporter: Any) -> None:
+    write = terminalreporter.write_line
+    if GOALS:
+        _goal_table(write)
     if not ROWS:
         return
-    write = terminalreporter.write_line
     write("")
     write("Side by side (best of the rounds; ratio = engine's firms per second ÷ this approach's)")
     for group in dict.fromkeys(r.group for r in ROWS):

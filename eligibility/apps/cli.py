@@ -50,7 +50,7 @@ from eligibility.errors import (
 )
 from eligibility.findings import build_findings
 from eligibility.input.bounds import DEFAULT_LIMITS, Limits
-from eligibility.input.chunks import CHUNK_BYTES, prepare_in_chunks
+from eligibility.input.chunks import CHUNK_BYTES, prepare_in_chunks, read_in_chunks
 from eligibility.input.mapping import read_mapping
 from eligibility.input.read import read_input
 from eligibility.input.table import InputTable
@@ -60,7 +60,7 @@ from eligibility.language.ruleset import RuleSet, parse_as_of, walk_criteria
 from eligibility.render.changes import write_diff
 from eligibility.render.docs import render_rule_docs, write_rule_docs
 from eligibility.render.explain import check_tiers, explain_firm, find_firms, format_candidates
-from eligibility.render.files import atomic_folder, write_csv, write_jsonl
+from eligibility.render.files import atomic_folder, write_csv, write_jsonl, write_parquet
 from eligibility.render.html import write_report
 from eligibility.render.tables import Tables
 from eligibility.render.template import write_template
@@ -402,7 +402,9 @@ def screen(
                 EXIT_UNREADABLE,
             )
         _fail(text("folder_needs_dask", lang, path=input_path), EXIT_USAGE)
-    fmt = fmt or {".csv": "csv", ".jsonl": "jsonl", ".json": "jsonl"}.get(output.suffix.lower(), "xlsx")
+    fmt = fmt or {".csv": "csv", ".jsonl": "jsonl", ".json": "jsonl", ".parquet": "parquet"}.get(
+        output.suffix.lower(), "xlsx"
+    )
     rules = _load(rules_dir, lang)
     try:
         headers = read_mapping(mapping) if mapping is not None else None
@@ -412,7 +414,7 @@ def screen(
         day = parse_as_of(as_of)
         chunk_bytes = int(os.environ.get("ELIGIBILITY_CHUNK_BYTES", CHUNK_BYTES))
         data: InputTable | Prepared
-        if input_path.suffix.lower() in (".csv", ".parquet") and input_path.stat().st_size > chunk_bytes:
+        if read_in_chunks(input_path, chunk_bytes):
             # A large text or Parquet file is typed chunk by chunk; its text is never held whole.
             data = prepare_in_chunks(input_path, rules, as_of=day, mapping=headers, strict=strict)
             firms = data.n
@@ -456,6 +458,8 @@ def screen(
             written = write_csv(findings, output)
         elif fmt == "jsonl":
             written = write_jsonl(findings, output)
+        elif fmt == "parquet":
+            written = write_parquet(findings, output)
         else:
             written = write_workbook(findings, output, lang, tables)
     bar.update(1)

@@ -83,6 +83,7 @@ def prepare(
             table.factors.get(name, 1.0),
             name in table.percent,
             rules.plausible.get(spec.unit),
+            table.written.get(name),
         )
         if spec.unit is Unit.TEXT:
             text[name] = _text(cells.raw)
@@ -148,6 +149,7 @@ class _Cells:
     factor: float = 1.0
     percent: bool = False
     plausible: float | None = None
+    written: Any = None  # the cells as written, when ``raw`` holds them already typed
 
     def report(
         self, mask: npt.NDArray[np.bool_], code: IssueCode, severity: Severity = Severity.ERROR
@@ -155,17 +157,16 @@ class _Cells:
         """An issue for every cell under ``mask`` (only the bad cells are visited)."""
         rows, spec = self.sink.rows, self.spec
         header = self.header or spec.id
+        positions = np.flatnonzero(mask)
+        if positions.size == 0:
+            return
+        if self.written is not None:
+            cells = list(self.written.take(positions).to_pylist())
+        else:
+            cells = self.raw.iloc[positions].tolist()  # one gather, not one lookup per cell
         self.sink.issues.extend(
-            Issue(
-                code,
-                severity,
-                int(rows[p]),
-                spec.id,
-                header,
-                _cell_text(self.raw.iloc[int(p)]),
-                self.sink.sheet,
-            )
-            for p in np.flatnonzero(mask)
+            Issue(code, severity, int(rows[p]), spec.id, header, _cell_text(cell), self.sink.sheet)
+            for p, cell in zip(positions, cells, strict=True)
         )
 
 
@@ -479,7 +480,10 @@ def check_firm_keys(
     missing = series.isna().to_numpy()
     # A repeated firm is reported once, on the repeat, naming the row it repeats.
     repeated = (series.duplicated(keep="first") & ~series.isna()).to_numpy()
-    first_row = pd.Series(rows).groupby(series.to_numpy()).transform("min").to_numpy()
+    # Grouped by integer keys (hashing, not sorting a million texts); a missing code is no group.
+    keys = pd.factorize(series, use_na_sentinel=True)[0]
+    groups = pd.Series(keys).where(keys >= 0)
+    first_row = pd.Series(rows).groupby(groups.to_numpy(), sort=False).transform("min").to_numpy()
     formed, checked = credit_code_valid(codes)
     for code, mask in (
         (IssueCode.MISSING_KEY, missing),

@@ -53,6 +53,7 @@ __all__ = [
     "check_cells",
     "find_header",
     "firm_rows",
+    "mark_firms",
     "none_for_blank",
     "read_input",
     "sniff_csv",
@@ -353,16 +354,35 @@ def firm_rows(
     if n == 0:
         return np.zeros(0, dtype=bool)
     present = ~pd.isna(raw)
-    nonblank = present.any(axis=1)
     # A cell shaped like a credit code makes a firm at once; only the other rows are read closely.
     coded = np.zeros(n, dtype=bool)
     code_col = mapped.columns.get("credit_code")
     if code_col is not None and code_col < raw.shape[1]:
         coded = _looks_like_code(raw[:, code_col])
+    nonblank: npt.NDArray[np.bool_] = np.asarray(present.any(axis=1), dtype=bool)
+    return mark_firms(nonblank, coded, lambda at: (raw[at], present[at]), mapped, start, sheet, issues)
+
+
+def mark_firms(
+    nonblank: npt.NDArray[np.bool_],
+    coded: npt.NDArray[np.bool_],
+    rows_at: Callable[[npt.NDArray[np.int64]], tuple[npt.NDArray[np.object_], npt.NDArray[np.bool_]]],
+    mapped: HeaderMap,
+    start: int,
+    sheet: str | None,
+    issues: list[Issue],
+) -> npt.NDArray[np.bool_]:
+    """:func:`firm_rows` over any storage: which rows hold a cell (``nonblank``) and a code-shaped
+    credit code (``coded``) per row, and ``rows_at`` giving the cells (blank as None) and their
+    presence of the few other rows, the only ones read closely."""
+    n = len(nonblank)
     todo = np.flatnonzero(nonblank & ~coded)
     firm = coded.copy()
+    grid = np.empty((0, 0), dtype=object)
+    present = np.zeros((0, 0), dtype=bool)
     if todo.size:
-        firm[todo] = _firms_among(raw[todo], present[todo], mapped)
+        grid, present = rows_at(todo)
+        firm[todo] = _firms_among(grid, present, mapped)
     filled_rows = np.flatnonzero(nonblank)
     last = int(filled_rows[-1]) if filled_rows.size else -1
     blank_inside = ~nonblank & (np.arange(n) < last)
@@ -370,9 +390,10 @@ def firm_rows(
         Issue(IssueCode.BLANK_ROW, Severity.INFO, int(p) + start + 1, None, None, None, sheet)
         for p in np.flatnonzero(blank_inside)
     )
-    skipped = np.flatnonzero(nonblank & ~firm)
-    written = pd.Series(raw[skipped, present[skipped].argmax(axis=1)], dtype=object).astype("string")
-    shown = written.fillna("").str.strip().str.slice(0, 40).to_numpy(dtype=object)
+    skipped = np.flatnonzero(nonblank & ~firm)  # among the rows read closely
+    at = np.searchsorted(todo, skipped)
+    written = pd.Series(grid[at, present[at].argmax(axis=1)] if at.size else [], dtype=object)
+    shown = written.astype("string").fillna("").str.strip().str.slice(0, 40).to_numpy(dtype=object)
     issues.extend(
         Issue(IssueCode.SKIPPED_ROW, Severity.INFO, int(p) + start + 1, None, None, str(text), sheet)
         for p, text in zip(skipped, shown, strict=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -27,6 +28,9 @@ class InputTable:
         factors: unit conversions read from headers (元 → 万元 is 1e-4).
         percent: fields whose header marks them as per cent.
         issues: issues found while reading (unmapped columns, …).
+        written: for a column handed over already typed (numbers parsed from CSV text by Arrow),
+            its cells as written (anything with ``take(positions).to_pylist()``), so that an issue
+            shows the cell as the user typed it.
     """
 
     frame: pd.DataFrame
@@ -38,3 +42,4 @@ class InputTable:
     factors: dict[str, float] = field(default_factory=dict)
     percent: frozenset[str] = frozenset()
     issues: list[Issue] = field(default_factory=list)
+    written: dict[str, Any] = field(default_factory=dict)

@@ -15,6 +15,8 @@ from typing import IO, Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from eligibility.findings import CARRIED_TEXT, Assessment, Findings
 
@@ -25,6 +27,7 @@ __all__ = [
     "escape_formula",
     "write_csv",
     "write_jsonl",
+    "write_parquet",
     "write_table_csv",
 ]
 
@@ -135,23 +138,124 @@ def atomic_write(path: str | Path, write: Callable[[IO[str]], object]) -> Path:
 def write_table_csv(frame: pd.DataFrame, path: str | Path, escape: Iterable[str] | None = None) -> Path:
     """A table as UTF-8 CSV with a BOM (so Excel reads the Chinese), written atomically; the text of
     the ``escape`` columns (default: every text column) that a spreadsheet would read as a formula
-    gets a leading ``'``."""
-    frame = frame.copy()
+    gets a leading ``'``.
+
+    The fields are written column by column through Arrow (each distinct number formatted once, text
+    quoted by vectorised string kernels, the lines joined in C++), byte for byte what
+    ``DataFrame.to_csv`` writes; a table with a column of another kind (dates, mixed objects) is
+    written by pandas."""
     if escape is None:
         escape = [
             c
             for c in frame.columns
             if pd.api.types.is_object_dtype(frame[c]) or pd.api.types.is_string_dtype(frame[c])
         ]
+    escaped = frozenset(c for c in escape if c in frame)
+    if len(frame.columns) < 2 or not all(_columnar(frame[c]) for c in frame.columns):
+        return _pandas_csv(frame, path, escaped)
+
+    with atomic_path(path) as temporary, temporary.open("wb") as raw:
+        raw.write(("\ufeff" + _csv_header([str(c) for c in frame.columns])).encode("utf-8"))
+        for start in range(0, len(frame), _CSV_ROWS):
+            part = frame.iloc[start : start + _CSV_ROWS]
+            fields = [_csv_fields(part[c], c in escaped) for c in part.columns]
+            _write_lines(raw, pc.binary_join_element_wise(*fields, ","))
+    return Path(path)
+
+
+_CSV_ROWS = 262_144  # rows formatted at once: bounded memory (a few hundred bytes a row)
+
+
+def _pandas_csv(frame: pd.DataFrame, path: str | Path, escape: frozenset[str]) -> Path:
+    """The table written by pandas: escaped text cells, ``to_csv``."""
+    frame = frame.copy()
     for column in escape:
-        if column in frame:
-            frame[column] = frame[column].map(escape_formula)
+        frame[column] = frame[column].map(escape_formula)
 
     def write(stream: IO[str]) -> None:
         stream.write("\ufeff")
         frame.to_csv(stream, index=False, lineterminator="\n")
 
     return atomic_write(path, write)
+
+
+def _columnar(values: pd.Series[Any]) -> bool:
+    """Whether a column's fields can be formatted without pandas: numbers, booleans, text."""
+    dtype = values.dtype
+    if pd.api.types.is_bool_dtype(dtype) and dtype == np.bool_:
+        return True
+    if dtype.kind in "iuf":
+        return True
+    if pd.api.types.is_object_dtype(dtype) or pd.api.types.is_string_dtype(dtype):
+        return pd.api.types.infer_dtype(values, skipna=True) in ("string", "empty")
+    return False
+
+
+def _csv_header(names: list[str]) -> str:
+    import csv
+    import io
+
+    line = io.StringIO()
+    csv.writer(line, lineterminator="\n").writerow(names)
+    return line.getvalue()
+
+
+def _quoted_characters() -> str:
+    """The characters that make Python's csv module (QUOTE_MINIMAL, as ``to_csv`` uses it) quote a
+    field: the delimiter, the quote and the line terminator, and a carriage return in the Python
+    versions that quote it too. Asked of the module itself, so that the two writers agree."""
+    import csv
+    import io
+
+    found = ""
+    for character in ',"\n\r':
+        line = io.StringIO()
+        csv.writer(line, lineterminator="\n").writerow([f"a{character}b", "c"])
+        if line.getvalue().startswith('"'):
+            found += character
+    return found
+
+
+_NEEDS_QUOTES = "[" + "".join("\\" + {"\n": "n", "\r": "r"}.get(c, c) for c in _quoted_characters()) + "]"
+_FORMULA_PATTERN = "^([=+\\-@\t\r])"
+
+
+def _csv_fields(values: pd.Series[Any], escape: bool) -> pa.Array:
+    """Every field of one column as the CSV text ``to_csv`` writes for it (blank for missing)."""
+    if values.dtype.kind in "iufb":
+        # Numbers: few distinct values (scores, rounds, flags); each formatted once, by pandas itself.
+        array = values.to_numpy()
+        key = array.view(np.int64) if array.dtype == np.float64 else array
+        codes, distinct = pd.factorize(key, sort=False)
+        shown = distinct.view(np.float64) if array.dtype == np.float64 else distinct
+        texts = _formatted(pd.Series(shown, dtype=array.dtype))
+        return pa.DictionaryArray.from_arrays(pa.array(codes, pa.int32()), texts).cast(pa.string())
+    text = pa.array(values.to_numpy(dtype=object), type=pa.string(), from_pandas=True)
+    if escape:
+        text = pc.replace_substring_regex(text, pattern=_FORMULA_PATTERN, replacement="'\\1")
+    quoted = pc.binary_join_element_wise('"', pc.replace_substring(text, '"', '""'), '"', "")
+    text = pc.if_else(pc.match_substring_regex(text, _NEEDS_QUOTES), quoted, text)
+    return pc.fill_null(text, "")
+
+
+def _formatted(distinct: pd.Series[Any]) -> pa.Array:
+    """The CSV text of a few numbers, as ``to_csv`` formats them (no number needs quotes)."""
+    if distinct.empty:
+        return pa.array([], pa.string())
+    # A second column, cut off again: a lone blank field would be written as "" (csv's rule).
+    written = pd.DataFrame({"v": distinct, "w": 0}).to_csv(index=False, header=False, lineterminator="\n")
+    return pa.array([line[:-2] for line in written.split("\n")[:-1]], pa.string())
+
+
+def _write_lines(raw: IO[bytes], lines: pa.Array) -> None:
+    """Joined fields as lines: the string data of the array, a newline after each."""
+    lines = pc.binary_join_element_wise(lines, "", "\n") if len(lines) else lines
+    for chunk in lines.chunks if isinstance(lines, pa.ChunkedArray) else [lines]:
+        if len(chunk) == 0:
+            continue
+        _, offsets_buffer, data = chunk.buffers()
+        offsets = np.frombuffer(offsets_buffer, dtype=np.int32, count=len(chunk) + 1, offset=chunk.offset * 4)
+        raw.write(memoryview(data)[int(offsets[0]) : int(offsets[-1])])
 
 
 def write_csv(assessment: Findings | Assessment, path: str | Path) -> Path:
@@ -162,6 +266,17 @@ def write_csv(assessment: Findings | Assessment, path: str | Path) -> Path:
         frame[column] = np.where(frame[column].to_numpy(dtype=bool), "true", "false")
     # Only the text that comes from the spreadsheet can start like a formula.
     return write_table_csv(frame, path, escape=("credit_code", "name", *CARRIED_TEXT))
+
+
+def write_parquet(assessment: Findings | Assessment, path: str | Path) -> Path:
+    """The wide table as Parquet (flags as booleans, scores as floats, text as UTF-8), as the Dask
+    engine writes its parts; written atomically. Parquet is read by programs, never as formulas."""
+    import pyarrow.parquet as pq
+
+    table = pa.Table.from_pandas(assessment.wide(), preserve_index=False)
+    with atomic_path(path) as temporary:
+        pq.write_table(table, temporary)
+    return Path(path)
 
 
 def _json_default(value: Any) -> Any:

@@ -1,0 +1,47 @@
+"""The national-scale input files of the file-to-file benchmarks, made once in a scratch folder (never
+in the repository): the synthetic pool with Chinese headers (units, year labels, Chinese category
+names, as ``samples/make_samples.py`` writes the sample) as CSV and as Parquet.
+
+``python -m benchmarks.bigfiles [FOLDER] [FIRMS]`` writes ``pool_{FIRMS}.csv`` and ``.parquet``
+(default ``/tmp/eligibility-bench``, 1,000,000 firms); a file already there is kept.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+
+from eligibility.synthetic import synthetic_pool
+
+FOLDER = Path("/tmp/eligibility-bench")
+
+
+def chinese_pool(firms: int, seed: int = 20261126) -> pa.Table:
+    """``firms`` synthetic firms under the headers of the sample workbook (as of 2026)."""
+    from samples.make_samples import chinese
+
+    frame, columns = chinese(synthetic_pool(firms, seed=seed))
+    frame.columns = [f"{year}{header}" if year else header for header, year, _ in columns.values()]
+    return pa.Table.from_pandas(frame, preserve_index=False)
+
+
+def pool_files(firms: int = 1_000_000, folder: Path = FOLDER) -> tuple[Path, Path]:
+    """The CSV and Parquet files of ``firms`` firms, written when missing."""
+    folder.mkdir(parents=True, exist_ok=True)
+    csv_path, parquet_path = folder / f"pool_{firms}.csv", folder / f"pool_{firms}.parquet"
+    if not (csv_path.exists() and parquet_path.exists()):
+        table = chinese_pool(firms)
+        pacsv.write_csv(table, csv_path, pacsv.WriteOptions(quoting_style="needed"))
+        pq.write_table(table, parquet_path, row_group_size=131_072)
+    return csv_path, parquet_path
+
+
+if __name__ == "__main__":
+    where = Path(sys.argv[1]) if len(sys.argv) > 1 else FOLDER
+    count = int(sys.argv[2]) if len(sys.argv) > 2 else 1_000_000
+    for written in pool_files(count, where):
+        print(written, f"{written.stat().st_size / 1e6:,.0f} MB")

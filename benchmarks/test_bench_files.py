@@ -1,0 +1,113 @@
+"""The goal rows of issue 17 that run file to file or start a process: each command run as its own
+process (minimum of 3 runs; peak resident memory of the process from ``wait4``), the in-process ones
+timed beside them; ``make bench`` ends with the goal table (``GOALS`` in ``conftest.py``).
+
+The 1M-firm input files are made once in ``/tmp/eligibility-bench`` (``benchmarks/bigfiles.py``);
+``ELIGIBILITY_BENCH_FIRMS`` sets another size.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from benchmarks.bigfiles import pool_files
+from benchmarks.conftest import goal
+from eligibility import assess_one, evaluate, load_rules
+from eligibility.input.chunks import prepare_in_chunks
+
+FIRMS = int(os.environ.get("ELIGIBILITY_BENCH_FIRMS", "1000000"))
+AS_OF = "2026-11-26"
+RUNS = 3
+
+
+def _run(args: list[str]) -> tuple[float, float]:
+    """Seconds and peak resident MB of one process."""
+    start = time.perf_counter()
+    process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _, status, usage = os.wait4(process.pid, 0)
+    seconds = time.perf_counter() - start
+    process.returncode = os.waitstatus_to_exitcode(status)  # reaped here, not by Popen
+    assert process.returncode in (0, 1), args  # 1: finished with input issues
+    return seconds, usage.ru_maxrss / 1024
+
+
+def _best(args: list[str]) -> tuple[float, float]:
+    runs = [_run(args) for _ in range(RUNS)]
+    return min(s for s, _ in runs), max(m for _, m in runs)
+
+
+def _screen(source: Path, output: Path) -> list[str]:
+    return [
+        sys.executable,
+        "-m",
+        "eligibility",
+        "screen",
+        str(source),
+        "--as-of",
+        AS_OF,
+        "-o",
+        str(output),
+        "-q",
+    ]
+
+
+@pytest.fixture(scope="module")
+def files() -> tuple[Path, Path]:
+    return pool_files(FIRMS)
+
+
+def test_csv_to_csv(files: tuple[Path, Path], tmp_path: Path) -> None:
+    seconds, peak = _best(_screen(files[0], tmp_path / "out.csv"))
+    goal(f"{FIRMS:,} firms, CSV (Chinese headers) → result CSV", seconds, peak, 10.0, 3000.0)
+
+
+def test_parquet_to_parquet(files: tuple[Path, Path], tmp_path: Path) -> None:
+    seconds, peak = _best(_screen(files[1], tmp_path / "out.parquet"))
+    goal(f"{FIRMS:,} firms, Parquet → result Parquet", seconds, peak, 6.0, 3000.0)
+
+
+def test_version() -> None:
+    seconds, peak = _best([sys.executable, "-m", "eligibility", "--version"])
+    goal("eligibility --version", seconds, peak, 0.4)
+
+
+def test_load_rules_warm() -> None:
+    load_rules()
+    times = []
+    for _ in range(RUNS):
+        start = time.perf_counter()
+        load_rules()
+        times.append(time.perf_counter() - start)
+    goal("load_rules() warm", min(times), None, 0.15)
+
+
+def test_evaluate_whole_regime(files: tuple[Path, Path]) -> None:
+    rules = load_rules()
+    prepared = prepare_in_chunks(files[1], rules, as_of=AS_OF)
+    times = []
+    for _ in range(RUNS):
+        start = time.perf_counter()
+        evaluate(prepared, rules, as_of=AS_OF)
+        times.append(time.perf_counter() - start)
+    goal(f"evaluate, whole regime, {FIRMS:,} firms, apply", min(times), None, 1.0)
+
+
+def test_assess_one(benchmark: Any) -> None:
+    rules = load_rules()
+    firm = {"revenue_y1": 3000, "rd_expense_y1": 120, "employees_y1": 80, "industry": "工业"}
+    assess_one(firm, rules, as_of=AS_OF)
+    times = []
+    for _ in range(50):
+        start = time.perf_counter()
+        assess_one(firm, rules, as_of=AS_OF)
+        times.append(time.perf_counter() - start)
+    benchmark.pedantic(assess_one, args=(firm, rules), kwargs={"as_of": AS_OF}, rounds=3, iterations=1)
+    goal("assess_one, one firm, whole regime (median)", statistics.median(times), None, 0.002)
