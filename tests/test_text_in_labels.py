@@ -70,3 +70,13 @@ def test_the_check_sees_chinese_literals(tmp_path: Path) -> None:
     sample = tmp_path / "sample.py"
     sample.write_text('"""文档。"""\nx = "（注）"\n# 注释\n', encoding="utf-8")
     assert _literals(sample) == [(2, "（注）")]
+
+
+@pytest.mark.parametrize(
+    "template", sorted((PACKAGE / "render" / "templates").glob("*.j2")), ids=lambda p: p.name
+)
+def test_templates_take_their_words_from_the_labels(template: Path) -> None:
+    # The page, the report and the card: every word and punctuation mark through t(), so the English
+    # page has no Chinese colon.
+    lines = template.read_text(encoding="utf-8").splitlines()
+    assert [k for k, line in enumerate(lines, 1) if WIDE.search(line)] == []
