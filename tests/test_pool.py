@@ -10,6 +10,7 @@ setting or pool is refused.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import signal
 import subprocess
@@ -382,3 +383,43 @@ def test_two_imports_at_once_run_one_after_the_other(url: str, tmp_path: Path) -
         stored = pool.snapshots()
         assert stored["as_of"].map(str).tolist() == [Q2, Q3, Q4]
         assert _rows(pool.changes())[0] == ("became_eligible", RD, "srdi_sme")
+
+
+def test_a_database_of_the_first_schema_is_upgraded(url: str) -> None:
+    """A pool made by the first release (schema 0001) opens: its snapshots get the 12-month horizon
+    the engine used, and ``title_expiring`` from their dates."""
+    from alembic import command
+
+    from eligibility.pool.db import _config, open_engine
+
+    engine = open_engine(url)
+    with engine.begin() as connection:
+        command.upgrade(_config(connection), "0001")
+        connection.execute(
+            sa.text(
+                "INSERT INTO snapshots (id, as_of, source, purpose, rules_hash, firms, imported_at)"
+                " VALUES (1, :day, 'q3.xlsx', 'apply', 'x', 3, :now)"
+            ).bindparams(sa.bindparam("day", type_=sa.Date), sa.bindparam("now", type_=sa.DateTime)),
+            {"day": dt.date(2026, 9, 30), "now": dt.datetime(2026, 10, 1)},
+        )
+        for key, title, expires in (
+            ("a", "srdi_sme", "2027-09-30"),  # the horizon's last day: due
+            ("b", "srdi_sme", "2027-10-01"),
+            ("c", None, "2026-01-01"),  # lapsed: no title held
+        ):
+            connection.execute(
+                sa.text(
+                    "INSERT INTO snapshot_firms (snapshot_id, firm_key, sheet_row, title, title_expires,"
+                    " promotion_candidate, at_risk, scale_up_candidate, data_issue, figures)"
+                    " VALUES (1, :key, 2, :title, :expires, :no, :no, :no, :no, '{}')"
+                ).bindparams(sa.bindparam("expires", type_=sa.Date), sa.bindparam("no", type_=sa.Boolean)),
+                {"key": key, "title": title, "expires": dt.date.fromisoformat(expires), "no": False},
+            )
+    engine.dispose()
+    with Pool(url, accept_rules=True) as pool, pool.engine.connect() as connection:
+        due: dict[str, object] = dict(
+            connection.execute(sa.text("SELECT firm_key, title_expiring FROM snapshot_firms")).all()
+        )
+        assert {k: bool(v) for k, v in due.items()} == {"a": True, "b": False, "c": False}
+        assert pool.snapshots()["horizon_months"].tolist() == [12]
+        assert connection.execute(sa.text("SELECT COUNT(*) FROM margins")).scalar() == 0
