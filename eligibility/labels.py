@@ -834,6 +834,8 @@ _TEXT: dict[str, tuple[str, str]] = {
     "pool_col_now_passing": ("不再不满足的条件", "No longer failing"),
     "pool_col_field": ("字段", "Field"),
     "pool_kind_title_lost": ("失去称号", "title lost"),
+    "pool_kind_title_review_due": ("称号临近复核", "title up for review"),
+    "pool_expires_part": ("：有效期至 {date}", ": valid until {date}"),
     "pool_kind_became_ineligible": ("不再符合", "no longer eligible"),
     "pool_kind_into_borderline": ("进入临界", "into the borderline zone"),
     "pool_kind_issues_appeared": ("新出现数据问题", "data issue appeared"),

@@ -186,7 +186,9 @@ def format_changes(frame: pd.DataFrame, rules: RuleSet, lang: Lang = "zh", limit
         what = text("pool_change_line", lang, kind=kind, who=who)
         if tier and row["kind"] not in _TITLE_KINDS:
             what += text("pool_tier_part", lang, tier=tier)
-        if before or after:
+        if row["kind"] == "title_review_due":
+            what += text("pool_expires_part", lang, date=after)
+        elif before or after:
             shown_before = _marked(before, mark_a, lang)
             shown_after = _marked(after, mark_b, lang)
             none = text("pool_no_title", lang) if row["kind"] in _TITLE_KINDS else text("no_value", lang)
