@@ -889,6 +889,29 @@ _TEXT: dict[str, tuple[str, str]] = {
     "pool_no_candidates": ("（没有候选企业）", "(no candidates)"),
     "pool_candidate_line": ("{rank}. {who}　{status}", "{rank}. {who}  {status}"),
     "pool_lacks_part": ("；差：{gaps}", "; lacks: {gaps}"),
+    "pool_yes": ("是", "yes"),
+    "pool_col_review_due": ("称号临近复核", "Title up for review"),
+    "pool_col_changes": ("本期变化", "Changes since the last snapshot"),
+    "pool_change_item": ("{kind}（{tier}）", "{kind} ({tier})"),
+    "pool_no_township": ("（未填乡镇）", "(no township)"),
+    "pool_col_officers": ("服务专员数", "Officers"),
+    "pool_col_titles": ("持有称号", "Titles held"),
+    "pool_col_borderline": ("临界企业", "Borderline firms"),
+    "pool_col_eligible_now": ("现可申报", "Can apply now"),
+    "pool_sheet_townships": ("乡镇汇总", "Townships"),
+    "pool_sheet_no_officer": ("未分配服务专员", "No officer"),
+    "pool_officers_title": (
+        "服务专员任务（快照 {as_of}；变化相对 {since}）：{firms} 家企业，{officers} 位服务专员",
+        "Service officers' tasks (snapshot {as_of}; changes since {since}): {firms} firms, {officers} officer(s)",
+    ),
+    "pool_officer_line": (
+        "  {officer}：{firms} 家企业，称号临近复核 {due} 家，退库风险 {risk} 家，临界 {borderline} 家，本期有变化 {changed} 家",
+        "  {officer}: {firms} firms, {due} title(s) up for review, {risk} at risk, {borderline} borderline, {changed} changed",
+    ),
+    "pool_officers_written": (
+        "服务专员任务表已写入：{path}（{sheets} 个工作表）",
+        "Officers' tasks written: {path} ({sheets} sheets)",
+    ),
 }
 
 _ISSUES: dict[IssueCode, tuple[str, str]] = {

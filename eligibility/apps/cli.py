@@ -978,6 +978,62 @@ def pool_changes(
             click.echo(text("pool_changes_written", lang, path=output))
 
 
+@pool.command("officers")
+@click.option("--at", "at", default=None, help="快照（日期或名称；默认最新一期）/ the snapshot")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="任务表 .xlsx：每位服务专员一个工作表",
+)
+@click.option("--rules", "rules_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@_db_option
+@_debug_option
+@_lang_option
+def pool_officers(
+    at: str | None, output: Path | None, rules_dir: Path | None, db: str | None, lang: Lang
+) -> None:
+    """The service officers' task lists (a sheet each) and the township summary of a snapshot."""
+    from eligibility.pool.book import write_officers
+    from eligibility.pool.tasks import officer_counts
+
+    with _pool(db, rules_dir, lang) as opened:
+        officers = opened.officers(at)
+        townships = opened.townships(at)
+        rules = opened.rules
+    tiers = list(officers.attrs["tiers"])
+    counts = officer_counts(officers, tiers)
+    since = officers.attrs["since"]
+    lines = [
+        text(
+            "pool_officers_title",
+            lang,
+            as_of=officers.attrs["as_of"].isoformat(),
+            since=since.isoformat() if since is not None else text("pool_no_snapshot", lang),
+            firms=len(officers),
+            officers=int(counts["officer"].notna().sum()),
+        )
+    ]
+    lines += [
+        text(
+            "pool_officer_line",
+            lang,
+            officer=row["officer"] or text("pool_sheet_no_officer", lang),
+            firms=row["firms"],
+            due=row["review_due"],
+            risk=row["at_risk"],
+            borderline=row["borderline"],
+            changed=row["changed"],
+        )
+        for row in counts.to_dict("records")
+    ]
+    click.echo(terminal_safe("\n".join(lines)))
+    if output is not None:
+        with _writing(output, lang):
+            sheets = write_officers(officers, townships, output, rules, lang)
+        click.echo(terminal_safe(text("pool_officers_written", lang, path=output, sheets=len(sheets))))
+
+
 @pool.command("firm")
 @click.argument("firm")
 @click.option("--rules", "rules_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))

@@ -55,6 +55,7 @@ from eligibility.pool.schema import (
     TARGETS,
 )
 from eligibility.pool.snapshot import snapshot_rows
+from eligibility.pool.tasks import officer_table, township_table
 
 __all__ = ["PAUSE_ENV", "Pool", "Snapshot", "rules_hash"]
 
@@ -379,6 +380,44 @@ class Pool:
         stored = self.snapshots()
         earlier = stored[stored["as_of"] < after["as_of"]]
         return earlier.iloc[-1] if not earlier.empty else None
+
+    def officers(self, at: str | dt.date | None = None) -> pd.DataFrame:
+        """The service officers' task lists of snapshot ``at`` (a date or a label; the latest by
+        default): one row per firm, by officer (firms without one last), township and code, with its
+        title and expiry (the next review), per tier ``{tier}.status``, ``{tier}.mark`` and
+        ``{tier}.lacks`` (the failed criteria with their stored gap facts), and ``changes`` since
+        the snapshot before (see :func:`~eligibility.pool.tasks.officer_table`). ``attrs``: ``as_of``,
+        ``since`` (None for the first snapshot)."""
+        now_row = self.snapshot(at)
+        before = self._before(now_row)
+        snapshot_id = int(now_row["id"])
+        with self._reading() as connection:
+            now = self._data(connection, snapshot_id)
+            old = self._data(connection, int(before["id"])) if before is not None else None
+            gaps = _frame(
+                connection, select(GAPS).where(GAPS.c.snapshot_id == snapshot_id).order_by(GAPS.c.id)
+            )
+        changes = compare_snapshots(old, now, self.rules)
+        tiers = [t for t in self.rules.tiers if t in set(now.results["tier"])]
+        frame = officer_table(now, gaps, changes, tiers)
+        frame.attrs["as_of"] = now_row["as_of"]
+        frame.attrs["since"] = before["as_of"] if before is not None else None
+        frame.attrs["tiers"] = tiers
+        return frame
+
+    def townships(self, at: str | dt.date | None = None) -> pd.DataFrame:
+        """Per township of snapshot ``at`` (firms without one last, ``township`` None): firms,
+        officers, titles held, titles up for review, at risk, borderline, near misses, and per tier
+        ``eligible.{tier}`` — firms eligible now not holding a title that counts for it (see
+        :func:`~eligibility.pool.tasks.township_table`)."""
+        now_row = self.snapshot(at)
+        with self._reading() as connection:
+            now = self._data(connection, int(now_row["id"]))
+        tiers = [t for t in self.rules.tiers if t in set(now.results["tier"])]
+        frame = township_table(now, tiers, {t: self._counting(t) for t in tiers})
+        frame.attrs["as_of"] = now_row["as_of"]
+        frame.attrs["tiers"] = tiers
+        return frame
 
     def find(self, key: str) -> list[tuple[str, str]]:
         """The firms that answer to ``key``, as ``(firm_key, latest name)``: an exact credit code or

@@ -28,9 +28,12 @@ from eligibility.units import Unit
 
 __all__ = [
     "changes_table",
+    "criteria_labels",
     "format_changes",
     "format_history",
     "format_targets",
+    "gap_words",
+    "tier_words",
     "write_changes",
 ]
 
@@ -59,11 +62,12 @@ _STATUS_KINDS = (
 _TITLE_KINDS = ("title_gained", "title_lost")
 
 
-def _tier(rules: RuleSet, tier: object, lang: Lang) -> str:
+def tier_words(rules: RuleSet, tier: object, lang: Lang) -> str:
+    """A tier's (or a title's) name; empty for anything that is not a tier id."""
     return tier_label(rules, str(tier), lang) if isinstance(tier, str) and tier in rules.tiers else ""
 
 
-def _criteria(rules: RuleSet, lang: Lang) -> dict[str, dict[str, str]]:
+def criteria_labels(rules: RuleSet, lang: Lang) -> dict[str, dict[str, str]]:
     """Criterion labels per tier, of every rule set of the tier (the newest one's label wins)."""
     out: dict[str, dict[str, str]] = {}
     for tier in rules.tiers:
@@ -94,7 +98,7 @@ def _value_words(
     if kind in _STATUS_KINDS:
         return words.get((str(value), ""), str(value))
     if kind in _TITLE_KINDS:
-        return _tier(rules, value, lang)
+        return tier_words(rules, value, lang)
     return str(value)
 
 
@@ -105,7 +109,7 @@ def changes_table(frame: pd.DataFrame, rules: RuleSet, lang: Lang = "zh", ids: b
     if ids:
         return frame[columns].copy()
     words = status_words(lang)
-    labels = _criteria(rules, lang)
+    labels = criteria_labels(rules, lang)
     records = cast(list[dict[str, Any]], frame.to_dict("records"))
     out = pd.DataFrame(
         {
@@ -114,7 +118,7 @@ def changes_table(frame: pd.DataFrame, rules: RuleSet, lang: Lang = "zh", ids: b
             "name": frame["name"],
             "township": frame["township"],
             "officer": frame["officer"],
-            "tier": frame["tier"].map(lambda t: _tier(rules, t, lang)),
+            "tier": frame["tier"].map(lambda t: tier_words(rules, t, lang)),
             "before": [_value_words(r, "before", rules, lang, words) for r in records],
             "after": [_value_words(r, "after", rules, lang, words) for r in records],
             "borderline_before": frame["borderline_before"].map(
@@ -238,7 +242,7 @@ def format_history(frame: pd.DataFrame, rules: RuleSet, lang: Lang = "zh") -> Ta
     table.add_row(
         Text(text("col_title", lang)),
         *(
-            Text(_tier(rules, t, lang) or text("pool_no_title", lang)) if p else Text(absent)
+            Text(tier_words(rules, t, lang) or text("pool_no_title", lang)) if p else Text(absent)
             for t, p in zip(snapshots["title"], snapshots["present"], strict=True)
         ),
     )
@@ -254,11 +258,11 @@ def format_history(frame: pd.DataFrame, rules: RuleSet, lang: Lang = "zh") -> Ta
             word = words.get((str(row["status"]), str(row["mark"] or "")), str(row["status"]))
             score = _score(row["score_low"], row["score_high"])
             cells.append(Text(word + (f" {score}" if score else "")))
-        table.add_row(Text(_tier(rules, tier, lang)), *cells)
+        table.add_row(Text(tier_words(rules, tier, lang)), *cells)
     return table
 
 
-def _gap_words(gap: Mapping[str, Any], rules: RuleSet, labels: Mapping[str, str], lang: Lang) -> str:
+def gap_words(gap: Mapping[str, Any], rules: RuleSet, labels: Mapping[str, str], lang: Lang) -> str:
     """One failed criterion with its gap: the lever's change where there is one (研发费用增加6万元),
     else the field's."""
     name = labels.get(str(gap["criterion"]), str(gap["criterion"]))
@@ -271,7 +275,9 @@ def _gap_words(gap: Mapping[str, Any], rules: RuleSet, labels: Mapping[str, str]
     units = Unit(str(unit))
     verb = gap_verb(gap.get("op"), float(amount) > 0, units, lang)
     quantity = format_quantity(abs(float(amount)), units, lang, up=True)
-    subject = _field(rules, field, lang) if field else name
+    # A score's gap is in points of its group (``total``), no field: the score is the subject.
+    known = isinstance(field, str) and field in rules.fields
+    subject = _field(rules, field, lang) if known else text("col_score", lang) if field else name
     return text("pool_gap", lang, criterion=name, field=subject, verb=verb, amount=quantity)
 
 
@@ -295,7 +301,7 @@ def format_targets(
             else text("pool_no_snapshot", lang),
         )
     ]
-    labels = _criteria(rules, lang)
+    labels = criteria_labels(rules, lang)
     words = status_words(lang)
     for row in targets.to_dict("records"):
         tier = str(row["tier"])
@@ -303,7 +309,7 @@ def format_targets(
             text(
                 "pool_target_line",
                 lang,
-                tier=_tier(rules, tier, lang),
+                tier=tier_words(rules, tier, lang),
                 target=row["target"],
                 gained=row["gained"],
                 eligible=row["eligible_now"],
@@ -317,7 +323,7 @@ def format_targets(
             continue
         for k, firm in enumerate(found.to_dict("records"), start=1):
             status = words.get((str(firm["status"]), str(firm["mark"] or "")), str(firm["status"]))
-            gaps = [_gap_words(g, rules, labels.get(tier, {}), lang) for g in firm["gaps"]]
+            gaps = [gap_words(g, rules, labels.get(tier, {}), lang) for g in firm["gaps"]]
             named = {str(g["criterion"]) for g in firm["gaps"]}
             gaps += [
                 labels.get(tier, {}).get(c, c)
