@@ -908,6 +908,19 @@ _TEXT: dict[str, tuple[str, str]] = {
         "  {officer}：{firms} 家企业，称号临近复核 {due} 家，退库风险 {risk} 家，临界 {borderline} 家，本期有变化 {changed} 家",
         "  {officer}: {firms} firms, {due} title(s) up for review, {risk} at risk, {borderline} borderline, {changed} changed",
     ),
+    "pool_export_written": (
+        "培育库已导出到 {path}：{tables} 张表",
+        "Pool exported to {path}: {tables} tables",
+    ),
+    "pool_export_table": ("{table} {rows} 行", "{table} {rows} rows"),
+    "pool_export_not_empty": (
+        "导出的文件夹须不存在或为空：{path}；请换一个文件夹，或导出为 .xlsx",
+        "The export folder must be absent or empty: {path}; choose another folder, or export to .xlsx",
+    ),
+    "pool_export_cut": (
+        "注意：{cells} 个单元格超过 Excel 单元格上限（32767 字），已截断；完整数据请导出为 Parquet 文件夹",
+        "Note: {cells} cell(s) exceed Excel's 32,767 characters and were cut; export to a Parquet folder for every character",
+    ),
     "pool_officers_written": (
         "服务专员任务表已写入：{path}（{sheets} 个工作表）",
         "Officers' tasks written: {path} ({sheets} sheets)",

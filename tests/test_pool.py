@@ -423,3 +423,30 @@ def test_a_database_of_the_first_schema_is_upgraded(url: str) -> None:
         assert {k: bool(v) for k, v in due.items()} == {"a": True, "b": False, "c": False}
         assert pool.snapshots()["horizon_months"].tolist() == [12]
         assert connection.execute(sa.text("SELECT COUNT(*) FROM margins")).scalar() == 0
+
+
+def test_export_holds_every_row(url: str, tmp_path: Path) -> None:
+    import pyarrow.parquet as pq
+    from openpyxl import load_workbook
+
+    with _filled(url) as pool:
+        pool.set_targets(2026, {"srdi_sme": 2})
+        counts = pool.counts()
+        assert counts["snapshots"] == 3
+        assert counts["margins"] > 0
+        assert counts["targets"] == 1
+        folder = pool.export(tmp_path / "导出")
+        book = pool.export(tmp_path / "导出.xlsx")
+    assert folder.rows == counts
+    assert book.rows == counts
+    assert sorted(p.name for p in (tmp_path / "导出").iterdir()) == sorted(f"{t}.parquet" for t in counts)
+    for table, rows in counts.items():
+        assert pq.read_metadata(tmp_path / "导出" / f"{table}.parquet").num_rows == rows, table
+    snapshots = pq.read_table(tmp_path / "导出" / "snapshots.parquet").to_pandas()
+    assert snapshots["as_of"].map(str).tolist() == list(QUARTERS)  # typed dates
+    workbook = load_workbook(tmp_path / "导出.xlsx", read_only=True)
+    assert workbook.sheetnames == list(counts)
+    for table, rows in counts.items():
+        assert workbook[table].max_row == rows + 1, table  # the heading row
+    done = CliRunner().invoke(main, ["pool", "export", "--db", url, "-o", str(tmp_path / "导出")])
+    assert done.exit_code == 2  # a folder that holds files is never written over

@@ -175,3 +175,20 @@ def test_an_officer_name_excel_refuses_is_made_safe(tmp_path: Path) -> None:
     assert book.sheetnames[3:] == ["王芳", "未分配服务专员"]
     name = book["王芳"]["B2"]  # a text cell, never a formula
     assert (name.value, name.data_type) == ("=1+2", "s")
+
+
+def test_a_table_longer_than_a_sheet_goes_on(
+    db: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from openpyxl import load_workbook
+
+    from eligibility.pool import export
+
+    monkeypatch.setattr(export, "EXCEL_ROWS", 26)  # 25 rows a sheet under the heading
+    with Pool(db) as pool:
+        done = pool.export(tmp_path / "x.xlsx")
+        counts = pool.counts()
+    assert counts["results"] == 64  # 2 snapshots x 4 firms x 8 tiers
+    assert done.parts["results"] == ["results", "results_2", "results_3"]
+    book = load_workbook(tmp_path / "x.xlsx", read_only=True)
+    assert [book[s].max_row - 1 for s in done.parts["results"]] == [25, 25, 14]

@@ -1034,6 +1034,39 @@ def pool_officers(
         click.echo(terminal_safe(text("pool_officers_written", lang, path=output, sheets=len(sheets))))
 
 
+@pool.command("export")
+@click.option(
+    "-o",
+    "--output",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="导出到 .xlsx（每表一个工作表）或文件夹（每表一个 Parquet 文件）",
+)
+@click.option("--rules", "rules_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@_db_option
+@_debug_option
+@_lang_option
+def pool_export(output: Path, rules_dir: Path | None, db: str | None, lang: Lang) -> None:
+    """Every table of the pool to a workbook (.xlsx) or a folder of Parquet files."""
+    target = db or os.environ.get("ELIGIBILITY_DB") or _POOL_FILE
+    if "://" not in target and Path(target).resolve() == output.resolve():
+        _fail(text("same_file", lang, path=target), EXIT_USAGE)
+    if (
+        output.suffix.lower() != ".xlsx"
+        and output.exists()
+        and (not output.is_dir() or any(output.iterdir()))
+    ):
+        _fail(text("pool_export_not_empty", lang, path=output), EXIT_USAGE)
+    with _pool(db, rules_dir, lang) as opened, _writing(output, lang):
+        done = opened.export(output)
+    parts = [text("pool_export_table", lang, table=k, rows=v) for k, v in done.rows.items()]
+    lines = [text("pool_export_written", lang, path=output, tables=len(done.rows))]
+    lines.append("  " + text("pool_list_separator", lang).join(parts))
+    if done.cut:
+        lines.append(text("pool_export_cut", lang, cells=done.cut))
+    click.echo(terminal_safe("\n".join(lines)))
+
+
 @pool.command("firm")
 @click.argument("firm")
 @click.option("--rules", "rules_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))

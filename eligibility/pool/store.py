@@ -42,6 +42,7 @@ from eligibility.pool.errors import (
     SnapshotExistsError,
     UnknownSnapshotError,
 )
+from eligibility.pool.export import TABLES, Export, export_pool
 from eligibility.pool.schema import (
     FIRMS,
     GAPS,
@@ -418,6 +419,20 @@ class Pool:
         frame.attrs["as_of"] = now_row["as_of"]
         frame.attrs["tiers"] = tiers
         return frame
+
+    def export(self, path: str | Path) -> Export:
+        """Every table of the pool at ``path`` — a workbook (``.xlsx``, a sheet per table) or a folder
+        of Parquet files (one per table; absent or empty) — written atomically, read in one
+        transaction; see :mod:`eligibility.pool.export`."""
+        return export_pool(self.engine, Path(path))
+
+    def counts(self) -> dict[str, int]:
+        """The rows of every table, by table name (what an export must hold)."""
+        with self._reading() as connection:
+            return {
+                t.name: int(connection.execute(select(func.count()).select_from(t)).scalar() or 0)
+                for t in TABLES
+            }
 
     def find(self, key: str) -> list[tuple[str, str]]:
         """The firms that answer to ``key``, as ``(firm_key, latest name)``: an exact credit code or
