@@ -921,6 +921,14 @@ _TEXT: dict[str, tuple[str, str]] = {
         "注意：{cells} 个单元格超过 Excel 单元格上限（32767 字），已截断；完整数据请导出为 Parquet 文件夹",
         "Note: {cells} cell(s) exceed Excel's 32,767 characters and were cut; export to a Parquet folder for every character",
     ),
+    "pool_sign_plus": ("+", "+"),
+    "pool_sign_minus": ("−", "−"),
+    "pool_sign_zero": ("±", "±"),
+    "pool_margin": ("{sign}{amount}", "{sign}{amount}"),
+    "pool_margins_title": (
+        "距各条件门槛（指标值 − 门槛值；“不低于”类为正即达标，“不超过”类为负即达标）：{code}",
+        "Margin to each line (value − threshold; at least: positive meets it, at most: negative meets it): {code}",
+    ),
     "pool_officers_written": (
         "服务专员任务表已写入：{path}（{sheets} 个工作表）",
         "Officers' tasks written: {path} ({sheets} sheets)",

@@ -450,3 +450,42 @@ def test_export_holds_every_row(url: str, tmp_path: Path) -> None:
         assert workbook[table].max_row == rows + 1, table  # the heading row
     done = CliRunner().invoke(main, ["pool", "export", "--db", url, "-o", str(tmp_path / "导出")])
     assert done.exit_code == 2  # a folder that holds files is never written over
+
+
+def test_margins_to_every_line_over_the_quarters(url: str) -> None:
+    with _filled(url) as pool:
+        margins = pool.margins(RD, ["srdi_sme"])
+        assert set(margins["tier"]) == {"srdi_sme"}
+        ratio = margins[margins["criterion"] == "rd_ratio_min_y1"]
+        assert ratio["as_of"].map(str).tolist() == list(QUARTERS)
+        assert ratio["margin"].tolist() == pytest.approx([0.01, -0.001, 0.001])  # 4%, 2.9%, 3.1% of 3%
+        assert ratio["value"].tolist() == pytest.approx([0.04, 0.029, 0.031])
+        assert set(ratio["threshold"]) == {0.03}
+        assert (ratio["unit"].iloc[0], ratio["op"].iloc[0], ratio["field"].iloc[0]) == (
+            "fraction",
+            ">=",
+            "rd_ratio_y1",
+        )
+        # a passing line has its margin too: R&D expense 160, 116, 124 against 100 万元
+        amount = margins[margins["criterion"] == "rd_amount_min_y1"]
+        assert amount["margin"].tolist() == pytest.approx([60.0, 16.0, 24.0])
+        assert set(amount["unit"]) == {"wan_yuan"}
+        everything = pool.margins(RD)
+        assert {"innovative_sme", "srdi_sme", "little_giant", "hnte"} <= set(everything["tier"])
+        score = everything[everything["kind"] == "score"]
+        assert set(score["unit"]) == {"points"}
+        assert (score["margin_high"] >= score["margin"]).all()
+
+
+def test_the_firm_command_shows_the_margins(tmp_path: Path) -> None:
+    db = str(tmp_path / "p.sqlite")
+    with _filled(db):
+        pass
+    done = CliRunner().invoke(
+        main, ["pool", "firm", RD, "--db", db, "--tier", "srdi_sme"], env={"COLUMNS": "200"}
+    )
+    assert done.exit_code == 0, done.output
+    line = next(row for row in done.output.splitlines() if "上年度研发费用占营业收入比重不低于3%" in row)
+    assert [c.strip() for c in line.split("│")[-4:-1]] == ["+1个百分点", "−0.1个百分点", "+0.1个百分点"]
+    bare = CliRunner().invoke(main, ["pool", "firm", RD, "--db", db, "--no-margins"])
+    assert "个百分点" not in bare.output

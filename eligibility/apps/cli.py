@@ -1069,17 +1069,32 @@ def pool_export(output: Path, rules_dir: Path | None, db: str | None, lang: Lang
 
 @pool.command("firm")
 @click.argument("firm")
+@click.option(
+    "--tier",
+    "tiers",
+    multiple=True,
+    help="只看这些梯度的门槛距离，如 --tier srdi_sme（可重复）/ margins of these tiers",
+)
+@click.option("--no-margins", is_flag=True, help="不列出距各条件门槛的距离 / no margins table")
 @click.option("--rules", "rules_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @_db_option
 @_debug_option
 @_lang_option
-def pool_firm(firm: str, rules_dir: Path | None, db: str | None, lang: Lang) -> None:
-    """One firm (credit code or name) over the snapshots: status and score per tier."""
-    from eligibility.pool.words import format_history
+def pool_firm(
+    firm: str, tiers: tuple[str, ...], no_margins: bool, rules_dir: Path | None, db: str | None, lang: Lang
+) -> None:
+    """One firm (credit code or name) over the snapshots: status and score per tier, and its margin
+    to every line with a threshold (value − threshold) per snapshot."""
+    from eligibility.pool.words import format_history, format_margins
 
     with _pool(db, rules_dir, lang) as opened:
         history = opened.history(firm)
-        Console(highlight=False).print(format_history(history, opened.rules, lang))
+        console = Console(highlight=False)
+        console.print(format_history(history, opened.rules, lang))
+        if not no_margins:
+            margins = opened.margins(str(history["firm_key"].iloc[0]), list(tiers) or None)
+            if not margins.empty:
+                console.print(format_margins(margins, opened.rules, lang))
 
 
 @pool.group("targets", invoke_without_command=True)

@@ -496,6 +496,51 @@ class Pool:
         frame = frame.sort_values("as_of", kind="stable")
         return frame[[*columns, "score_low", "score_high", "failed"]].reset_index(drop=True)
 
+    def margins(self, firm: str, tiers: list[str] | None = None) -> pd.DataFrame:
+        """One firm's margin to every threshold it was compared with, over the snapshots (``firm``
+        as :meth:`history`): per snapshot × tier × criterion ``as_of``, ``label``, ``tier``,
+        ``ruleset``, ``criterion``, ``kind``, ``field``, ``unit``, ``op``, ``value``, ``threshold``,
+        ``margin`` (value − threshold, in the field's unit; points for a score) and, for a score
+        interval, ``value_high`` and ``margin_high``. Ordered by tier, the criterion's place in its
+        rule set, then date. Snapshots stored before schema 0002 hold none."""
+        found = self.find(firm)
+        if len(found) != 1:
+            raise FirmLookupError(firm, found[:20], len(found))
+        key = found[0][0]
+        lines, margins = MARGIN_LINES, MARGINS
+        query = (
+            select(
+                SNAPSHOTS.c.as_of,
+                SNAPSHOTS.c.label,
+                lines.c.line,
+                lines.c.tier,
+                lines.c.ruleset,
+                lines.c.criterion,
+                lines.c.kind,
+                lines.c.field,
+                lines.c.unit,
+                lines.c.op,
+                margins.c.value,
+                margins.c.value_high,
+                margins.c.threshold,
+                margins.c.margin,
+                margins.c.margin_high,
+            )
+            .join(lines, (lines.c.snapshot_id == margins.c.snapshot_id) & (lines.c.line == margins.c.line))
+            .join(SNAPSHOTS, SNAPSHOTS.c.id == margins.c.snapshot_id)
+            .where(margins.c.firm_key == key)
+        )
+        if tiers:
+            query = query.where(lines.c.tier.in_(tiers))
+        with self._reading() as connection:
+            frame = _frame(connection, query)
+        order = {t: i for i, t in enumerate(self.rules.tiers)}
+        frame = frame.assign(_tier=frame["tier"].map(order)).sort_values(
+            ["_tier", "line", "as_of"], kind="stable"
+        )
+        frame.insert(0, "firm_key", key)
+        return frame.drop(columns=["_tier", "line"]).reset_index(drop=True)
+
     def targets_set(self) -> pd.DataFrame:
         """The stored targets: ``year``, ``tier``, ``count``."""
         with self._reading() as connection:

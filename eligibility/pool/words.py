@@ -31,8 +31,10 @@ __all__ = [
     "criteria_labels",
     "format_changes",
     "format_history",
+    "format_margins",
     "format_targets",
     "gap_words",
+    "margin_words",
     "tier_words",
     "write_changes",
 ]
@@ -259,6 +261,40 @@ def format_history(frame: pd.DataFrame, rules: RuleSet, lang: Lang = "zh") -> Ta
             score = _score(row["score_low"], row["score_high"])
             cells.append(Text(word + (f" {score}" if score else "")))
         table.add_row(Text(tier_words(rules, tier, lang)), *cells)
+    return table
+
+
+def margin_words(margin: object, unit: object, lang: Lang) -> str:
+    """A signed margin with its unit: ``+2.2个百分点`` above a line, ``−0.1个百分点`` under it."""
+    if not isinstance(margin, float | int) or pd.isna(margin) or not isinstance(unit, str):
+        return ""
+    sign = "pool_sign_plus" if margin > 0 else "pool_sign_minus" if margin < 0 else "pool_sign_zero"
+    amount = format_quantity(abs(float(margin)), Unit(unit), lang)
+    return text("pool_margin", lang, sign=text(sign, lang), amount=amount)
+
+
+def format_margins(frame: pd.DataFrame, rules: RuleSet, lang: Lang = "zh") -> Table:
+    """One firm's margins to the lines it was compared with: a row per tier × criterion, a column
+    per snapshot (value − threshold; for a score interval its low end)."""
+    key = str(frame["firm_key"].iloc[0]) if not frame.empty else ""
+    table = Table(title=Text(terminal_safe(text("pool_margins_title", lang, code=key))), show_lines=False)
+    table.add_column(Text(text("col_tier", lang)), no_wrap=True)
+    table.add_column(Text(text("col_criterion", lang)), overflow="fold")
+    days = sorted(set(frame["as_of"]))
+    for day in days:
+        table.add_column(Text(day.isoformat()), no_wrap=True, justify="right")
+    labels = criteria_labels(rules, lang)
+    shown_tier = None
+    for (tier, criterion), rows in frame.groupby(["tier", "criterion"], sort=False):
+        by_day = {
+            d: margin_words(m, u, lang)
+            for d, m, u in zip(rows["as_of"], rows["margin"], rows["unit"], strict=True)
+        }
+        cells = [Text(by_day.get(d, "")) for d in days]
+        name = labels.get(str(tier), {}).get(str(criterion), str(criterion))
+        tier_cell = tier_words(rules, tier, lang) if tier != shown_tier else ""
+        shown_tier = tier
+        table.add_row(Text(tier_cell), Text(terminal_safe(name)), *cells)
     return table
 
 
