@@ -192,3 +192,16 @@ def test_a_table_longer_than_a_sheet_goes_on(
     assert done.parts["results"] == ["results", "results_2", "results_3"]
     book = load_workbook(tmp_path / "x.xlsx", read_only=True)
     assert [book[s].max_row - 1 for s in done.parts["results"]] == [25, 25, 14]
+
+
+def test_the_horizon_is_an_option_of_add(tmp_path: Path) -> None:
+    sheet_path = tmp_path / "q3.csv"
+    sheet(1).to_csv(sheet_path, index=False)
+    db = str(tmp_path / "p.sqlite")
+    done = CliRunner().invoke(
+        main, ["pool", "add", str(sheet_path), "--as-of", SECOND, "--db", db, "--horizon-months", "6"]
+    )
+    assert done.exit_code == 0, done.output
+    with Pool(db) as pool:
+        assert pool.snapshots()["horizon_months"].tolist() == [6]
+        assert not pool.officers()["title_expiring"].any()  # 2027-08-31 is after 2027-03-30

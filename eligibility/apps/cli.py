@@ -869,6 +869,13 @@ def pool() -> None:
 @click.option("--name", default=None, help="培育库名称，如 泽州县；与库中记录不符时拒绝 / the pool's name")
 @click.option("--replace", is_flag=True, help="替换同日期的已有快照 / replace the snapshot of that date")
 @click.option("--accept-rules", is_flag=True, help="规则文件已更新，接受新规则 / accept changed rule files")
+@click.option(
+    "--horizon-months",
+    default=12,
+    show_default=True,
+    type=click.IntRange(0, 120),
+    help="称号在几个月内到期即临近复核（退库风险研判）/ how far ahead an expiry counts",
+)
 @_purpose_option
 @click.option("--sheet", default=None)
 @click.option("--rules", "rules_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
@@ -882,6 +889,7 @@ def pool_add(
     name: str | None,
     replace: bool,
     accept_rules: bool,
+    horizon_months: int,
     purpose: Purpose,
     sheet: str | None,
     rules_dir: Path | None,
@@ -896,7 +904,13 @@ def pool_add(
         where = opened.where
         try:
             stored = opened.add(
-                input_path, as_of=as_of, label=label, purpose=purpose, sheet=sheet, replace=replace
+                input_path,
+                as_of=as_of,
+                label=label,
+                purpose=purpose,
+                sheet=sheet,
+                replace=replace,
+                horizon_months=horizon_months,
             )
         except InputError as exc:
             _input_failed(exc, lang, input_path)
