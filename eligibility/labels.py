@@ -888,6 +888,8 @@ _TEXT: dict[str, tuple[str, str]] = {
     "pool_col_now_passing": ("不再不满足的条件", "No longer failing"),
     "pool_col_field": ("字段", "Field"),
     "pool_kind_title_lost": ("失去称号", "title lost"),
+    "pool_kind_title_review_due": ("称号临近复核", "title up for review"),
+    "pool_expires_part": ("：有效期至 {date}", ": valid until {date}"),
     "pool_kind_became_ineligible": ("不再符合", "no longer eligible"),
     "pool_kind_into_borderline": ("进入临界", "into the borderline zone"),
     "pool_kind_issues_appeared": ("新出现数据问题", "data issue appeared"),
@@ -941,6 +943,50 @@ _TEXT: dict[str, tuple[str, str]] = {
     "pool_no_candidates": ("（没有候选企业）", "(no candidates)"),
     "pool_candidate_line": ("{rank}. {who}　{status}", "{rank}. {who}  {status}"),
     "pool_lacks_part": ("；差：{gaps}", "; lacks: {gaps}"),
+    "pool_yes": ("是", "yes"),
+    "pool_col_review_due": ("称号临近复核", "Title up for review"),
+    "pool_col_changes": ("本期变化", "Changes since the last snapshot"),
+    "pool_change_item": ("{kind}（{tier}）", "{kind} ({tier})"),
+    "pool_no_township": ("（未填乡镇）", "(no township)"),
+    "pool_col_officers": ("服务专员数", "Officers"),
+    "pool_col_titles": ("持有称号", "Titles held"),
+    "pool_col_borderline": ("临界企业", "Borderline firms"),
+    "pool_col_eligible_now": ("现可申报", "Can apply now"),
+    "pool_sheet_townships": ("乡镇汇总", "Townships"),
+    "pool_sheet_no_officer": ("未分配服务专员", "No officer"),
+    "pool_officers_title": (
+        "服务专员任务（快照 {as_of}；变化相对 {since}）：{firms} 家企业，{officers} 位服务专员",
+        "Service officers' tasks (snapshot {as_of}; changes since {since}): {firms} firms, {officers} officer(s)",
+    ),
+    "pool_officer_line": (
+        "  {officer}：{firms} 家企业，称号临近复核 {due} 家，退库风险 {risk} 家，临界 {borderline} 家，本期有变化 {changed} 家",
+        "  {officer}: {firms} firms, {due} title(s) up for review, {risk} at risk, {borderline} borderline, {changed} changed",
+    ),
+    "pool_export_written": (
+        "培育库已导出到 {path}：{tables} 张表",
+        "Pool exported to {path}: {tables} tables",
+    ),
+    "pool_export_table": ("{table} {rows} 行", "{table} {rows} rows"),
+    "pool_export_not_empty": (
+        "导出的文件夹须不存在或为空：{path}；请换一个文件夹，或导出为 .xlsx",
+        "The export folder must be absent or empty: {path}; choose another folder, or export to .xlsx",
+    ),
+    "pool_export_cut": (
+        "注意：{cells} 个单元格超过 Excel 单元格上限（32767 字），已截断；完整数据请导出为 Parquet 文件夹",
+        "Note: {cells} cell(s) exceed Excel's 32,767 characters and were cut; export to a Parquet folder for every character",
+    ),
+    "pool_sign_plus": ("+", "+"),
+    "pool_sign_minus": ("−", "−"),
+    "pool_sign_zero": ("±", "±"),
+    "pool_margin": ("{sign}{amount}", "{sign}{amount}"),
+    "pool_margins_title": (
+        "距各条件门槛（指标值 − 门槛值；“不低于”类为正即达标，“不超过”类为负即达标）：{code}",
+        "Margin to each line (value − threshold; at least: positive meets it, at most: negative meets it): {code}",
+    ),
+    "pool_officers_written": (
+        "服务专员任务表已写入：{path}（{sheets} 个工作表）",
+        "Officers' tasks written: {path} ({sheets} sheets)",
+    ),
 }
 
 _ISSUES: dict[IssueCode, tuple[str, str]] = {

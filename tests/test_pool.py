@@ -10,6 +10,7 @@ setting or pool is refused.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import signal
 import subprocess
@@ -382,3 +383,109 @@ def test_two_imports_at_once_run_one_after_the_other(url: str, tmp_path: Path) -
         stored = pool.snapshots()
         assert stored["as_of"].map(str).tolist() == [Q2, Q3, Q4]
         assert _rows(pool.changes())[0] == ("became_eligible", RD, "srdi_sme")
+
+
+def test_a_database_of_the_first_schema_is_upgraded(url: str) -> None:
+    """A pool made by the first release (schema 0001) opens: its snapshots get the 12-month horizon
+    the engine used, and ``title_expiring`` from their dates."""
+    from alembic import command
+
+    from eligibility.pool.db import _config, open_engine
+
+    engine = open_engine(url)
+    with engine.begin() as connection:
+        command.upgrade(_config(connection), "0001")
+        connection.execute(
+            sa.text(
+                "INSERT INTO snapshots (id, as_of, source, purpose, rules_hash, firms, imported_at)"
+                " VALUES (1, :day, 'q3.xlsx', 'apply', 'x', 3, :now)"
+            ).bindparams(sa.bindparam("day", type_=sa.Date), sa.bindparam("now", type_=sa.DateTime)),
+            {"day": dt.date(2026, 9, 30), "now": dt.datetime(2026, 10, 1)},
+        )
+        for key, title, expires in (
+            ("a", "srdi_sme", "2027-09-30"),  # the horizon's last day: due
+            ("b", "srdi_sme", "2027-10-01"),
+            ("c", None, "2026-01-01"),  # lapsed: no title held
+        ):
+            connection.execute(
+                sa.text(
+                    "INSERT INTO snapshot_firms (snapshot_id, firm_key, sheet_row, title, title_expires,"
+                    " promotion_candidate, at_risk, scale_up_candidate, data_issue, figures)"
+                    " VALUES (1, :key, 2, :title, :expires, :no, :no, :no, :no, '{}')"
+                ).bindparams(sa.bindparam("expires", type_=sa.Date), sa.bindparam("no", type_=sa.Boolean)),
+                {"key": key, "title": title, "expires": dt.date.fromisoformat(expires), "no": False},
+            )
+    engine.dispose()
+    with Pool(url, accept_rules=True) as pool, pool.engine.connect() as connection:
+        due: dict[str, object] = dict(
+            connection.execute(sa.text("SELECT firm_key, title_expiring FROM snapshot_firms")).all()
+        )
+        assert {k: bool(v) for k, v in due.items()} == {"a": True, "b": False, "c": False}
+        assert pool.snapshots()["horizon_months"].tolist() == [12]
+        assert connection.execute(sa.text("SELECT COUNT(*) FROM margins")).scalar() == 0
+
+
+def test_export_holds_every_row(url: str, tmp_path: Path) -> None:
+    import pyarrow.parquet as pq
+    from openpyxl import load_workbook
+
+    with _filled(url) as pool:
+        pool.set_targets(2026, {"srdi_sme": 2})
+        counts = pool.counts()
+        assert counts["snapshots"] == 3
+        assert counts["margins"] > 0
+        assert counts["targets"] == 1
+        folder = pool.export(tmp_path / "导出")
+        book = pool.export(tmp_path / "导出.xlsx")
+    assert folder.rows == counts
+    assert book.rows == counts
+    assert sorted(p.name for p in (tmp_path / "导出").iterdir()) == sorted(f"{t}.parquet" for t in counts)
+    for table, rows in counts.items():
+        assert pq.read_metadata(tmp_path / "导出" / f"{table}.parquet").num_rows == rows, table
+    snapshots = pq.read_table(tmp_path / "导出" / "snapshots.parquet").to_pandas()
+    assert snapshots["as_of"].map(str).tolist() == list(QUARTERS)  # typed dates
+    workbook = load_workbook(tmp_path / "导出.xlsx", read_only=True)
+    assert workbook.sheetnames == list(counts)
+    for table, rows in counts.items():
+        assert workbook[table].max_row == rows + 1, table  # the heading row
+    done = CliRunner().invoke(main, ["pool", "export", "--db", url, "-o", str(tmp_path / "导出")])
+    assert done.exit_code == 2  # a folder that holds files is never written over
+
+
+def test_margins_to_every_line_over_the_quarters(url: str) -> None:
+    with _filled(url) as pool:
+        margins = pool.margins(RD, ["srdi_sme"])
+        assert set(margins["tier"]) == {"srdi_sme"}
+        ratio = margins[margins["criterion"] == "rd_ratio_min_y1"]
+        assert ratio["as_of"].map(str).tolist() == list(QUARTERS)
+        assert ratio["margin"].tolist() == pytest.approx([0.01, -0.001, 0.001])  # 4%, 2.9%, 3.1% of 3%
+        assert ratio["value"].tolist() == pytest.approx([0.04, 0.029, 0.031])
+        assert set(ratio["threshold"]) == {0.03}
+        assert (ratio["unit"].iloc[0], ratio["op"].iloc[0], ratio["field"].iloc[0]) == (
+            "fraction",
+            ">=",
+            "rd_ratio_y1",
+        )
+        # a passing line has its margin too: R&D expense 160, 116, 124 against 100 万元
+        amount = margins[margins["criterion"] == "rd_amount_min_y1"]
+        assert amount["margin"].tolist() == pytest.approx([60.0, 16.0, 24.0])
+        assert set(amount["unit"]) == {"wan_yuan"}
+        everything = pool.margins(RD)
+        assert {"innovative_sme", "srdi_sme", "little_giant", "hnte"} <= set(everything["tier"])
+        score = everything[everything["kind"] == "score"]
+        assert set(score["unit"]) == {"points"}
+        assert (score["margin_high"] >= score["margin"]).all()
+
+
+def test_the_firm_command_shows_the_margins(tmp_path: Path) -> None:
+    db = str(tmp_path / "p.sqlite")
+    with _filled(db):
+        pass
+    done = CliRunner().invoke(
+        main, ["pool", "firm", RD, "--db", db, "--tier", "srdi_sme"], env={"COLUMNS": "200"}
+    )
+    assert done.exit_code == 0, done.output
+    line = next(row for row in done.output.splitlines() if "上年度研发费用占营业收入比重不低于3%" in row)
+    assert [c.strip() for c in line.split("│")[-4:-1]] == ["+1个百分点", "−0.1个百分点", "+0.1个百分点"]
+    bare = CliRunner().invoke(main, ["pool", "firm", RD, "--db", db, "--no-margins"])
+    assert "个百分点" not in bare.output

@@ -974,6 +974,13 @@ def pool() -> None:
 @click.option("--name", default=None, help="培育库名称，如 泽州县；与库中记录不符时拒绝 / the pool's name")
 @click.option("--replace", is_flag=True, help="替换同日期的已有快照 / replace the snapshot of that date")
 @click.option("--accept-rules", is_flag=True, help="规则文件已更新，接受新规则 / accept changed rule files")
+@click.option(
+    "--horizon-months",
+    default=12,
+    show_default=True,
+    type=click.IntRange(0, 120),
+    help="称号在几个月内到期即临近复核（退库风险研判）/ how far ahead an expiry counts",
+)
 @_purpose_option
 @click.option("--sheet", default=None)
 @click.option("--rules", "rules_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
@@ -987,6 +994,7 @@ def pool_add(
     name: str | None,
     replace: bool,
     accept_rules: bool,
+    horizon_months: int,
     purpose: Purpose,
     sheet: str | None,
     rules_dir: Path | None,
@@ -1001,7 +1009,13 @@ def pool_add(
         where = opened.where
         try:
             stored = opened.add(
-                input_path, as_of=as_of, label=label, purpose=purpose, sheet=sheet, replace=replace
+                input_path,
+                as_of=as_of,
+                label=label,
+                purpose=purpose,
+                sheet=sheet,
+                replace=replace,
+                horizon_months=horizon_months,
             )
         except InputError as exc:
             _input_failed(exc, lang, input_path)
@@ -1083,19 +1097,123 @@ def pool_changes(
             click.echo(text("pool_changes_written", lang, path=output))
 
 
-@pool.command("firm")
-@click.argument("firm")
+@pool.command("officers")
+@click.option("--at", "at", default=None, help="快照（日期或名称；默认最新一期）/ the snapshot")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="任务表 .xlsx：每位服务专员一个工作表",
+)
 @click.option("--rules", "rules_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @_db_option
 @_debug_option
 @_lang_option
-def pool_firm(firm: str, rules_dir: Path | None, db: str | None, lang: Lang) -> None:
-    """One firm (credit code or name) over the snapshots: status and score per tier."""
-    from eligibility.pool.words import format_history
+def pool_officers(
+    at: str | None, output: Path | None, rules_dir: Path | None, db: str | None, lang: Lang
+) -> None:
+    """The service officers' task lists (a sheet each) and the township summary of a snapshot."""
+    from eligibility.pool.book import write_officers
+    from eligibility.pool.tasks import officer_counts
+
+    with _pool(db, rules_dir, lang) as opened:
+        officers = opened.officers(at)
+        townships = opened.townships(at)
+        rules = opened.rules
+    tiers = list(officers.attrs["tiers"])
+    counts = officer_counts(officers, tiers)
+    since = officers.attrs["since"]
+    lines = [
+        text(
+            "pool_officers_title",
+            lang,
+            as_of=officers.attrs["as_of"].isoformat(),
+            since=since.isoformat() if since is not None else text("pool_no_snapshot", lang),
+            firms=len(officers),
+            officers=int(counts["officer"].notna().sum()),
+        )
+    ]
+    lines += [
+        text(
+            "pool_officer_line",
+            lang,
+            officer=row["officer"] or text("pool_sheet_no_officer", lang),
+            firms=row["firms"],
+            due=row["review_due"],
+            risk=row["at_risk"],
+            borderline=row["borderline"],
+            changed=row["changed"],
+        )
+        for row in counts.to_dict("records")
+    ]
+    click.echo(terminal_safe("\n".join(lines)))
+    if output is not None:
+        with _writing(output, lang):
+            sheets = write_officers(officers, townships, output, rules, lang)
+        click.echo(terminal_safe(text("pool_officers_written", lang, path=output, sheets=len(sheets))))
+
+
+@pool.command("export")
+@click.option(
+    "-o",
+    "--output",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="导出到 .xlsx（每表一个工作表）或文件夹（每表一个 Parquet 文件）",
+)
+@click.option("--rules", "rules_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@_db_option
+@_debug_option
+@_lang_option
+def pool_export(output: Path, rules_dir: Path | None, db: str | None, lang: Lang) -> None:
+    """Every table of the pool to a workbook (.xlsx) or a folder of Parquet files."""
+    target = db or os.environ.get("ELIGIBILITY_DB") or _POOL_FILE
+    if "://" not in target and Path(target).resolve() == output.resolve():
+        _fail(text("same_file", lang, path=target), EXIT_USAGE)
+    if (
+        output.suffix.lower() != ".xlsx"
+        and output.exists()
+        and (not output.is_dir() or any(output.iterdir()))
+    ):
+        _fail(text("pool_export_not_empty", lang, path=output), EXIT_USAGE)
+    with _pool(db, rules_dir, lang) as opened, _writing(output, lang):
+        done = opened.export(output)
+    parts = [text("pool_export_table", lang, table=k, rows=v) for k, v in done.rows.items()]
+    lines = [text("pool_export_written", lang, path=output, tables=len(done.rows))]
+    lines.append("  " + text("pool_list_separator", lang).join(parts))
+    if done.cut:
+        lines.append(text("pool_export_cut", lang, cells=done.cut))
+    click.echo(terminal_safe("\n".join(lines)))
+
+
+@pool.command("firm")
+@click.argument("firm")
+@click.option(
+    "--tier",
+    "tiers",
+    multiple=True,
+    help="只看这些梯度的门槛距离，如 --tier srdi_sme（可重复）/ margins of these tiers",
+)
+@click.option("--no-margins", is_flag=True, help="不列出距各条件门槛的距离 / no margins table")
+@click.option("--rules", "rules_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@_db_option
+@_debug_option
+@_lang_option
+def pool_firm(
+    firm: str, tiers: tuple[str, ...], no_margins: bool, rules_dir: Path | None, db: str | None, lang: Lang
+) -> None:
+    """One firm (credit code or name) over the snapshots: status and score per tier, and its margin
+    to every line with a threshold (value − threshold) per snapshot."""
+    from eligibility.pool.words import format_history, format_margins
 
     with _pool(db, rules_dir, lang) as opened:
         history = opened.history(firm)
-        Console(highlight=False).print(format_history(history, opened.rules, lang))
+        console = Console(highlight=False)
+        console.print(format_history(history, opened.rules, lang))
+        if not no_margins:
+            margins = opened.margins(str(history["firm_key"].iloc[0]), list(tiers) or None)
+            if not margins.empty:
+                console.print(format_margins(margins, opened.rules, lang))
 
 
 @pool.group("targets", invoke_without_command=True)

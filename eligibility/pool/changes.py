@@ -1,11 +1,12 @@
 """What changed between two snapshots: codes and numbers, sorted by what needs attention first.
 
-Owns the kinds of change and their order of attention (:data:`KINDS`): a title lost, a firm no
-longer eligible for a tier, into the borderline zone (临界), data issues that appeared, a firm that
-left the pool, then the good news (newly eligible, a title gained), then the rest. One row per firm
-and change; a crossing of a tier is one row per firm × tier, with both statuses and both marks. A
-firm crosses a tier's line between 符合 or 待人工复核 (every line the data decide is met) and 不符合 or
-信息不足.
+Owns the kinds of change and their order of attention (:data:`KINDS`): a title lost, a title
+coming up for review (its expiry now within the snapshot's horizon, as the engine's at-risk flag
+reads it; ``after`` holds the expiry date), a firm no longer eligible for a tier, into the
+borderline zone (临界), data issues that appeared, a firm that left the pool, then the good news
+(newly eligible, a title gained), then the rest. One row per firm and change; a crossing of a tier
+is one row per firm × tier, with both statuses and both marks. A firm crosses a tier's line between
+符合 or 待人工复核 (every line the data decide is met) and 不符合 or 信息不足.
 
 Must not: read the database or word anything (the rows carry ids; ``words.py`` translates them).
 """
@@ -23,6 +24,7 @@ __all__ = ["CHANGE_COLUMNS", "KINDS", "SnapshotData", "compare_snapshots"]
 
 KINDS = (
     "title_lost",
+    "title_review_due",
     "became_ineligible",
     "into_borderline",
     "issues_appeared",
@@ -59,7 +61,8 @@ _MEETS = ("eligible", "review")
 @dataclass(frozen=True)
 class SnapshotData:
     """One stored snapshot as frames: its firms (``firm_key``, ``credit_code``, ``name``, ``township``,
-    ``officer``, ``title``), its results per firm × tier and its issues."""
+    ``officer``, ``title``, ``title_expires``, ``title_expiring``, ``at_risk``), its results per firm ×
+    tier and its issues."""
 
     firms: pd.DataFrame
     results: pd.DataFrame
@@ -99,6 +102,7 @@ def compare_snapshots(before: SnapshotData | None, after: SnapshotData, rules: R
         .assign(kind="renamed", before=old["name"][renamed].to_numpy(), after=new["name"][renamed].to_numpy())
     )
     parts += _titles(old, new, rules)
+    parts.append(_review_due(a, b))
     parts.append(_crossings(before.results, after.results, b))
     parts += _issues(before.issues, after.issues, both, b)
     frame = pd.concat([p for p in parts if not p.empty], ignore_index=True)
@@ -141,6 +145,27 @@ def _titles(old: pd.DataFrame, new: pd.DataFrame, rules: RuleSet) -> list[pd.Dat
             )
         )
     return out
+
+
+def _review_due(before: pd.DataFrame, after: pd.DataFrame) -> pd.DataFrame:
+    """Titles whose expiry came within the horizon since ``before``: held and expiring now, and not
+    the same title with the same expiry expiring then (a firm new to the pool counts, once)."""
+    if "title_expiring" not in after or after.empty:
+        return pd.DataFrame()
+    now = after[after["title_expiring"].fillna(False).astype(bool)]
+    if now.empty:
+        return pd.DataFrame()
+    then = before.reindex(now.index)
+    same = (
+        then["title_expiring"].fillna(False).astype(bool)
+        & (then["title"] == now["title"])
+        & (then["title_expires"] == now["title_expires"])
+    )
+    due = now[~same]
+    expires = pd.Series(due["title_expires"], dtype=object).map(lambda d: d.isoformat() if d else None)
+    return due.reset_index().assign(
+        kind="title_review_due", tier=due["title"].to_numpy(), after=expires.to_numpy()
+    )
 
 
 def _crossings(before: pd.DataFrame, after: pd.DataFrame, firms: pd.DataFrame) -> pd.DataFrame:

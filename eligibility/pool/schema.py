@@ -4,7 +4,9 @@ Owns the table definitions the queries use. The migrations under ``migrations/ve
 change them; a test compares the two, so a table changed here without a migration is caught.
 
 One row per firm × snapshot (``snapshot_firms``, its figures as one JSON text), per firm × snapshot ×
-tier (``results``), per failed criterion with a gap (``gaps``) and per input issue (``issues``):
+tier (``results``), per failed criterion with a gap (``gaps``), per input issue (``issues``), and
+the margin of every firm to every threshold it was compared with (``margins``, whose criteria —
+tier, rule set, field, unit, operator — are stored once per snapshot in ``margin_lines``):
 columnar enough to insert a snapshot of 10,000 firms in a few bulk statements.
 """
 
@@ -23,12 +25,15 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    false,
 )
 
 __all__ = [
     "FIRMS",
     "GAPS",
     "ISSUES",
+    "MARGINS",
+    "MARGIN_LINES",
     "META",
     "METADATA",
     "RESULTS",
@@ -60,6 +65,8 @@ SNAPSHOTS = Table(
     Column("rules_hash", String(64), nullable=False),
     Column("firms", Integer, nullable=False),
     Column("imported_at", DateTime(timezone=True), nullable=False),
+    # How far ahead a title's expiry counted as coming up for review (the at-risk flag's horizon).
+    Column("horizon_months", Integer, nullable=False, server_default="12"),
 )
 
 FIRMS = Table(
@@ -85,6 +92,8 @@ SNAPSHOT_FIRMS = Table(
     Column("officer", Text, nullable=True),
     Column("title", String(40), nullable=True),
     Column("title_expires", Date, nullable=True),
+    # The held title expires within the snapshot's horizon: it comes up for review (the engine's flag).
+    Column("title_expiring", Boolean, nullable=False, server_default=false()),
     Column("promotion_candidate", Boolean, nullable=False),
     Column("at_risk", Boolean, nullable=False),
     Column("scale_up_candidate", Boolean, nullable=False),
@@ -140,6 +149,33 @@ ISSUES = Table(
     Column("header", Text, nullable=True),
     Column("value", Text, nullable=True),
     Index("issues_by_firm", "snapshot_id", "firm_key"),
+)
+
+MARGIN_LINES = Table(
+    "margin_lines",
+    METADATA,
+    Column("snapshot_id", Integer, ForeignKey("snapshots.id", ondelete="CASCADE"), primary_key=True),
+    Column("line", Integer, primary_key=True),
+    Column("tier", String(40), nullable=False),
+    Column("ruleset", String(80), nullable=False),
+    Column("criterion", String(80), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("field", String(80), nullable=True),
+    Column("unit", String(16), nullable=False),
+    Column("op", String(4), nullable=False),
+)
+
+MARGINS = Table(
+    "margins",
+    METADATA,
+    Column("snapshot_id", Integer, ForeignKey("snapshots.id", ondelete="CASCADE"), primary_key=True),
+    Column("firm_key", String(80), primary_key=True),
+    Column("line", Integer, primary_key=True),
+    Column("value", Float, nullable=False),
+    Column("value_high", Float, nullable=True),
+    Column("threshold", Float, nullable=False),
+    Column("margin", Float, nullable=False),
+    Column("margin_high", Float, nullable=True),
 )
 
 TARGETS = Table(

@@ -2,7 +2,8 @@
 
 Owns the firm key (the credit code; the k-th repeat of a code in one sheet is ``code#k``; a row
 without a code is keyed by its name), and the frames the store inserts: one row per firm, per firm ×
-tier, per failed criterion with a gap, and per input issue.
+tier, per failed criterion with a gap, per input issue, and per firm × threshold compared (the
+margin, from the assessment's columnar trace: one frame per criterion, never a loop over firms).
 
 Must not: touch the database, or word anything.
 """
@@ -17,8 +18,9 @@ import pandas as pd
 
 from eligibility.assessment import Assessment
 from eligibility.findings import MARKS, STATUS_NAMES, build_findings
+from eligibility.units import Unit
 
-__all__ = ["SnapshotRows", "firm_keys", "snapshot_rows"]
+__all__ = ["SnapshotRows", "firm_keys", "margin_rows", "snapshot_rows"]
 
 ObjectArray = npt.NDArray[np.object_]
 
@@ -32,6 +34,11 @@ class SnapshotRows:
     gaps: pd.DataFrame
     issues: pd.DataFrame
     tiers: list[str]
+    lines: pd.DataFrame
+    """The criteria compared with a threshold, numbered per snapshot (``line``)."""
+    margins: pd.DataFrame
+    """Per firm × line with a known value: ``value − threshold`` (``margin``; for a score interval
+    also ``margin_high``, the high end's)."""
 
 
 def firm_keys(codes: ObjectArray, names: ObjectArray, rows: npt.NDArray[np.int64]) -> ObjectArray:
@@ -99,6 +106,7 @@ def snapshot_rows(assessment: Assessment) -> SnapshotRows:
             "officer": _none(pd.Series(carried.get("officer", np.full(n, None)), dtype=object)),
             "title": _none(titles),
             "title_expires": _dates(findings.title_expires),
+            "title_expiring": findings.expiring.astype(bool),
             "promotion_candidate": flags.promotion_candidate.astype(bool),
             "at_risk": flags.at_risk.astype(bool),
             "scale_up_candidate": flags.scale_up_candidate.astype(bool),
@@ -174,4 +182,68 @@ def snapshot_rows(assessment: Assessment) -> SnapshotRows:
         ],
         columns=["firm_key", "sheet_row", "code", "severity", "field", "header", "value"],
     )
-    return SnapshotRows(firms, results, gaps, issues, list(findings.tiers))
+    lines, margins = margin_rows(assessment, keys)
+    return SnapshotRows(firms, results, gaps, issues, list(findings.tiers), lines, margins)
+
+
+_LINE_COLUMNS = ["line", "tier", "ruleset", "criterion", "kind", "field", "unit", "op"]
+_MARGIN_COLUMNS = ["firm_key", "line", "value", "value_high", "threshold", "margin", "margin_high"]
+
+
+def margin_rows(assessment: Assessment, keys: ObjectArray) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Every criterion compared with a threshold (``compare`` and ``score`` leaves of every tier and
+    rule set applied) and, per firm it judged whose value is known, the signed margin
+    ``value − threshold`` in the field's unit (points for a score) — for passing criteria too, so a
+    firm's distance to each line can be followed over the snapshots. Read from the columnar trace
+    (``TierResult.leaves``): one frame per criterion."""
+    rules = assessment.rules
+    lines: list[dict[str, object]] = []
+    parts: list[pd.DataFrame] = []
+    n = assessment.n
+    for tier in assessment.tiers:
+        for piece, judged in assessment.results[tier].pieces():
+            for leaf in piece.leaves.values():
+                if leaf.threshold is None or leaf.value is None or leaf.op is None:
+                    continue
+                threshold = np.broadcast_to(np.asarray(leaf.threshold, dtype=np.float64), (n,))
+                value = np.asarray(leaf.value, dtype=np.float64)
+                known = ~np.isnan(value) & ~np.isnan(threshold)
+                if judged is not None:
+                    known &= judged
+                rows = np.flatnonzero(known)
+                spec = rules.fields.get(leaf.field) if leaf.kind != "score" and leaf.field else None
+                line = len(lines)
+                lines.append(
+                    {
+                        "line": line,
+                        "tier": tier,
+                        "ruleset": piece.ruleset.ruleset.id,
+                        "criterion": leaf.id,
+                        "kind": leaf.kind,
+                        "field": leaf.field,
+                        "unit": (spec.unit if spec is not None else Unit.POINTS).value,
+                        "op": leaf.op,
+                    }
+                )
+                if rows.size == 0:
+                    continue
+                high = (
+                    np.asarray(leaf.value_high, dtype=np.float64)[rows]
+                    if leaf.kind == "score" and leaf.value_high is not None
+                    else np.full(rows.size, np.nan)
+                )
+                parts.append(
+                    pd.DataFrame(
+                        {
+                            "firm_key": keys[rows],
+                            "line": line,
+                            "value": value[rows],
+                            "value_high": high,
+                            "threshold": threshold[rows],
+                            "margin": value[rows] - threshold[rows],
+                            "margin_high": high - threshold[rows],
+                        }
+                    )
+                )
+    margins = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=_MARGIN_COLUMNS)
+    return pd.DataFrame(lines, columns=_LINE_COLUMNS), margins

@@ -28,9 +28,14 @@ from eligibility.units import Unit
 
 __all__ = [
     "changes_table",
+    "criteria_labels",
     "format_changes",
     "format_history",
+    "format_margins",
     "format_targets",
+    "gap_words",
+    "margin_words",
+    "tier_words",
     "write_changes",
 ]
 
@@ -59,11 +64,12 @@ _STATUS_KINDS = (
 _TITLE_KINDS = ("title_gained", "title_lost")
 
 
-def _tier(rules: RuleSet, tier: object, lang: Lang) -> str:
+def tier_words(rules: RuleSet, tier: object, lang: Lang) -> str:
+    """A tier's (or a title's) name; empty for anything that is not a tier id."""
     return tier_label(rules, str(tier), lang) if isinstance(tier, str) and tier in rules.tiers else ""
 
 
-def _criteria(rules: RuleSet, lang: Lang) -> dict[str, dict[str, str]]:
+def criteria_labels(rules: RuleSet, lang: Lang) -> dict[str, dict[str, str]]:
     """Criterion labels per tier, of every rule set of the tier (the newest one's label wins)."""
     out: dict[str, dict[str, str]] = {}
     for tier in rules.tiers:
@@ -94,7 +100,7 @@ def _value_words(
     if kind in _STATUS_KINDS:
         return words.get((str(value), ""), str(value))
     if kind in _TITLE_KINDS:
-        return _tier(rules, value, lang)
+        return tier_words(rules, value, lang)
     return str(value)
 
 
@@ -105,7 +111,7 @@ def changes_table(frame: pd.DataFrame, rules: RuleSet, lang: Lang = "zh", ids: b
     if ids:
         return frame[columns].copy()
     words = status_words(lang)
-    labels = _criteria(rules, lang)
+    labels = criteria_labels(rules, lang)
     records = cast(list[dict[str, Any]], frame.to_dict("records"))
     out = pd.DataFrame(
         {
@@ -114,7 +120,7 @@ def changes_table(frame: pd.DataFrame, rules: RuleSet, lang: Lang = "zh", ids: b
             "name": frame["name"],
             "township": frame["township"],
             "officer": frame["officer"],
-            "tier": frame["tier"].map(lambda t: _tier(rules, t, lang)),
+            "tier": frame["tier"].map(lambda t: tier_words(rules, t, lang)),
             "before": [_value_words(r, "before", rules, lang, words) for r in records],
             "after": [_value_words(r, "after", rules, lang, words) for r in records],
             "borderline_before": frame["borderline_before"].map(
@@ -186,7 +192,9 @@ def format_changes(frame: pd.DataFrame, rules: RuleSet, lang: Lang = "zh", limit
         what = text("pool_change_line", lang, kind=kind, who=who)
         if tier and row["kind"] not in _TITLE_KINDS:
             what += text("pool_tier_part", lang, tier=tier)
-        if before or after:
+        if row["kind"] == "title_review_due":
+            what += text("pool_expires_part", lang, date=after)
+        elif before or after:
             shown_before = _marked(before, mark_a, lang)
             shown_after = _marked(after, mark_b, lang)
             none = text("pool_no_title", lang) if row["kind"] in _TITLE_KINDS else text("no_value", lang)
@@ -236,7 +244,7 @@ def format_history(frame: pd.DataFrame, rules: RuleSet, lang: Lang = "zh") -> Ta
     table.add_row(
         Text(text("col_title", lang)),
         *(
-            Text(_tier(rules, t, lang) or text("pool_no_title", lang)) if p else Text(absent)
+            Text(tier_words(rules, t, lang) or text("pool_no_title", lang)) if p else Text(absent)
             for t, p in zip(snapshots["title"], snapshots["present"], strict=True)
         ),
     )
@@ -252,11 +260,45 @@ def format_history(frame: pd.DataFrame, rules: RuleSet, lang: Lang = "zh") -> Ta
             word = words.get((str(row["status"]), str(row["mark"] or "")), str(row["status"]))
             score = _score(row["score_low"], row["score_high"])
             cells.append(Text(word + (f" {score}" if score else "")))
-        table.add_row(Text(_tier(rules, tier, lang)), *cells)
+        table.add_row(Text(tier_words(rules, tier, lang)), *cells)
     return table
 
 
-def _gap_words(gap: Mapping[str, Any], rules: RuleSet, labels: Mapping[str, str], lang: Lang) -> str:
+def margin_words(margin: object, unit: object, lang: Lang) -> str:
+    """A signed margin with its unit: ``+2.2个百分点`` above a line, ``−0.1个百分点`` under it."""
+    if not isinstance(margin, float | int) or pd.isna(margin) or not isinstance(unit, str):
+        return ""
+    sign = "pool_sign_plus" if margin > 0 else "pool_sign_minus" if margin < 0 else "pool_sign_zero"
+    amount = format_quantity(abs(float(margin)), Unit(unit), lang)
+    return text("pool_margin", lang, sign=text(sign, lang), amount=amount)
+
+
+def format_margins(frame: pd.DataFrame, rules: RuleSet, lang: Lang = "zh") -> Table:
+    """One firm's margins to the lines it was compared with: a row per tier × criterion, a column
+    per snapshot (value − threshold; for a score interval its low end)."""
+    key = str(frame["firm_key"].iloc[0]) if not frame.empty else ""
+    table = Table(title=Text(terminal_safe(text("pool_margins_title", lang, code=key))), show_lines=False)
+    table.add_column(Text(text("col_tier", lang)), no_wrap=True)
+    table.add_column(Text(text("col_criterion", lang)), overflow="fold")
+    days = sorted(set(frame["as_of"]))
+    for day in days:
+        table.add_column(Text(day.isoformat()), no_wrap=True, justify="right")
+    labels = criteria_labels(rules, lang)
+    shown_tier = None
+    for (tier, criterion), rows in frame.groupby(["tier", "criterion"], sort=False):
+        by_day = {
+            d: margin_words(m, u, lang)
+            for d, m, u in zip(rows["as_of"], rows["margin"], rows["unit"], strict=True)
+        }
+        cells = [Text(by_day.get(d, "")) for d in days]
+        name = labels.get(str(tier), {}).get(str(criterion), str(criterion))
+        tier_cell = tier_words(rules, tier, lang) if tier != shown_tier else ""
+        shown_tier = tier
+        table.add_row(Text(tier_cell), Text(terminal_safe(name)), *cells)
+    return table
+
+
+def gap_words(gap: Mapping[str, Any], rules: RuleSet, labels: Mapping[str, str], lang: Lang) -> str:
     """One failed criterion with its gap: the lever's change where there is one (研发费用增加6万元),
     else the field's."""
     name = labels.get(str(gap["criterion"]), str(gap["criterion"]))
@@ -269,7 +311,9 @@ def _gap_words(gap: Mapping[str, Any], rules: RuleSet, labels: Mapping[str, str]
     units = Unit(str(unit))
     verb = gap_verb(gap.get("op"), float(amount) > 0, units, lang)
     quantity = format_quantity(abs(float(amount)), units, lang, up=True)
-    subject = _field(rules, field, lang) if field else name
+    # A score's gap is in points of its group (``total``), no field: the score is the subject.
+    known = isinstance(field, str) and field in rules.fields
+    subject = _field(rules, field, lang) if known else text("col_score", lang) if field else name
     return text("pool_gap", lang, criterion=name, field=subject, verb=verb, amount=quantity)
 
 
@@ -293,7 +337,7 @@ def format_targets(
             else text("pool_no_snapshot", lang),
         )
     ]
-    labels = _criteria(rules, lang)
+    labels = criteria_labels(rules, lang)
     words = status_words(lang)
     for row in targets.to_dict("records"):
         tier = str(row["tier"])
@@ -301,7 +345,7 @@ def format_targets(
             text(
                 "pool_target_line",
                 lang,
-                tier=_tier(rules, tier, lang),
+                tier=tier_words(rules, tier, lang),
                 target=row["target"],
                 gained=row["gained"],
                 eligible=row["eligible_now"],
@@ -315,7 +359,7 @@ def format_targets(
             continue
         for k, firm in enumerate(found.to_dict("records"), start=1):
             status = words.get((str(firm["status"]), str(firm["mark"] or "")), str(firm["status"]))
-            gaps = [_gap_words(g, rules, labels.get(tier, {}), lang) for g in firm["gaps"]]
+            gaps = [gap_words(g, rules, labels.get(tier, {}), lang) for g in firm["gaps"]]
             named = {str(g["criterion"]) for g in firm["gaps"]}
             gaps += [
                 labels.get(tier, {}).get(c, c)
