@@ -116,7 +116,7 @@ def test_durable_backend_reports_the_key_too(rules: RuleSet) -> None:
 
 
 def test_api_returns_the_issue(rules: RuleSet) -> None:
-    client = TestClient(create_app(rules))
+    client = TestClient(create_app(rules), base_url="http://127.0.0.1:8765")
     firm = {"credit_code": "91140500000000001P", "industry": "工业", "revenu_y1": 3000, "从业人员": 100}
     answer = client.post("/api/assess", json={"firm": firm, "as_of": AS_OF})
     assert answer.status_code == 200, answer.text

@@ -167,7 +167,7 @@ def _cards(html: str) -> list[list[Any]]:
 
 @pytest.fixture(scope="module")
 def client() -> TestClient:
-    return TestClient(create_app(RULES))
+    return TestClient(create_app(RULES), base_url="http://127.0.0.1:8765")
 
 
 def _csv_bytes(frame: pd.DataFrame) -> bytes:
@@ -222,7 +222,7 @@ def test_a_bug_after_reading_is_an_internal_error_not_the_users_file(
         raise KeyError(0)
 
     monkeypatch.setattr("eligibility.apps.web.write_workbook", broken)
-    client = TestClient(create_app(RULES))
+    client = TestClient(create_app(RULES), base_url="http://127.0.0.1:8765")
     content = _csv_bytes(sample.head(5))
     status = _run_job(client, content)
     assert status["stage"] == "failed"
