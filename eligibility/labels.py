@@ -1014,6 +1014,21 @@ _TEXT: dict[str, tuple[str, str]] = {
         "- [monitor alert] {who} {tier}: {before} → {after}; moved: {moved} (on the {as_of} snapshot, {source}"
         " line {line})",
     ),
+    "pool_col_snapshot": ("快照", "Snapshot"),
+    "pool_col_update_line": ("更新文件:行", "Updates file:line"),
+    "pool_col_moved": ("变动条件", "Criteria that moved"),
+    "pool_unit_percentage_points": ("百分点", "percentage points"),
+    "pool_chart_axis": ("与门槛的距离（{unit}）", "Margin to the line ({unit})"),
+    "pool_chart_trace": ("{tier}·{criterion}", "{tier} · {criterion}"),
+    "pool_page_generated": ("生成于 {time}", "Generated {time}"),
+    "pool_margins_chart_title": ("距各条件门槛的距离", "Margin to every line"),
+    "pool_margins_chart_note": (
+        "每条线为一个梯度的一条门槛：高于 0 为已过线，低于 0 为未过线（数值 − 门槛；比率以百分点计，得分区间取下限）",
+        "One line per tier and threshold: above 0 the line is met, below 0 it is not (value − threshold;"
+        " ratios in percentage points, a score interval's low end)",
+    ),
+    "pool_page_html_only": ("-o 须为 .html 文件：{path}", "-o must be an .html file: {path}"),
+    "pool_page_written": ("已写出 {path}", "Written {path}"),
     "pool_officers_written": (
         "服务专员任务表已写入：{path}（{sheets} 个工作表）",
         "Officers' tasks written: {path} ({sheets} sheets)",

@@ -1091,7 +1091,10 @@ def pool_snapshots(db: str | None, rules_dir: Path | None, lang: Lang) -> None:
 @click.option("--from", "since", default=None, help="起始快照（日期或名称；默认上一期）")
 @click.option("--to", "until", default=None, help="截止快照（日期或名称；默认最新一期）")
 @click.option(
-    "-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="变化明细 .xlsx 或 .csv"
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="变化明细 .xlsx、.csv 或 .html（网页，含监测提醒）",
 )
 @click.option("--ids", is_flag=True, help="-o 的表头和取值用编号 / ids for headings and values in -o")
 @click.option("--limit", default=50, show_default=True, help="终端最多列出的行数 / rows shown")
@@ -1123,7 +1126,13 @@ def pool_changes(
             click.echo(alerts)
         if output is not None:
             with _writing(output, lang):
-                write_changes(found, output, opened.rules, lang, ids=ids)
+                if output.suffix.lower() in (".html", ".htm"):
+                    from eligibility.pool.pages import write_changes_page
+
+                    stored = opened.alerts(found.attrs["since"], found.attrs["until"])
+                    write_changes_page(output, found, stored, opened.rules, lang)
+                else:
+                    write_changes(found, output, opened.rules, lang, ids=ids)
             click.echo(text("pool_changes_written", lang, path=output))
 
 
@@ -1225,12 +1234,24 @@ def pool_export(output: Path, rules_dir: Path | None, db: str | None, lang: Lang
     help="只看这些梯度的门槛距离，如 --tier srdi_sme（可重复）/ margins of these tiers",
 )
 @click.option("--no-margins", is_flag=True, help="不列出距各条件门槛的距离 / no margins table")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="网页 .html：各期结论与距门槛距离的折线图 / an HTML page with the margins chart",
+)
 @click.option("--rules", "rules_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @_db_option
 @_debug_option
 @_lang_option
 def pool_firm(
-    firm: str, tiers: tuple[str, ...], no_margins: bool, rules_dir: Path | None, db: str | None, lang: Lang
+    firm: str,
+    tiers: tuple[str, ...],
+    no_margins: bool,
+    output: Path | None,
+    rules_dir: Path | None,
+    db: str | None,
+    lang: Lang,
 ) -> None:
     """One firm (credit code or name) over the snapshots: status and score per tier, and its margin
     to every line with a threshold (value − threshold) per snapshot."""
@@ -1244,6 +1265,15 @@ def pool_firm(
             margins = opened.margins(str(history["firm_key"].iloc[0]), list(tiers) or None)
             if not margins.empty:
                 console.print(format_margins(margins, opened.rules, lang))
+        if output is not None:
+            from eligibility.pool.pages import write_firm_page
+
+            if output.suffix.lower() not in (".html", ".htm"):
+                _fail(text("pool_page_html_only", lang, path=output), EXIT_USAGE)
+            shown = opened.margins(str(history["firm_key"].iloc[0]), list(tiers) or None)
+            with _writing(output, lang):
+                write_firm_page(output, history, shown, opened.rules, lang)
+            click.echo(terminal_safe(text("pool_page_written", lang, path=output)))
 
 
 @pool.group("targets", invoke_without_command=True)
