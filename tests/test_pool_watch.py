@@ -12,6 +12,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -220,3 +221,36 @@ def test_usage(tmp_path: Path) -> None:
         pass
     empty = runner.invoke(main, ["watch", "--db", db], input="")
     assert empty.exit_code == 2
+
+
+def test_follow_waits_for_a_whole_line_and_resumes_after_it(tmp_path: Path) -> None:
+    db = str(tmp_path / "培育库.sqlite")
+    with Pool(db) as pool:
+        pool.add(quarter(0), as_of=Q2)
+    updates = tmp_path / "u.jsonl"
+    updates.write_text(json.dumps({"credit_code": RD, "rd_expense_y1": 116}) + "\n", encoding="utf-8")
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    command = [sys.executable, "-m", "eligibility", "watch", "--db", db, "--updates", str(updates)]
+    command.append("--follow")
+    with subprocess.Popen(
+        command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    ) as process:
+        try:
+            assert process.stdout is not None
+            assert json.loads(process.stdout.readline())["line"] == 1
+            half = json.dumps({"credit_code": RD, "rd_expense_y1": 124})
+            with updates.open("a", encoding="utf-8") as stream:  # a line written in two parts
+                stream.write(half[:20])
+                stream.flush()
+                time.sleep(0.6)  # the monitor polls every 0.2 s: it sees the partial line first
+                stream.write(half[20:] + "\n")
+            second = json.loads(process.stdout.readline())
+            assert (second["line"], second["after"]["status"]) == (2, "eligible")
+        finally:
+            process.terminate()
+            process.wait(timeout=30)
+    assert _position(db) == (updates.stat().st_size, 2)
+    again = CliRunner().invoke(main, ["watch", "--db", db, "--updates", str(updates)])
+    assert again.exit_code == 0, again.output
+    assert again.stdout == ""
+    assert [a[0] for a in _alerts(db)] == [1, 2]
