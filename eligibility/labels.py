@@ -983,6 +983,52 @@ _TEXT: dict[str, tuple[str, str]] = {
         "距各条件门槛（指标值 − 门槛值；“不低于”类为正即达标，“不超过”类为负即达标）：{code}",
         "Margin to each line (value − threshold; at least: positive meets it, at most: negative meets it): {code}",
     ),
+    "watch_pool_or_db": (
+        "请给出 --pool（表格）或 --db（培育库）之一",
+        "Give one of --pool (a sheet) or --db (the pool database)",
+    ),
+    "watch_as_of_needed": ("--pool 时须给出 --as-of（评估日期）", "--as-of is needed with --pool"),
+    "watch_db_no_state": (
+        "--db 时监测状态存于培育库中，不用 --state",
+        "With --db the monitor's state is kept in the pool database; --state is not used",
+    ),
+    "watch_db_started": (
+        "在培育库 {db} 上监测：{as_of} 快照的 {firms} 家企业（{updated} 家已有更新）；每行一条企业更新（JSON），Ctrl+C 结束",
+        "Watching on the pool {db}: {firms} firms of the {as_of} snapshot ({updated} already updated);"
+        " one firm update (JSON) per line, Ctrl+C to stop",
+    ),
+    "watch_db_resumed": (
+        "{path}：第 {line} 行及之前已应用，从下一行继续",
+        "{path}: lines up to {line} already applied; resuming after them",
+    ),
+    "watch_db_other_file": (
+        "{path} 已不是上次读取的文件（被替换或截短），从头读取",
+        "{path} is not the file read last time (replaced or cut shorter); reading it from the start",
+    ),
+    "pool_alerts_title": (
+        "监测提醒 {count} 条（eligibility watch --db）：",
+        "{count} monitor alerts (eligibility watch --db):",
+    ),
+    "pool_alert_line": (
+        "- [监测提醒] {who}{tier}：{before} → {after}；变动条件：{moved}（{as_of} 快照上，{source} 第 {line} 行）",
+        "- [monitor alert] {who} {tier}: {before} → {after}; moved: {moved} (on the {as_of} snapshot, {source}"
+        " line {line})",
+    ),
+    "pool_col_snapshot": ("快照", "Snapshot"),
+    "pool_col_update_line": ("更新文件:行", "Updates file:line"),
+    "pool_col_moved": ("变动条件", "Criteria that moved"),
+    "pool_unit_percentage_points": ("百分点", "percentage points"),
+    "pool_chart_axis": ("与门槛的距离（{unit}）", "Margin to the line ({unit})"),
+    "pool_chart_trace": ("{tier}·{criterion}", "{tier} · {criterion}"),
+    "pool_page_generated": ("生成于 {time}", "Generated {time}"),
+    "pool_margins_chart_title": ("距各条件门槛的距离", "Margin to every line"),
+    "pool_margins_chart_note": (
+        "每条线为一个梯度的一条门槛：高于 0 为已过线，低于 0 为未过线（数值 − 门槛；比率以百分点计，得分区间取下限）",
+        "One line per tier and threshold: above 0 the line is met, below 0 it is not (value − threshold;"
+        " ratios in percentage points, a score interval's low end)",
+    ),
+    "pool_page_html_only": ("-o 须为 .html 文件：{path}", "-o must be an .html file: {path}"),
+    "pool_page_written": ("已写出 {path}", "Written {path}"),
     "pool_officers_written": (
         "服务专员任务表已写入：{path}（{sheets} 个工作表）",
         "Officers' tasks written: {path} ({sheets} sheets)",

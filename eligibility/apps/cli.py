@@ -29,7 +29,7 @@ import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any, NoReturn, cast
 
 import click
 from rich.console import Console
@@ -541,9 +541,18 @@ def _screen_dask(
 
 @main.command()
 @click.option(
-    "--pool", "pool_path", required=True, type=click.Path(readable=False, path_type=Path), callback=_existing
+    "--pool", "pool_path", default=None, type=click.Path(readable=False, path_type=Path), callback=_existing
 )
-@click.option("--as-of", "as_of", required=True, callback=_day, help="评估日期 YYYY-MM-DD")
+@click.option(
+    "--db",
+    "db",
+    default=None,
+    help="改为在培育库上监测：从最新快照开始，每条更新与提醒存入库中，重启后从上次读到的行继续"
+    " / watch on the pool database (resumes after the last applied line)",
+)
+@click.option(
+    "--as-of", "as_of", default=None, callback=_day, help="评估日期 YYYY-MM-DD（--db 时默认快照日期）"
+)
 @click.option("--updates", default="-", show_default=True, help="更新文件（JSON lines），- 为标准输入")
 @click.option("--follow", is_flag=True, help="文件增长时持续读取 / keep reading as the file grows")
 @click.option(
@@ -552,6 +561,8 @@ def _screen_dask(
     type=click.Path(dir_okay=False, path_type=Path),
     help="状态文件：启动时读取，退出时保存",
 )
+@click.option("--name", default=None, help="--db 的培育库名称；与库中记录不符时拒绝 / the pool's name")
+@click.option("--accept-rules", is_flag=True, help="--db 的规则文件已更新，接受新规则 / accept changed rules")
 @_purpose_option
 @click.option("--regime", default=None)
 @click.option("--sheet", default=None)
@@ -559,11 +570,14 @@ def _screen_dask(
 @_debug_option
 @_lang_option
 def watch(
-    pool_path: Path,
-    as_of: str,
+    pool_path: Path | None,
+    db: str | None,
+    as_of: str | None,
     updates: str,
     follow: bool,
     state_path: Path | None,
+    name: str | None,
+    accept_rules: bool,
     purpose: Purpose,
     regime: str | None,
     sheet: str | None,
@@ -571,6 +585,16 @@ def watch(
     lang: Lang,
 ) -> None:
     """Watch firm updates (JSON lines) and report every crossing of a threshold or borderline zone."""
+    if (pool_path is None) == (db is None):
+        _fail(text("watch_pool_or_db", lang), EXIT_USAGE)
+    if db is not None:
+        if state_path is not None:
+            _fail(text("watch_db_no_state", lang), EXIT_USAGE)
+        _watch_db(db, updates, follow, as_of, name, accept_rules, regime, rules_dir, lang)
+        return
+    assert pool_path is not None
+    if as_of is None:
+        _fail(text("watch_as_of_needed", lang), EXIT_USAGE)
     rules = _load(rules_dir, lang)
     try:
         day = parse_as_of(as_of)
@@ -1067,7 +1091,10 @@ def pool_snapshots(db: str | None, rules_dir: Path | None, lang: Lang) -> None:
 @click.option("--from", "since", default=None, help="起始快照（日期或名称；默认上一期）")
 @click.option("--to", "until", default=None, help="截止快照（日期或名称；默认最新一期）")
 @click.option(
-    "-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="变化明细 .xlsx 或 .csv"
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="变化明细 .xlsx、.csv 或 .html（网页，含监测提醒）",
 )
 @click.option("--ids", is_flag=True, help="-o 的表头和取值用编号 / ids for headings and values in -o")
 @click.option("--limit", default=50, show_default=True, help="终端最多列出的行数 / rows shown")
@@ -1086,14 +1113,26 @@ def pool_changes(
     lang: Lang,
 ) -> None:
     """What changed between two snapshots, what needs attention first."""
-    from eligibility.pool.words import format_changes, write_changes
+    from eligibility.pool.words import format_alerts, format_changes, write_changes
 
     with _pool(db, rules_dir, lang) as opened:
         found = opened.changes(since, until)
         click.echo(format_changes(found, opened.rules, lang, limit))
+        # the monitor's alerts on the data of these snapshots: between the two sheets and after the last
+        alerts = format_alerts(
+            opened.alerts(found.attrs["since"], found.attrs["until"]), opened.rules, lang, limit
+        )
+        if alerts:
+            click.echo(alerts)
         if output is not None:
             with _writing(output, lang):
-                write_changes(found, output, opened.rules, lang, ids=ids)
+                if output.suffix.lower() in (".html", ".htm"):
+                    from eligibility.pool.pages import write_changes_page
+
+                    stored = opened.alerts(found.attrs["since"], found.attrs["until"])
+                    write_changes_page(output, found, stored, opened.rules, lang)
+                else:
+                    write_changes(found, output, opened.rules, lang, ids=ids)
             click.echo(text("pool_changes_written", lang, path=output))
 
 
@@ -1195,12 +1234,24 @@ def pool_export(output: Path, rules_dir: Path | None, db: str | None, lang: Lang
     help="只看这些梯度的门槛距离，如 --tier srdi_sme（可重复）/ margins of these tiers",
 )
 @click.option("--no-margins", is_flag=True, help="不列出距各条件门槛的距离 / no margins table")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="网页 .html：各期结论与距门槛距离的折线图 / an HTML page with the margins chart",
+)
 @click.option("--rules", "rules_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @_db_option
 @_debug_option
 @_lang_option
 def pool_firm(
-    firm: str, tiers: tuple[str, ...], no_margins: bool, rules_dir: Path | None, db: str | None, lang: Lang
+    firm: str,
+    tiers: tuple[str, ...],
+    no_margins: bool,
+    output: Path | None,
+    rules_dir: Path | None,
+    db: str | None,
+    lang: Lang,
 ) -> None:
     """One firm (credit code or name) over the snapshots: status and score per tier, and its margin
     to every line with a threshold (value − threshold) per snapshot."""
@@ -1214,6 +1265,15 @@ def pool_firm(
             margins = opened.margins(str(history["firm_key"].iloc[0]), list(tiers) or None)
             if not margins.empty:
                 console.print(format_margins(margins, opened.rules, lang))
+        if output is not None:
+            from eligibility.pool.pages import write_firm_page
+
+            if output.suffix.lower() not in (".html", ".htm"):
+                _fail(text("pool_page_html_only", lang, path=output), EXIT_USAGE)
+            shown = opened.margins(str(history["firm_key"].iloc[0]), list(tiers) or None)
+            with _writing(output, lang):
+                write_firm_page(output, history, shown, opened.rules, lang)
+            click.echo(terminal_safe(text("pool_page_written", lang, path=output)))
 
 
 @pool.group("targets", invoke_without_command=True)
@@ -1287,3 +1347,118 @@ def pool_targets_set(
     click.echo(
         text("pool_targets_saved", lang, year=year, targets=text("pool_list_separator", lang).join(words))
     )
+
+
+def _watch_db(
+    db: str,
+    updates: str,
+    follow: bool,
+    as_of: str | None,
+    name: str | None,
+    accept_rules: bool,
+    regime: str | None,
+    rules_dir: Path | None,
+    lang: Lang,
+) -> None:
+    """``watch --db``: the monitor on the latest snapshot; every update line applied, its alerts and
+    the read position stored in one transaction; a restart on the same file resumes after the last
+    line applied (a file replaced at that path, or cut shorter, is read from its start)."""
+    from eligibility.pool.watching import Applied as Stored
+    from eligibility.pool.watching import Position, file_identity
+
+    with _pool(db, rules_dir, lang, name=name, accept_rules=accept_rules) as opened:
+        start = opened.watch_start()
+        if start is None:
+            _fail(text("pool_no_snapshots", lang), EXIT_USAGE)
+        day = as_of or start.as_of.isoformat()
+        monitor = Monitor(
+            opened.rules,
+            day,
+            cast(Purpose, start.purpose),
+            regime,
+            lang,
+            records=start.records,
+            backend="numpy",
+        )
+        source, position = "-", None
+        try:
+            if updates == "-":
+                stream: Any = sys.stdin.buffer
+            else:
+                source = str(Path(updates).resolve())
+                stream = open(updates, "rb")  # noqa: SIM115
+                identity = file_identity(updates)
+        except OSError as exc:
+            detail = _why_unreadable(Path(updates), exc, lang)
+            _fail(text("updates_unreadable", lang, path=updates, detail=detail), EXIT_UNREADABLE)
+        if source != "-":
+            stored = opened.watch_position(source)
+            size = os.fstat(stream.fileno()).st_size
+            if stored is not None and stored.identity == identity and stored.offset <= size:
+                position = stored
+                stream.seek(stored.offset)
+                click.echo(text("watch_db_resumed", lang, path=updates, line=stored.line), err=True)
+            else:
+                if stored is not None:
+                    click.echo(text("watch_db_other_file", lang, path=updates), err=True)
+                position = Position(source, identity)
+        click.echo(
+            terminal_safe(
+                text(
+                    "watch_db_started",
+                    lang,
+                    firms=len(start.records),
+                    as_of=start.as_of.isoformat(),
+                    db=opened.where,
+                    updated=start.updated,
+                )
+            ),
+            err=True,
+        )
+        number = position.line if position is not None else 0
+        signal.signal(signal.SIGTERM, _interrupt)
+        try:
+            for line, offset in _lines_with_offsets(stream, position.offset if position else 0, follow):
+                number += 1
+                if position is not None:
+                    position = Position(source, position.identity, offset, number)
+                if not line.strip():
+                    continue
+                applied = monitor.apply(line, number)
+                stored_update = None
+                if applied.code is not None and applied.after is not None:
+                    stored_update = Stored(
+                        start.keys[applied.code],
+                        monitor.records[applied.code],
+                        applied.after["tiers"],
+                        [r for r in applied.outputs if r["type"] == "alert"],
+                    )
+                opened.apply_update(start.snapshot_id, stored_update, position, source)
+                for record in applied.outputs:
+                    click.echo(json.dumps(record, ensure_ascii=False))
+                    click.echo(monitor.describe(record), err=True)
+        except KeyboardInterrupt:
+            pass
+        finally:
+            if stream is not sys.stdin.buffer:
+                stream.close()
+
+
+def _lines_with_offsets(stream: Any, offset: int, follow: bool) -> Iterator[tuple[str, int]]:
+    """Lines of a binary stream with the byte offset after each; with ``follow`` a partial last
+    line waits for its end (like ``tail -f``), without it the last line counts at the end."""
+    pending = b""
+    while True:
+        chunk = stream.readline()
+        if not chunk:
+            if follow:
+                time.sleep(0.2)
+                continue
+            if pending:
+                yield pending.decode("utf-8", "replace"), offset + len(pending)
+            return
+        pending += chunk
+        if pending.endswith(b"\n"):
+            offset += len(pending)
+            yield pending.decode("utf-8", "replace"), offset
+            pending = b""

@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from eligibility.assessment import Assessment, Purpose, assess_one, evaluate
+from eligibility.assessment import Assessment, Backend, Purpose, assess_one, evaluate
 from eligibility.backends import require_durable
 from eligibility.errors import Severity, StateError
 from eligibility.findings import Findings, build_findings
@@ -33,7 +33,7 @@ from eligibility.render.files import atomic_write
 from eligibility.render.words import criterion_labels, format_quantity, tier_label
 from eligibility.units import Unit
 
-__all__ = ["Monitor", "canonical_records"]
+__all__ = ["Applied", "Monitor", "canonical_records"]
 
 STATE_VERSION = 1
 
@@ -74,9 +74,24 @@ def canonical_records(assessment: Assessment) -> dict[str, dict[str, Any]]:
     return records
 
 
+@dataclass(frozen=True)
+class Applied:
+    """One update line as applied: the firm's credit code and results after it (None when the line
+    was an error), and the output records (alerts, or one error)."""
+
+    code: str | None
+    after: dict[str, Any] | None
+    outputs: list[dict[str, Any]]
+
+
 @dataclass
 class Monitor:
-    """Per-firm records and last results; :meth:`feed` turns update lines into output records."""
+    """Per-firm records and last results; :meth:`feed` turns update lines into output records.
+
+    ``backend="durable"`` (the default) assesses with durable_rules and keeps each updated firm's
+    last results; any other backend (``"numpy"``) keeps only the records and assesses a firm's
+    previous record again when it is updated (memory bounded by the records, for a long watch).
+    """
 
     rules: RuleSet
     as_of: str
@@ -86,11 +101,13 @@ class Monitor:
     records: dict[str, dict[str, Any]] = field(default_factory=dict)
     results: dict[str, dict[str, Any]] = field(default_factory=dict)
     updated: set[str] = field(default_factory=set)
+    backend: Backend = "durable"
     _pool: Findings | None = None
     _position: dict[str, int] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        require_durable()  # every update is assessed by the durable backend
+        if self.backend == "durable":
+            require_durable()  # every update is assessed by the durable backend
 
     @classmethod
     def from_pool(
@@ -182,22 +199,23 @@ class Monitor:
 
     def update(self, line: str, number: int = 0) -> list[dict[str, Any]]:
         """Apply one update line; the alerts it causes, or one error record."""
+        return self.apply(line, number).outputs
+
+    def apply(self, line: str, number: int = 0) -> Applied:
+        """Apply one update line: the firm, its results after it, and the output records."""
         try:
             update = json.loads(line)
         except json.JSONDecodeError as exc:
-            return [self._error(number, "malformed_line", detail=exc.msg)]
+            return Applied(None, None, [self._error(number, "malformed_line", detail=exc.msg)])
         if not isinstance(update, dict):
-            return [self._error(number, "malformed_line", detail=type(update).__name__)]
+            return Applied(None, None, [self._error(number, "malformed_line", detail=type(update).__name__)])
         code = update.get("credit_code")
         if not isinstance(code, str) or code not in self.records:
-            return [self._error(number, "unknown_firm", code=code)]
+            return Applied(None, None, [self._error(number, "unknown_firm", code=code)])
         unknown = sorted(k for k in update if k not in self.rules.fields)
         if unknown:
-            return [
-                self._error(
-                    number, "unknown_field", code=code, fields=text("enumeration", self.lang).join(unknown)
-                )
-            ]
+            fields = text("enumeration", self.lang).join(unknown)
+            return Applied(None, None, [self._error(number, "unknown_field", code=code, fields=fields)])
         merged = {**self.records[code], **{k: v for k, v in update.items() if v is not None}}
         for k, v in update.items():
             if v is None:
@@ -211,13 +229,14 @@ class Monitor:
             bad = problems[0]
             reason = text(f"short_{bad.code.value}", self.lang)
             detail = text("watch_value", self.lang, field=bad.field, value=bad.value, reason=reason)
-            return [self._error(number, "bad_value", code=code, detail=detail)]
+            return Applied(None, None, [self._error(number, "bad_value", code=code, detail=detail)])
         before = self.results.get(code) or self._pool_record(code)
         self.records[code] = merged
         after = self._assess(code)
-        self.results[code] = after
+        if self.backend == "durable":
+            self.results[code] = after
         self.updated.add(code)
-        return self._alerts(code, before, after, number)
+        return Applied(code, after, self._alerts(code, before, after, number))
 
     def _assess(self, code: str) -> dict[str, Any]:
         return assess_one(
@@ -226,7 +245,7 @@ class Monitor:
             as_of=self.as_of,
             purpose=self.purpose,
             regime=self.regime,
-            backend="durable",
+            backend=self.backend,
         )
 
     def _pool_record(self, code: str) -> dict[str, Any]:
@@ -243,11 +262,15 @@ class Monitor:
             if was is None or (was["status"], was["borderline"]) == (now["status"], now["borderline"]):
                 continue
             pool = self._pool
-            labels = (
-                criterion_labels(pool.rule_files(tier), self.lang, self.rules)
+            applied = self.rules.rulesets.get(str((now.get("ruleset") or {}).get("id")))
+            files = (
+                pool.rule_files(tier)
                 if pool and tier in pool.tiers
-                else {}
+                else [applied]
+                if applied is not None
+                else []
             )
+            labels = criterion_labels(files, self.lang, self.rules) if files else {}
             old = {c["id"]: c for c in was["criteria"]}
             moved = [
                 {

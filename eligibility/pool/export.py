@@ -30,6 +30,7 @@ from sqlalchemy import Boolean, Date, DateTime, Engine, Float, Integer, Table, s
 from sqlalchemy.engine import Connection
 
 from eligibility.pool.schema import (
+    ALERTS,
     FIRMS,
     GAPS,
     ISSUES,
@@ -40,6 +41,9 @@ from eligibility.pool.schema import (
     SNAPSHOT_FIRMS,
     SNAPSHOTS,
     TARGETS,
+    WATCH_FIRMS,
+    WATCH_POSITIONS,
+    WATCH_RESULTS,
 )
 from eligibility.render.files import atomic_folder, atomic_path
 
@@ -56,6 +60,10 @@ TABLES: tuple[Table, ...] = (
     MARGIN_LINES,
     MARGINS,
     TARGETS,
+    WATCH_FIRMS,
+    WATCH_RESULTS,
+    ALERTS,
+    WATCH_POSITIONS,
 )
 CHUNK = 50_000
 EXCEL_ROWS = 1_048_576  # a sheet's rows, its heading row included

@@ -6,13 +6,17 @@ change them; a test compares the two, so a table changed here without a migratio
 One row per firm × snapshot (``snapshot_firms``, its figures as one JSON text), per firm × snapshot ×
 tier (``results``), per failed criterion with a gap (``gaps``), per input issue (``issues``), and
 the margin of every firm to every threshold it was compared with (``margins``, whose criteria —
-tier, rule set, field, unit, operator — are stored once per snapshot in ``margin_lines``):
+tier, rule set, field, unit, operator — are stored once per snapshot in ``margin_lines``), and
+what the monitor (``eligibility watch --db``) applied on top of a snapshot: a firm's updated
+figures (``watch_firms``) and results (``watch_results``), every alert (``alerts``) and how far it
+read each updates file (``watch_positions``):
 columnar enough to insert a snapshot of 10,000 firms in a few bulk statements.
 """
 
 from __future__ import annotations
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     Column,
     Date,
@@ -29,6 +33,7 @@ from sqlalchemy import (
 )
 
 __all__ = [
+    "ALERTS",
     "FIRMS",
     "GAPS",
     "ISSUES",
@@ -41,6 +46,9 @@ __all__ = [
     "SNAPSHOT_FIRMS",
     "TARGETS",
     "VERSION_TABLE",
+    "WATCH_FIRMS",
+    "WATCH_POSITIONS",
+    "WATCH_RESULTS",
 ]
 
 VERSION_TABLE = "pool_schema_version"  # alembic's version table, named so it says whose it is
@@ -184,4 +192,60 @@ TARGETS = Table(
     Column("year", Integer, primary_key=True),
     Column("tier", String(40), primary_key=True),
     Column("count", Integer, nullable=False),
+)
+
+
+WATCH_FIRMS = Table(
+    "watch_firms",
+    METADATA,
+    Column("snapshot_id", Integer, ForeignKey("snapshots.id", ondelete="CASCADE"), primary_key=True),
+    Column("firm_key", String(80), primary_key=True),
+    # The firm's record as the monitor merged it (canonical ids and units, one JSON object).
+    Column("record", Text, nullable=False),
+    Column("source", Text, nullable=False),
+    Column("line", Integer, nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+WATCH_RESULTS = Table(
+    "watch_results",
+    METADATA,
+    Column("snapshot_id", Integer, ForeignKey("snapshots.id", ondelete="CASCADE"), primary_key=True),
+    Column("firm_key", String(80), primary_key=True),
+    Column("tier", String(40), primary_key=True),
+    Column("status", String(16), nullable=False),
+    Column("mark", String(16), nullable=False),
+    Column("failed", Text, nullable=False),
+)
+
+ALERTS = Table(
+    "alerts",
+    METADATA,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("snapshot_id", Integer, ForeignKey("snapshots.id", ondelete="CASCADE"), nullable=False),
+    Column("source", Text, nullable=False),
+    Column("line", Integer, nullable=False),
+    Column("firm_key", String(80), nullable=False),
+    Column("credit_code", String(40), nullable=True),
+    Column("name", Text, nullable=True),
+    Column("tier", String(40), nullable=False),
+    Column("before", String(16), nullable=False),
+    Column("after", String(16), nullable=False),
+    Column("borderline_before", String(16), nullable=False),
+    Column("borderline_after", String(16), nullable=False),
+    # The criteria that moved, as the monitor's alert record lists them (one JSON array).
+    Column("moved", Text, nullable=False),
+    Column("raised_at", DateTime(timezone=True), nullable=False),
+    Index("alerts_by_snapshot", "snapshot_id", "firm_key"),
+)
+
+WATCH_POSITIONS = Table(
+    "watch_positions",
+    METADATA,
+    # The updates file's resolved path; ``identity`` tells a file replaced at that path (device:inode).
+    Column("source", String(1000), primary_key=True),
+    Column("identity", String(80), nullable=False),
+    Column("offset", BigInteger, nullable=False),
+    Column("line", Integer, nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
 )

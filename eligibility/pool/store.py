@@ -44,6 +44,7 @@ from eligibility.pool.errors import (
 )
 from eligibility.pool.export import TABLES, Export, export_pool
 from eligibility.pool.schema import (
+    ALERTS,
     FIRMS,
     GAPS,
     ISSUES,
@@ -54,9 +55,20 @@ from eligibility.pool.schema import (
     SNAPSHOT_FIRMS,
     SNAPSHOTS,
     TARGETS,
+    WATCH_FIRMS,
+    WATCH_RESULTS,
 )
 from eligibility.pool.snapshot import snapshot_rows
 from eligibility.pool.tasks import officer_table, township_table
+from eligibility.pool.watching import (
+    Applied,
+    Position,
+    WatchStart,
+    alerts_frame,
+    apply_update,
+    read_position,
+    watch_start,
+)
 
 __all__ = ["PAUSE_ENV", "Pool", "Snapshot", "rules_hash"]
 
@@ -75,7 +87,17 @@ _FIRM_COLUMNS = [
     "at_risk",
 ]
 # The tables of one snapshot, children first (the order a replaced snapshot's rows are deleted in).
-_SNAPSHOT_TABLES = (MARGINS, MARGIN_LINES, GAPS, ISSUES, RESULTS, SNAPSHOT_FIRMS)
+_SNAPSHOT_TABLES = (
+    ALERTS,
+    WATCH_RESULTS,
+    WATCH_FIRMS,
+    MARGINS,
+    MARGIN_LINES,
+    GAPS,
+    ISSUES,
+    RESULTS,
+    SNAPSHOT_FIRMS,
+)
 
 
 def rules_hash(rules: RuleSet) -> str:
@@ -310,6 +332,36 @@ class Pool:
                 connection.execute(delete(TARGETS).where((TARGETS.c.year == year) & (TARGETS.c.tier == tier)))
                 if count > 0:
                     connection.execute(insert(TARGETS).values(year=year, tier=tier, count=int(count)))
+
+    # -- the monitor (eligibility watch --db) ----------------------------------------------------------
+    def watch_start(self) -> WatchStart | None:
+        """What the monitor starts from: the latest snapshot's firms, each with the record the
+        updates already applied on it left (see :mod:`eligibility.pool.watching`); None when the
+        pool holds no snapshot."""
+        return watch_start(self.engine, self.rules)
+
+    def watch_position(self, source: str) -> Position | None:
+        """How far the updates file ``source`` (its resolved path) was read and applied."""
+        return read_position(self.engine, source)
+
+    def apply_update(
+        self, snapshot_id: int, applied: Applied | None, position: Position | None, source: str
+    ) -> None:
+        """One update line in one transaction: the firm's record, results and alerts, and the read
+        position after the line — a killed monitor resumes after the last line it applied."""
+        apply_update(self.engine, snapshot_id, applied, position, source)
+
+    def alerts(self, since: str | dt.date | None = None, until: str | dt.date | None = None) -> pd.DataFrame:
+        """The monitor's alerts raised on the data of the snapshots from ``since`` to ``until``
+        (dates or labels, both included; every snapshot by default), in the order raised: ``id``,
+        ``as_of`` (the snapshot the update was applied on), ``source`` (the updates file), ``line``,
+        ``firm_key``, ``credit_code``, ``name``, ``tier``, ``before``, ``after``,
+        ``borderline_before``, ``borderline_after``, ``moved`` (the criteria that moved: a list of
+        dicts as the monitor's alert records hold them), ``raised_at``."""
+        first = self.snapshot(since)["as_of"] if since is not None else None
+        last = self.snapshot(until)["as_of"] if until is not None else None
+        with self._reading() as connection:
+            return alerts_frame(connection, first, last)
 
     # -- reading -----------------------------------------------------------------------------------
     def snapshots(self) -> pd.DataFrame:

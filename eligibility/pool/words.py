@@ -29,6 +29,7 @@ from eligibility.units import Unit
 __all__ = [
     "changes_table",
     "criteria_labels",
+    "format_alerts",
     "format_changes",
     "format_history",
     "format_margins",
@@ -206,6 +207,53 @@ def format_changes(frame: pd.DataFrame, rules: RuleSet, lang: Lang = "zh", limit
         if passing:
             what += text("pool_now_passing_part", lang, criteria=passing)
         lines.append(terminal_safe(what))
+    if len(frame) > limit:
+        lines.append(text("pool_more", lang, count=len(frame) - limit))
+    return "\n".join(lines)
+
+
+def format_alerts(frame: pd.DataFrame, rules: RuleSet, lang: Lang = "zh", limit: int = 50) -> str:
+    """The monitor's alerts (:meth:`~eligibility.pool.Pool.alerts`) for the terminal: a heading with
+    their count, then one line each in the order raised (at most ``limit``): the snapshot it was
+    applied on, the updates file and line, the firm, the tier and both states, the criteria that
+    moved. Empty text when there are none."""
+    if frame.empty:
+        return ""
+    labels = criteria_labels(rules, lang)
+    lines = [text("pool_alerts_title", lang, count=len(frame))]
+    for row in frame.head(limit).to_dict("records"):
+        before = _marked(
+            text(row["before"], lang),
+            text(row["borderline_before"], lang) if row["borderline_before"] else "",
+            lang,
+        )
+        after = _marked(
+            text(row["after"], lang),
+            text(row["borderline_after"], lang) if row["borderline_after"] else "",
+            lang,
+        )
+        mine = labels.get(str(row["tier"]), {})
+        moved = text("pool_list_separator", lang).join(
+            mine.get(str(m["criterion"]), str(m["criterion"])) for m in row["moved"]
+        )
+        lines.append(
+            terminal_safe(
+                text(
+                    "pool_alert_line",
+                    lang,
+                    as_of=row["as_of"].isoformat(),
+                    source=Path(str(row["source"])).name,
+                    line=row["line"],
+                    who=text(
+                        "pool_firm", lang, name=row["name"] or "", code=row["credit_code"] or row["firm_key"]
+                    ),
+                    tier=tier_words(rules, row["tier"], lang),
+                    before=before,
+                    after=after,
+                    moved=moved or text("no_value", lang),
+                )
+            )
+        )
     if len(frame) > limit:
         lines.append(text("pool_more", lang, count=len(frame) - limit))
     return "\n".join(lines)

@@ -1,0 +1,237 @@
+"""The pool's HTML pages: what changed between two snapshots, and one firm over the snapshots.
+
+Owns the two pages (``pool changes -o 变化.html``, ``pool firm CODE -o 企业.html``): the words of
+:mod:`eligibility.pool.words` in tables, and for one firm a line chart per unit of its margin to
+every line it was compared with (value − threshold; ratios in percentage points), one trace per
+tier × criterion, with plotly.js inlined as the screening's report does. Every text reaches the page
+through jinja2's autoescape; the charts carry rule labels, dates and numbers only, never a firm's
+name or other spreadsheet text. Written atomically.
+
+Must not: compute a change, a history or a margin (``store.py`` does), or word anything itself.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pandas as pd
+import plotly.graph_objects as go
+import plotly.io as pio
+from jinja2 import Environment, PackageLoader, select_autoescape
+from markupsafe import Markup
+from plotly.offline import get_plotlyjs
+
+from eligibility.labels import Lang, text
+from eligibility.language.ruleset import RuleSet
+from eligibility.pool.changes import KINDS
+from eligibility.pool.words import changes_table, criteria_labels, margin_words, tier_words
+from eligibility.render.files import atomic_write
+from eligibility.render.tables import status_words
+from eligibility.units import Unit
+
+__all__ = ["build_changes_page", "build_firm_page", "margin_figures", "write_changes_page", "write_firm_page"]
+
+_FONT = "Microsoft YaHei, PingFang SC, Noto Sans CJK SC, WenQuanYi Micro Hei, sans-serif"
+_CHART_CONFIG = {"displaylogo": False, "responsive": True, "modeBarButtonsToRemove": ["toImage"]}
+
+
+def _templates() -> Environment:
+    return Environment(
+        loader=PackageLoader("eligibility.pool", "templates"),
+        autoescape=select_autoescape(["html", "j2"]),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+def _day(value: object) -> str:
+    return value.isoformat() if isinstance(value, dt.date) else ""
+
+
+def build_changes_page(changes: pd.DataFrame, alerts: pd.DataFrame, rules: RuleSet, lang: Lang = "zh") -> str:
+    """The changes (:meth:`~eligibility.pool.Pool.changes`) and the monitor's alerts on the same
+    snapshots (:meth:`~eligibility.pool.Pool.alerts`) as one HTML page."""
+    since, until = changes.attrs.get("since"), changes.attrs.get("until")
+    counts = changes["kind"].value_counts() if not changes.empty else pd.Series(dtype=int)
+    table = changes_table(changes, rules, lang)
+    words = status_words(lang)
+    labels = criteria_labels(rules, lang)
+    alert_rows = [
+        [
+            _day(row["as_of"]),
+            f"{Path(str(row['source'])).name}:{row['line']}",
+            row["credit_code"] or row["firm_key"],
+            row["name"] or "",
+            tier_words(rules, row["tier"], lang),
+            words.get((str(row["before"]), str(row["borderline_before"])), str(row["before"])),
+            words.get((str(row["after"]), str(row["borderline_after"])), str(row["after"])),
+            text("pool_list_separator", lang).join(
+                labels.get(str(row["tier"]), {}).get(str(m["criterion"]), str(m["criterion"]))
+                for m in row["moved"]
+            ),
+        ]
+        for row in alerts.to_dict("records")
+    ]
+    return (
+        _templates()
+        .get_template("changes.html.j2")
+        .render(
+            lang=lang,
+            t=lambda key, **kw: text(key, lang, **kw),
+            title=text(
+                "pool_changes_title",
+                lang,
+                since=_day(since) or text("pool_no_snapshot", lang),
+                until=_day(until),
+            ),
+            counts=[(text(f"pool_kind_{k}", lang), int(counts[k])) for k in KINDS if k in counts],
+            heads=list(table.columns),
+            rows=[["" if pd.isna(v) else str(v) for v in r] for r in table.itertuples(index=False)],
+            alert_heads=[
+                text(k, lang)
+                for k in (
+                    "pool_col_snapshot",
+                    "pool_col_update_line",
+                    "col_code",
+                    "col_name",
+                    "col_tier",
+                    "pool_col_before",
+                    "pool_col_after",
+                    "pool_col_moved",
+                )
+            ],
+            alerts=alert_rows,
+            generated=dt.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M"),
+        )
+    )
+
+
+def write_changes_page(
+    path: str | Path, changes: pd.DataFrame, alerts: pd.DataFrame, rules: RuleSet, lang: Lang = "zh"
+) -> Path:
+    """Write :func:`build_changes_page` atomically to ``path``."""
+    html = build_changes_page(changes, alerts, rules, lang)
+    return atomic_write(path, lambda stream: stream.write(html))
+
+
+def _axis(unit: str, lang: Lang) -> str:
+    word = (
+        text("pool_unit_percentage_points", lang)
+        if unit == Unit.FRACTION
+        else text(f"unit_name_{unit}", lang)
+    )
+    return text("pool_chart_axis", lang, unit=word)
+
+
+def margin_figures(margins: pd.DataFrame, rules: RuleSet, lang: Lang = "zh") -> list[tuple[str, go.Figure]]:
+    """One line chart per unit of one firm's margins (:meth:`~eligibility.pool.Pool.margins`): a
+    trace per tier × criterion over the snapshots, ``y`` the margin (ratios ×100: percentage
+    points; a score interval's low end), 0 the line itself. Returns ``(axis title, figure)``."""
+    labels = criteria_labels(rules, lang)
+    out: list[tuple[str, go.Figure]] = []
+    for unit in dict.fromkeys(margins["unit"]):
+        mine = margins[margins["unit"] == unit]
+        scale = 100.0 if unit == Unit.FRACTION else 1.0
+        figure = go.Figure()
+        for (tier, criterion), line in mine.groupby(["tier", "criterion"], sort=False):
+            name = text(
+                "pool_chart_trace",
+                lang,
+                tier=tier_words(rules, tier, lang),
+                criterion=labels.get(str(tier), {}).get(str(criterion), str(criterion)),
+            )
+            figure.add_trace(
+                go.Scatter(
+                    x=[_day(d) for d in line["as_of"]],
+                    y=(line["margin"].astype(float) * scale).round(10).tolist(),
+                    mode="lines+markers",
+                    name=name,
+                    text=[margin_words(m, unit, lang) for m in line["margin"]],
+                    hovertemplate="%{x}: %{text}<extra>%{fullData.name}</extra>",
+                )
+            )
+        axis = _axis(str(unit), lang)
+        figure.add_hline(y=0, line_dash="dot", line_color="#888")
+        figure.update_layout(
+            yaxis_title=axis,
+            xaxis={"type": "category"},
+            legend={"orientation": "h", "y": -0.2},
+            font={"family": _FONT, "size": 13},
+            margin={"l": 10, "r": 10, "t": 30, "b": 40},
+            height=380,
+        )
+        out.append((axis, figure))
+    return out
+
+
+def build_firm_page(history: pd.DataFrame, margins: pd.DataFrame, rules: RuleSet, lang: Lang = "zh") -> str:
+    """One firm (:meth:`~eligibility.pool.Pool.history`, :meth:`~eligibility.pool.Pool.margins`) as
+    one HTML page: its status per tier per snapshot, and the charts of :func:`margin_figures`."""
+    snapshots = history.drop_duplicates("as_of")[["as_of", "label", "present", "name", "title"]]
+    key = str(history["firm_key"].iloc[0])
+    names = [n for n in snapshots["name"] if isinstance(n, str)]
+    words = status_words(lang)
+    absent = text("pool_absent", lang)
+    rows: list[list[str]] = [
+        [text("col_name", lang), *(n if isinstance(n, str) else absent for n in snapshots["name"])],
+        [
+            text("col_title", lang),
+            *(
+                (tier_words(rules, t, lang) or text("pool_no_title", lang)) if p else absent
+                for t, p in zip(snapshots["title"], snapshots["present"], strict=True)
+            ),
+        ],
+    ]
+    for tier in [t for t in rules.tiers if t in set(history["tier"].dropna())]:
+        mine = history[history["tier"] == tier].set_index("as_of")
+        cells = []
+        for day, present in zip(snapshots["as_of"], snapshots["present"], strict=True):
+            if not present or day not in mine.index:
+                cells.append(absent if not present else "")
+                continue
+            row = mine.loc[day]
+            cells.append(words.get((str(row["status"]), str(row["mark"] or "")), str(row["status"])))
+        rows.append([tier_words(rules, tier, lang), *cells])
+    # Markup: the figures carry rule labels, dates and numbers only, never a firm's text.
+    charts = [
+        (
+            title,
+            Markup(
+                pio.to_html(
+                    figure,
+                    include_plotlyjs=False,
+                    full_html=False,
+                    div_id=f"margins-{k}",
+                    config=_CHART_CONFIG,
+                )
+            ),
+        )
+        for k, (title, figure) in enumerate(margin_figures(margins, rules, lang))
+    ]
+    heads = [text("col_tier", lang)] + [
+        _day(d) + (f" {label}" if isinstance(label, str) else "")
+        for d, label in zip(snapshots["as_of"], snapshots["label"], strict=True)
+    ]
+    return (
+        _templates()
+        .get_template("firm.html.j2")
+        .render(
+            lang=lang,
+            t=lambda k, **kw: text(k, lang, **kw),
+            title=text("pool_firm", lang, name=names[-1] if names else "", code=key),
+            heads=heads,
+            rows=rows,
+            charts=charts,
+            plotly_js=Markup(get_plotlyjs()) if charts else "",
+            generated=dt.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M"),
+        )
+    )
+
+
+def write_firm_page(
+    path: str | Path, history: pd.DataFrame, margins: pd.DataFrame, rules: RuleSet, lang: Lang = "zh"
+) -> Path:
+    """Write :func:`build_firm_page` atomically to ``path``."""
+    html = build_firm_page(history, margins, rules, lang)
+    return atomic_write(path, lambda stream: stream.write(html))
