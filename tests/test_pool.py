@@ -489,3 +489,22 @@ def test_the_firm_command_shows_the_margins(tmp_path: Path) -> None:
     assert [c.strip() for c in line.split("│")[-4:-1]] == ["+1个百分点", "−0.1个百分点", "+0.1个百分点"]
     bare = CliRunner().invoke(main, ["pool", "firm", RD, "--db", db, "--no-margins"])
     assert "个百分点" not in bare.output
+
+
+def test_a_database_failing_under_a_command_is_one_line(tmp_path: Path) -> None:
+    # A database damaged (or a server gone) after it was opened: one line and exit 7, no traceback.
+    db = str(tmp_path / "培育库.sqlite")
+    _filled(db, quarters=2).close()
+    with sa.create_engine(f"sqlite:///{db}").begin() as connection:
+        connection.exec_driver_sql("DROP TABLE results")
+    done = subprocess.run(
+        [sys.executable, "-m", "eligibility", "pool", "changes", "--db", db],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 7, done.stderr
+    assert "Traceback" not in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1

@@ -945,6 +945,8 @@ def _pool(
     """The pool database named by ``--db``, ``$ELIGIBILITY_DB`` or the default file, opened and
     checked; its errors end as one line (exit 7 for the database itself, 2 for a request)."""
     try:
+        from sqlalchemy.exc import SQLAlchemyError
+
         from eligibility.pool import (
             FirmLookupError,
             Pool,
@@ -979,6 +981,10 @@ def _pool(
         lines = [text("pool_firm_ambiguous", lang, count=exc.total, firm=exc.key)]
         lines += [text("pool_candidate_item", lang, code=k, name=n) for k, n in exc.candidates]
         _fail(terminal_safe("\n".join(lines)), EXIT_USAGE)
+    except SQLAlchemyError as exc:  # the database failed under a running command (server gone, disk full)
+        where = pool.where if pool is not None else "?"
+        detail = terminal_safe(str(getattr(exc, "orig", None) or exc).splitlines()[0][:200])
+        _fail(text("pool_unavailable", lang, url=where, detail=detail), EXIT_POOL)
     finally:
         if pool is not None:
             pool.close()
