@@ -19,6 +19,8 @@ from typing import Any, Literal
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from eligibility.columns import Prepared
 from eligibility.errors import Issue, IssueCode, RegimeError, Severity
@@ -60,6 +62,7 @@ _STATUS_OF_CODE = {int(s): str(STATUS_NAMES[int(s)]) for s in Status}
 # Text fields carried from the input to every output next to the firm's name, when the input has them
 # (offices group their lists by them); they take no part in any rule.
 CARRIED_TEXT = ("township", "officer")
+_BORDERLINE_NAMES = np.array(["", "thin_pass", "near_miss"], dtype=object)
 _CRITERION_OF_CODE = {int(s): str(CRITERION_STATUS_NAMES[int(s)]) for s in Status}
 
 
@@ -126,7 +129,10 @@ def _evaluate(
     columns = derive_columns(rules, input_columns(prepared, day), prepared.n)
     wanted = _with_dependencies(rules, tiers)
     titles, title_issues = current_titles(rules, prepared, day, horizon_months)
-    results, skipped = _run(rules, prepared, columns, titles, day, purpose, regime, wanted, decider=decider)
+    memo: dict[tuple[object, ...], Any] = {}  # comparisons shared by the tiers (evaluate_tier)
+    results, skipped = _run(
+        rules, prepared, columns, titles, day, purpose, regime, wanted, decider=decider, memo=memo
+    )
     if not results:
         raise RegimeError(f"no rule set in force at {day} for purpose {purpose} (regime {regime})")
     review_results = results
@@ -144,6 +150,7 @@ def _evaluate(
             wanted_review,
             reuse=results,
             decider=decider,
+            memo=memo,
         )
     issues = sorted([*prepared.issues, *title_issues], key=lambda x: (x.row or 0, x.field or ""))
     # What the reader did on the user's behalf (info: a 合计 row skipped, an expiry derived) is no
@@ -281,12 +288,15 @@ def _run(
     tiers: Sequence[str],
     reuse: Mapping[str, TierResult] | None = None,
     decider: Decider | None = None,
+    memo: dict[tuple[object, ...], Any] | None = None,
 ) -> tuple[dict[str, TierResult], dict[str, str]]:
     results: dict[str, TierResult] = {}
     skipped: dict[str, str] = {}
     for tier in tiers:
         if purpose == "review" and regime is None and rules.has_rounds(tier):
-            found = _by_round(rules, prepared, columns, titles, as_of, tier, results, reuse or {}, decider)
+            found = _by_round(
+                rules, prepared, columns, titles, as_of, tier, results, reuse or {}, decider, memo
+            )
             if found is None:
                 skipped[tier] = "no_ruleset_in_force"
             else:
@@ -307,7 +317,9 @@ def _run(
             # One rule set serves both purposes: the review results are the apply results.
             results[tier] = previous
             continue
-        results[tier] = evaluate_tier(chosen, rules, prepared, columns, results, titles, purpose, decider)
+        results[tier] = evaluate_tier(
+            chosen, rules, prepared, columns, results, titles, purpose, decider, memo
+        )
     return results, skipped
 
 
@@ -331,6 +343,7 @@ def _by_round(
     results: Mapping[str, TierResult],
     reuse: Mapping[str, TierResult],
     decider: Decider | None = None,
+    memo: dict[tuple[object, ...], Any] | None = None,
 ) -> TierResult | None:
     """The review result of ``tier`` with each firm judged by the rule set of its round
     (``review_rounds`` in the rule files). A round no rule set declares (a year before the oldest)
@@ -361,7 +374,9 @@ def _by_round(
         ):
             parts.append(previous)  # one rule set serves both purposes
         else:
-            parts.append(evaluate_tier(ruleset, rules, prepared, columns, results, titles, "review", decider))
+            parts.append(
+                evaluate_tier(ruleset, rules, prepared, columns, results, titles, "review", decider, memo)
+            )
     if len(parts) == 1:
         return replace(parts[0], review_round=years)
     position = {rid: k for k, rid in enumerate(order)}
@@ -384,13 +399,14 @@ def _same_inputs(
     return all(results.get(t) is reuse.get(t) for t in required)
 
 
-def join_masks(
+def mask_codes(
     labels: Sequence[str], masks: Sequence[npt.NDArray[np.bool_]], n: int, separator: str = ";"
-) -> npt.NDArray[np.object_]:
-    """Per firm, the labels whose mask is set, joined by ``separator`` — vectorised through bit keys."""
-    out = np.full(n, "", dtype=object)
+) -> tuple[npt.NDArray[np.signedinteger[Any]], list[str]]:
+    """Per firm, the code of the labels whose mask is set, joined by ``separator``, and the joined
+    texts the codes stand for: one bit key per firm, hashed once, and one join per distinct
+    combination — never a Python string per firm."""
     if not labels:
-        return out
+        return np.zeros(n, dtype=np.int8), [""]
     keys = np.zeros(n, dtype=np.int64)
     chunks: list[npt.NDArray[np.int64]] = []
     for position, mask in enumerate(masks):
@@ -399,17 +415,79 @@ def join_masks(
             keys = np.zeros(n, dtype=np.int64)
         keys |= mask.astype(np.int64) << (position % 62)
     chunks.append(keys)
-    stacked = np.stack(chunks, axis=1)
-    if len(chunks) == 1:  # the usual case: a 1-D unique is far faster than unique over rows
-        flat, inverse = np.unique(keys, return_inverse=True)
-        unique = flat.reshape(-1, 1)
+    if len(chunks) == 1:  # the usual case: a hash of one integer key per firm, no sort
+        codes, flat = pd.factorize(keys, sort=False)
+        unique = np.asarray(flat).reshape(-1, 1)
     else:
-        unique, inverse = np.unique(stacked, axis=0, return_inverse=True)
+        unique, codes = np.unique(np.stack(chunks, axis=1), axis=0, return_inverse=True)
     texts = []
     for row in unique:  # one iteration per distinct combination, not per firm
         chosen = [labels[i] for i in range(len(labels)) if (int(row[i // 62]) >> (i % 62)) & 1]
         texts.append(separator.join(chosen))
-    return np.array(texts, dtype=object)[inverse.reshape(-1)]
+    # The narrowest integer that holds the codes: most tiers have a few hundred combinations at most.
+    narrow = np.int8 if len(texts) < 128 else np.int16 if len(texts) < 32768 else np.int32
+    return np.asarray(codes).reshape(-1).astype(narrow), texts
+
+
+def join_masks(
+    labels: Sequence[str], masks: Sequence[npt.NDArray[np.bool_]], n: int, separator: str = ";"
+) -> npt.NDArray[np.object_]:
+    """Per firm, the labels whose mask is set, joined by ``separator`` — vectorised through bit keys."""
+    codes, texts = mask_codes(labels, masks, n, separator)
+    joined: npt.NDArray[np.object_] = np.array(texts, dtype=object)[codes]
+    return joined
+
+
+@dataclass(frozen=True)
+class Coded:
+    """A text column as a code per firm into a few distinct texts (``None`` a missing value)."""
+
+    codes: npt.NDArray[np.integer[Any]]
+    texts: Sequence[str | None]
+
+
+@dataclass(frozen=True)
+class Known:
+    """A score where its interval is one point (``low == high``), NaN elsewhere; made per slice."""
+
+    low: npt.NDArray[np.float64]
+    high: npt.NDArray[np.float64]
+
+    def __getitem__(self, rows: slice) -> npt.NDArray[np.float64]:
+        low = self.low[rows]
+        known: npt.NDArray[np.float64] = np.where(low == self.high[rows], low, np.nan)
+        return known
+
+
+def _arrow_column(values: Any, rows: slice, dictionary: bool) -> pa.Array:
+    """One column of the wide table over ``rows`` as Arrow, typed as pandas' conversion types it."""
+    if isinstance(values, Coded):
+        texts = pa.array(list(values.texts), pa.large_string())
+        codes = pa.array(values.codes[rows])
+        return pa.DictionaryArray.from_arrays(codes, texts) if dictionary else pc.take(texts, codes)
+    if isinstance(values, Known):
+        return pa.array(values[rows], from_pandas=True)
+    if isinstance(values, np.ndarray):
+        if values.dtype == object:
+            return pa.array(values[rows], pa.large_string(), from_pandas=True)
+        return pa.array(np.ascontiguousarray(values[rows]), from_pandas=True)
+    return pa.nulls(len(range(*rows.indices(rows.stop))))
+
+
+def _wide_column(values: Any, rows: slice) -> Any:
+    """One column of the wide table over ``rows``: coded and carried text expanded by Arrow into
+    pandas' ``str`` column (never a Python object per cell), numbers as numpy arrays."""
+    if isinstance(values, Coded):
+        dictionary = pa.array(list(values.texts), pa.large_string())
+        return pc.take(dictionary, pa.array(values.codes[rows])).to_pandas()
+    if isinstance(values, np.ndarray):
+        if values.dtype == object:
+            return pa.array(values[rows], pa.large_string(), from_pandas=True).to_pandas()
+        part = values[rows]
+        return part.copy() if part.strides == (0,) else part  # a blank column is a broadcast
+    if isinstance(values, Known):
+        return values[rows]
+    return values  # None: a column the input has not, the same in every row
 
 
 @dataclass
@@ -450,11 +528,15 @@ class Assessment:
 
     def borderline(self, tier: str) -> npt.NDArray[np.object_]:
         """``thin_pass``, ``near_miss`` or an empty string per firm."""
-        result = self.results[tier]
-        out = np.full(self.n, "", dtype=object)
-        out[result.thin_pass] = "thin_pass"
-        out[result.near_miss] = "near_miss"
+        out: npt.NDArray[np.object_] = _BORDERLINE_NAMES[self._borderline_codes(tier)]
         return out
+
+    def _borderline_codes(self, tier: str) -> npt.NDArray[np.int8]:
+        """0 none, 1 thin pass, 2 near miss (a near miss wins where both would be set)."""
+        result = self.results[tier]
+        codes = result.thin_pass.view(np.int8).copy()
+        codes[result.near_miss] = 2
+        return codes
 
     def failed(
         self,
@@ -466,16 +548,30 @@ class Assessment:
         ``;``-separated. ``labels`` may be a function of a single rule set's result, for a tier whose
         firms were judged by different rule sets (review by the round). With ``closest``, of the
         alternatives of a failing either/or (or band) only the one the firm is closest to."""
-        out = np.full(self.n, "", dtype=object)
-        for piece, mask in self.results[tier].pieces():
+        codes, texts = self.failed_codes(tier, labels, closest)
+        joined: npt.NDArray[np.object_] = np.array(texts, dtype=object)[codes]
+        return joined
+
+    def failed_codes(
+        self,
+        tier: str,
+        labels: Mapping[str, str] | Callable[[TierResult], Mapping[str, str]] | None = None,
+        closest: bool = False,
+    ) -> tuple[npt.NDArray[np.signedinteger[Any]], list[str]]:
+        """:meth:`failed` as a code per firm into the distinct joined texts."""
+        pieces = self.results[tier].pieces()
+        out = np.zeros(self.n, dtype=np.int32)
+        index = {"": 0}
+        for piece, mask in pieces:
             named = labels(piece) if callable(labels) else labels
             blame = piece.closest if closest else piece.blame
             names = [named.get(k, k) for k in blame] if named is not None else list(blame)
-            joined = join_masks(names, list(blame.values()), self.n)
+            codes, texts = mask_codes(names, list(blame.values()), self.n)
             if mask is None:
-                return joined
-            out[mask] = joined[mask]
-        return out
+                return codes, texts
+            remap = np.array([index.setdefault(t, len(index)) for t in texts], dtype=np.int32)
+            out[mask] = remap[codes[mask]]
+        return out, list(index)
 
     def route(self, tier: str) -> npt.NDArray[np.object_]:
         """Per firm, the route(s) that qualified (``score``, ``direct``, …) when eligible."""
@@ -575,34 +671,75 @@ class Assessment:
         return out
 
     def wide(self) -> pd.DataFrame:
-        """The machine-readable table of the output contract (README): one row per input row, in order."""
+        """The machine-readable table of the output contract (README): one row per input row, in order.
+
+        Text columns are pandas' Arrow-backed ``str`` columns expanded from a code per firm into the
+        few distinct texts (statuses, failed criteria, rule sets), never a Python object per cell."""
+        return self._wide_frame(self.wide_parts(), slice(0, self.n))
+
+    def wide_batches(self, rows: int = 65_536, dictionary: bool = False) -> Iterator[pa.Table]:
+        """:meth:`wide` as Arrow tables of ``rows`` rows each (their concatenation is the table),
+        built straight from :meth:`wide_parts` with the types ``pa.Table.from_pandas(wide())`` has:
+        text as ``large_string`` (or, with ``dictionary``, the coded columns as dictionary arrays of
+        their few texts), numbers with null for NaN, flags as booleans. For writers whose memory
+        must stay bounded whatever the number of firms."""
+        parts = self.wide_parts()
+        for start in range(0, max(self.n, 1), rows):
+            where = slice(start, min(start + rows, self.n))
+            yield pa.table({name: _arrow_column(values, where, dictionary) for name, values in parts.items()})
+
+    def _wide_frame(self, parts: Mapping[str, Any], rows: slice) -> pd.DataFrame:
+        size = len(range(*rows.indices(self.n)))
+        columns = {name: _wide_column(values, rows) for name, values in parts.items()}
+        return pd.DataFrame(
+            {k: v.reset_index(drop=True) if isinstance(v, pd.Series) else v for k, v in columns.items()},
+            index=pd.RangeIndex(size),
+        )
+
+    def wide_parts(self) -> dict[str, Any]:
+        """The columns of :meth:`wide` by name, compact: numbers and flags as numpy arrays, the
+        derived text as :class:`Coded`, the input's text as its object arrays."""
         text = self.prepared.text
+        none: npt.NDArray[np.object_] = np.full(self.n, None, dtype=object)
         data: dict[str, Any] = {
-            "credit_code": text.get("credit_code", np.full(self.n, None, dtype=object)),
-            "name": text.get("name", np.full(self.n, None, dtype=object)),
+            "credit_code": text.get("credit_code", none),
+            "name": text.get("name", none),
             **self.carried_text(),
         }
         for tier, result in self.results.items():
-            data[f"{tier}.status"] = self.status(tier)
+            data[f"{tier}.status"] = Coded(result.status, STATUS_NAMES.tolist())
             if result.points is not None:
                 low, high = result.points.total
-                data[f"{tier}.score"] = np.where(low == high, low, np.nan)
+                data[f"{tier}.score"] = Known(low, high)
                 data[f"{tier}.score_min"] = low
                 data[f"{tier}.score_max"] = high
             else:
+                blank = np.broadcast_to(np.float64(np.nan), (self.n,))  # no memory per firm
                 for suffix in ("score", "score_min", "score_max"):
-                    data[f"{tier}.{suffix}"] = np.full(self.n, np.nan)
-            data[f"{tier}.borderline"] = self.borderline(tier)
-            data[f"{tier}.failed"] = self.failed(tier)
-            data[f"{tier}.route"] = self.route(tier)
-            data[f"{tier}.ruleset"] = result.ruleset_ids(self.n)
+                    data[f"{tier}.{suffix}"] = blank
+            data[f"{tier}.borderline"] = Coded(self._borderline_codes(tier), _BORDERLINE_NAMES.tolist())
+            data[f"{tier}.failed"] = Coded(*self.failed_codes(tier))
+            data[f"{tier}.route"] = Coded(
+                *mask_codes(list(result.routes), list(result.routes.values()), self.n)
+            )
+            ids = [r.ruleset.id for r in result.rulesets]
+            data[f"{tier}.ruleset"] = Coded(
+                result.part if result.part is not None else np.zeros(self.n, dtype=np.int8), ids
+            )
             if result.review_round is not None:
                 data[f"{tier}.review_round"] = result.review_round.astype(np.int64)
             if tier == "sme_size":
-                data["sme_size.class"] = self.size_class()
+                data["sme_size.class"] = self._size_class_coded()
         for name in FLAG_NAMES:
             data[f"flag.{name}"] = self.flags.get(name)
-        return pd.DataFrame(data)
+        return data
+
+    def _size_class_coded(self) -> Coded | None:
+        result = self.results.get("sme_size")
+        if result is None or result.size_class is None or result.ruleset.classification is None:
+            return None
+        names = [*result.ruleset.classification.classes, ""]
+        return Coded(np.where(result.size_class < 0, len(names) - 1, result.size_class), names)
 
     def carried_text(self) -> dict[str, npt.NDArray[np.object_]]:
         """The :data:`CARRIED_TEXT` columns the input has (乡镇（街道）, 服务专员), by field id."""

@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
+import pyarrow as pa
 
 from eligibility.assessment import CARRIED_TEXT, STATUS_NAMES, Assessment, join_masks
 from eligibility.errors import Issue
@@ -584,6 +585,9 @@ class Findings:
 
     def wide(self) -> pd.DataFrame:
         return self._a.wide()
+
+    def wide_batches(self, rows: int = 65_536, dictionary: bool = False) -> Iterator[pa.Table]:
+        return self._a.wide_batches(rows, dictionary)
 
     def iter_firms(self) -> Iterator[dict[str, Any]]:
         return self._a.iter_firms()

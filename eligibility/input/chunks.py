@@ -4,6 +4,8 @@ the parts joined with their issues and spreadsheet rows intact.
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import datetime as dt
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -103,6 +105,7 @@ def prepare_in_chunks(
     if parts is None:
         parts = _pandas_parts(source, mapped, rules, header_row, chunk_rows)
     prepared = _concat_prepared(parts, mapped.issues)
+    del parts
     check_firm_keys(
         prepared.text.get("credit_code"),
         prepared.rows,
@@ -112,6 +115,7 @@ def prepare_in_chunks(
     )
     if strict and any(i.severity is Severity.ERROR for i in prepared.issues):
         raise InputError([i for i in prepared.issues if i.severity is Severity.ERROR])
+    give_back_memory()
     return prepared
 
 
@@ -205,6 +209,31 @@ def _pandas_parts(
     return parts
 
 
+def _shared_text(values: npt.NDArray[np.object_]) -> npt.NDArray[np.object_]:
+    """A text column that repeats a few values (province, city, township) holding each distinct text
+    once: a million firms of one county are one string, not a million copies of it."""
+    if values.size < 1024:
+        return values
+    codes, distinct = pd.factorize(values)
+    if len(distinct) * 4 > values.size:  # mostly distinct (names, credit codes): kept as read
+        return values
+    texts = np.empty(len(distinct) + 1, dtype=object)  # the last one: None, for code -1 (blank)
+    texts[:-1] = np.asarray(distinct, dtype=object)
+    shared: npt.NDArray[np.object_] = texts[codes]
+    return shared
+
+
+def give_back_memory() -> None:
+    """Return the memory freed by reading (Arrow's pool, the C heap's free pages) to the system, so
+    that the evaluation's arrays do not pile up on top of the reader's garbage."""
+    pa.default_memory_pool().release_unused()
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        libc.malloc_trim(0)  # glibc only; elsewhere absent, and nothing to do
+    except (OSError, AttributeError):
+        pass
+
+
 def _concat_prepared(parts: list[Prepared], issues: list[Issue]) -> Prepared:
     if not parts:
         return Prepared(0, {}, {}, {}, frozenset(), list(issues), np.zeros(0, dtype=np.int64))
@@ -213,7 +242,7 @@ def _concat_prepared(parts: list[Prepared], issues: list[Issue]) -> Prepared:
         n=sum(p.n for p in parts),
         columns={k: np.concatenate([p.columns[k] for p in parts]) for k in first.columns},
         dates={k: np.concatenate([p.dates[k] for p in parts]) for k in first.dates},
-        text={k: np.concatenate([p.text[k] for p in parts]) for k in first.text},
+        text={k: _shared_text(np.concatenate([p.text[k] for p in parts])) for k in first.text},
         present=first.present,
         issues=[*issues, *(i for p in parts for i in p.issues)],
         rows=np.concatenate([p.rows for p in parts]),

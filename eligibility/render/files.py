@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import re
@@ -14,6 +15,7 @@ from pathlib import Path
 from typing import IO, Any
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -153,17 +155,29 @@ def write_table_csv(frame: pd.DataFrame, path: str | Path, escape: Iterable[str]
     escaped = frozenset(c for c in escape if c in frame)
     if len(frame.columns) < 2 or not all(_columnar(frame[c]) for c in frame.columns):
         return _pandas_csv(frame, path, escaped)
+    return _write_frames_csv(
+        (frame.iloc[s : s + _CSV_ROWS] for s in range(0, len(frame), _CSV_ROWS)),
+        [str(c) for c in frame.columns],
+        path,
+        escaped,
+    )
 
+
+def _write_frames_csv(
+    frames: Iterable[pd.DataFrame], names: list[str], path: str | Path, escaped: frozenset[str]
+) -> Path:
+    """Consecutive slices of one table as CSV, column by column through Arrow."""
     with atomic_path(path) as temporary, temporary.open("wb") as raw:
-        raw.write(("\ufeff" + _csv_header([str(c) for c in frame.columns])).encode("utf-8"))
-        for start in range(0, len(frame), _CSV_ROWS):
-            part = frame.iloc[start : start + _CSV_ROWS]
+        raw.write(("\ufeff" + _csv_header(names)).encode("utf-8"))
+        for part in frames:
+            if len(part) == 0:
+                continue
             fields = [_csv_fields(part[c], c in escaped) for c in part.columns]
             _write_lines(raw, pc.binary_join_element_wise(*fields, ","))
     return Path(path)
 
 
-_CSV_ROWS = 262_144  # rows formatted at once: bounded memory (a few hundred bytes a row)
+_CSV_ROWS = 65_536  # rows formatted at once: bounded memory (a few hundred bytes a row)
 
 
 def _pandas_csv(frame: pd.DataFrame, path: str | Path, escape: frozenset[str]) -> Path:
@@ -223,14 +237,26 @@ _FORMULA_PATTERN = "^([=+\\-@\t\r])"
 def _csv_fields(values: pd.Series[Any], escape: bool) -> pa.Array:
     """Every field of one column as the CSV text ``to_csv`` writes for it (blank for missing)."""
     if values.dtype.kind in "iufb":
-        # Numbers: few distinct values (scores, rounds, flags); each formatted once, by pandas itself.
-        array = values.to_numpy()
-        key = array.view(np.int64) if array.dtype == np.float64 else array
-        codes, distinct = pd.factorize(key, sort=False)
-        shown = distinct.view(np.float64) if array.dtype == np.float64 else distinct
-        texts = _formatted(pd.Series(shown, dtype=array.dtype))
-        return pa.DictionaryArray.from_arrays(pa.array(codes, pa.int32()), texts).cast(pa.string())
-    text = pa.array(values.to_numpy(dtype=object), type=pa.string(), from_pandas=True)
+        return _number_fields(values.to_numpy())
+    if isinstance(values.dtype, pd.StringDtype) and values.dtype.storage == "pyarrow":
+        # pandas' Arrow-backed text: its own buffers (offsets narrowed), no object per cell
+        text = pa.array(values).cast(pa.string())
+    else:
+        text = pa.array(values.to_numpy(dtype=object), type=pa.string(), from_pandas=True)
+    return _text_fields(text, escape)
+
+
+def _number_fields(array: npt.NDArray[Any]) -> pa.Array:
+    """Numbers: few distinct values (scores, rounds, flags); each formatted once, by pandas itself."""
+    key = array.view(np.int64) if array.dtype == np.float64 else array
+    codes, distinct = pd.factorize(key, sort=False)
+    shown = distinct.view(np.float64) if array.dtype == np.float64 else distinct
+    texts = _formatted(pd.Series(shown, dtype=array.dtype))
+    return pa.DictionaryArray.from_arrays(pa.array(codes, pa.int32()), texts).cast(pa.string())
+
+
+def _text_fields(text: pa.Array, escape: bool) -> pa.Array:
+    """Text as CSV fields: formula starts escaped (when ``escape``), quoted where csv would quote."""
     if escape:
         text = pc.replace_substring_regex(text, pattern=_FORMULA_PATTERN, replacement="'\\1")
     quoted = pc.binary_join_element_wise('"', pc.replace_substring(text, '"', '""'), '"', "")
@@ -259,24 +285,66 @@ def _write_lines(raw: IO[bytes], lines: pa.Array) -> None:
 
 
 def write_csv(assessment: Findings | Assessment, path: str | Path) -> Path:
-    """The wide table as UTF-8 CSV (with BOM, so Excel reads the Chinese names)."""
-    frame = assessment.wide()
-    flag_columns = [c for c in frame.columns if c.startswith("flag.")]
-    for column in flag_columns:
-        frame[column] = np.where(frame[column].to_numpy(dtype=bool), "true", "false")
+    """The wide table as UTF-8 CSV (with BOM, so Excel reads the Chinese names), byte for byte what
+    ``to_csv`` of :meth:`~eligibility.assessment.Assessment.wide` writes with the flags as
+    ``true``/``false``: written slice by slice from Arrow, each distinct text of a coded column
+    (status, failed criteria, rule set) formatted once."""
+    batches = assessment.wide_batches(_CSV_ROWS, dictionary=True)
+    first = next(batches)
     # Only the text that comes from the spreadsheet can start like a formula.
-    return write_table_csv(frame, path, escape=("credit_code", "name", *CARRIED_TEXT))
+    escaped = frozenset(c for c in ("credit_code", "name", *CARRIED_TEXT) if c in first.column_names)
+    with atomic_path(path) as temporary, temporary.open("wb") as raw:
+        raw.write(("\ufeff" + _csv_header(first.column_names)).encode("utf-8"))
+        for batch in itertools.chain([first], batches):
+            if batch.num_rows == 0:
+                continue
+            fields = [
+                _arrow_fields(batch.column(k).combine_chunks(), name in escaped, name.startswith("flag."))
+                for k, name in enumerate(batch.column_names)
+            ]
+            _write_lines(raw, pc.binary_join_element_wise(*fields, ","))
+            pa.default_memory_pool().release_unused()  # a slice's text given back before the next
+    return Path(path)
+
+
+_FLAG_WORDS = pa.array(["false", "true"], pa.string())
+
+
+def _arrow_fields(column: pa.Array, escape: bool, flag: bool) -> pa.Array:
+    """Every field of one Arrow column as the CSV text ``to_csv`` writes for it (blank for missing;
+    a flag as ``true``/``false``)."""
+    if isinstance(column, pa.DictionaryArray):
+        fields = _text_fields(column.dictionary.cast(pa.string()), escape)
+        return pc.fill_null(pc.take(fields, column.indices), "")
+    if pa.types.is_null(column.type):
+        return pc.take(pa.array([""], pa.string()), pa.array(np.zeros(len(column), dtype=np.int8)))
+    if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
+        return _text_fields(column.cast(pa.string()), escape)
+    if flag:
+        return pc.take(_FLAG_WORDS, pa.array(column.to_numpy(zero_copy_only=False).view(np.int8)))
+    return _number_fields(column.to_numpy(zero_copy_only=False))
 
 
 def write_parquet(assessment: Findings | Assessment, path: str | Path) -> Path:
     """The wide table as Parquet (flags as booleans, scores as floats, text as UTF-8), as the Dask
-    engine writes its parts; written atomically. Parquet is read by programs, never as formulas."""
+    engine writes its parts and with the schema ``pa.Table.from_pandas(wide())`` has; written
+    atomically, one row group per slice of the table, so that only a slice's text is held at once.
+    Parquet is read by programs, never as formulas."""
     import pyarrow.parquet as pq
 
-    table = pa.Table.from_pandas(assessment.wide(), preserve_index=False)
-    with atomic_path(path) as temporary:
-        pq.write_table(table, temporary)
+    batches = assessment.wide_batches(_PARQUET_ROWS)
+    first = next(batches)
+    # The pandas metadata of the table pandas would write (column kinds), from one row of it.
+    schema = pa.Schema.from_pandas(first.slice(0, 1).to_pandas(), preserve_index=False)
+    pool = pa.default_memory_pool()
+    with atomic_path(path) as temporary, pq.ParquetWriter(temporary, schema) as writer:
+        for batch in itertools.chain([first], batches):
+            writer.write_table(batch.cast(schema))
+            pool.release_unused()  # a slice's text given back before the next is made
     return Path(path)
+
+
+_PARQUET_ROWS = 65_536  # one row group: its text expanded, a few tens of MB
 
 
 def _json_default(value: Any) -> Any:

@@ -13,6 +13,7 @@ import math
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -291,6 +292,17 @@ class _Context:
     titles: Titles
     purpose: str
     decider: Decider | None = None
+    memo: dict[tuple[object, ...], _Compared] | None = None
+
+
+@dataclass(frozen=True)
+class _Compared:
+    """One comparison of one column, as every rule set that makes it gets it (read-only arrays)."""
+
+    values: FloatArray  # kept, so that the id in the key is not reused while the memo lives
+    triple: Triple
+    within_margin: BoolArray
+    lever_gap: FloatArray | None
 
 
 REQUIRES_TITLE = "requires_title"
@@ -305,10 +317,18 @@ def evaluate_tier(
     titles: Titles,
     purpose: str = "apply",
     decider: Decider | None = None,
+    memo: dict[tuple[object, ...], Any] | None = None,
 ) -> TierResult:
     """Evaluate one rule set for every firm, for ``purpose`` (criteria restricted to the other purpose
-    are left out). ``columns`` must already hold the derived fields."""
-    ctx = _Context(rules, prepared, columns, done, titles, purpose, decider)
+    are left out). ``columns`` must already hold the derived fields.
+
+    ``memo`` (a dict shared by the rule sets of one evaluation over the same ``columns``) keeps each
+    comparison of a column with a threshold once: the tiers that test 研发费用占比 ≥ 3% share its
+    statuses and lever gaps instead of computing and holding them again. Not used with a ``decider``,
+    which is asked about every criterion by name."""
+    ctx = _Context(
+        rules, prepared, columns, done, titles, purpose, decider, memo if decider is None else None
+    )
     if ruleset.classification is not None:
         return _classify(ruleset, ctx)
     assert ruleset.criteria is not None
@@ -343,6 +363,13 @@ def evaluate_tier(
     _closest(ruleset.criteria, result, tree_status == Status.FAIL, purpose)
     if REQUIRES_TITLE in result.blame:
         result.closest[REQUIRES_TITLE] = result.blame[REQUIRES_TITLE]
+    for leaf_id, mask in result.closest.items():
+        # Where no either/or splits the blame (most leaves), the closest alternative's mask is the
+        # blame itself: one array for both.
+        blamed = result.blame.get(leaf_id)
+        if blamed is not None and blamed is not mask and np.array_equal(blamed, mask):
+            blamed.flags.writeable = False
+            result.closest[leaf_id] = blamed
     eligible = normal == Status.PASS
     for node_id, mask in list(result.routes.items()):
         result.routes[node_id] = mask & eligible
@@ -498,11 +525,22 @@ def _compare(node: Criterion, ctx: _Context, result: TierResult) -> Triple:
     threshold = ctx.rules.quantity(spec.id, cmp.value)
     margin = ctx.rules.margin_of(spec.id, spec.unit, threshold, cmp.margin)
     tol = tolerance(threshold, spec.unit.relative_tolerance)
-    normal, relaxed, tight = _three(
-        _instance(result, node), values, values, cmp.op, threshold, margin, tol, ctx.decider
-    )
-    failed = normal == Status.FAIL
-    trace = LeafTrace(
+    lever = spec.levers[0] if spec.derived and spec.levers else None
+    key = (spec.id, id(values), cmp.op, threshold, margin, tol, lever)
+    compared = ctx.memo.get(key) if ctx.memo is not None else None
+    if compared is None:
+        triple = _three(_instance(result, node), values, values, cmp.op, threshold, margin, tol, ctx.decider)
+        lever_gap = None
+        if lever is not None:
+            lever_gap = _lever_gap(ctx, spec.id, lever, cmp.op, threshold, tol, triple[0] == Status.FAIL)
+        compared = _Compared(values, triple, _within_margin(*triple), lever_gap)
+        if ctx.memo is not None:
+            for array in (*triple, compared.within_margin, lever_gap):
+                if array is not None:
+                    array.flags.writeable = False  # shared by every rule set making this comparison
+            ctx.memo[key] = compared
+    normal, relaxed, tight = compared.triple
+    result.leaves[node.id] = LeafTrace(
         node.id,
         "compare",
         normal,
@@ -511,13 +549,11 @@ def _compare(node: Criterion, ctx: _Context, result: TierResult) -> Triple:
         threshold=threshold,
         margin=margin,
         value=values,
-        within_margin=_within_margin(normal, relaxed, tight),
+        within_margin=compared.within_margin,
         has_gap=True,
+        lever=lever,
+        lever_gap=compared.lever_gap,
     )
-    if spec.derived and spec.levers:
-        trace.lever = spec.levers[0]
-        trace.lever_gap = _lever_gap(ctx, spec.id, trace.lever, cmp.op, threshold, tol, failed)
-    result.leaves[node.id] = trace
     return normal, relaxed, tight
 
 
