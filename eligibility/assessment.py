@@ -447,6 +447,40 @@ class Coded:
 
 
 @dataclass(frozen=True)
+class Records:
+    """The compact per-firm records (:meth:`Assessment.firm` without the per-criterion trace) as
+    columns, for writers that format each distinct value once: per tier, and for the flags, a code
+    per firm into the distinct (JSON-ready) values; the firm's own fields as arrays."""
+
+    n: int
+    rows: npt.NDArray[np.int64]
+    text: dict[str, npt.NDArray[np.object_]]  # credit_code, name and the carried text, by key
+    constant: dict[str, str]  # as_of, purpose
+    tiers: dict[str, tuple[npt.NDArray[np.int64], list[dict[str, Any]]]]
+    flags: tuple[npt.NDArray[np.int64], list[tuple[dict[str, bool], dict[str, Any]]]]
+    flag_ranks: dict[str, npt.NDArray[np.int64]]  # 1-based rank per firm, 0 where not flagged
+    issues: dict[int, list[dict[str, Any]]]  # by position, only the firms that have issues
+
+
+def factorize_rows(
+    columns: Sequence[npt.NDArray[Any]], n: int
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """A code per row for the distinct combinations of ``columns`` (hashed, no sort), and the first
+    row of each code. Floats are told apart by their bits, so equal codes mean equal values."""
+    key = np.zeros(n, dtype=np.int64)
+    for column in columns:
+        values = column.view(np.int64) if column.dtype == np.float64 else column
+        codes, distinct = pd.factorize(values, sort=False)  # -1 for a missing (None) value
+        if len(distinct) > 1 or (codes < 0).any():
+            key = pd.factorize(key * (len(distinct) + 1) + (codes + 1), sort=False)[0]
+    key = np.asarray(key, dtype=np.int64)
+    # factorize numbers codes in order of first appearance: a code is new where it exceeds all before.
+    before = np.maximum.accumulate(np.concatenate([[-1], key[:-1]])) if n else key
+    first: npt.NDArray[np.int64] = np.flatnonzero(key > before)
+    return key, first
+
+
+@dataclass(frozen=True)
 class Known:
     """A score where its interval is one point (``low == high``), NaN elsewhere; made per slice."""
 
@@ -786,6 +820,103 @@ class Assessment:
                     # A firm judged by another rule set has no rows for this one's criteria.
                     frames.append(frame if rows is None else frame[rows])
         return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+    def records(self) -> Records:
+        """The compact records of every firm as columns (see :class:`Records`): each tier's part of
+        :meth:`firm` made once per distinct combination of its status, mark, failed and closest
+        criteria, routes, rule set, round, class and score interval, never once per firm."""
+        parts = self.wide_parts()
+        tiers: dict[str, tuple[npt.NDArray[np.int64], list[dict[str, Any]]]] = {}
+        for tier, result in self.results.items():
+            coded = [parts[f"{tier}.{k}"] for k in ("status", "borderline", "failed", "route", "ruleset")]
+            columns: list[npt.NDArray[Any]] = [c.codes for c in coded]
+            columns.append(self.failed_codes(tier, closest=True)[0])
+            if result.review_round is not None:
+                columns.append(result.review_round)
+            if tier == "sme_size" and isinstance(parts.get("sme_size.class"), Coded):
+                columns.append(parts["sme_size.class"].codes)
+            if result.points is not None:
+                columns.extend(result.points.total)
+            codes, first = factorize_rows(columns, self.n)
+            tiers[tier] = (codes, [self._tier_summary(tier, int(i)) for i in first])
+        flag_columns: list[npt.NDArray[Any]] = []
+        for name in FLAG_NAMES:
+            flag_columns.append(self.flags.get(name))
+            flag_columns.append(pd.factorize(self.flags.tier[name])[0])
+            flag_columns.append(pd.factorize(self.flags.reason[name])[0])
+        codes, first = factorize_rows(flag_columns, self.n)
+        ranks = {}
+        for name in FLAG_NAMES:
+            order = self.ranked(name)
+            rank = np.zeros(self.n, dtype=np.int64)
+            rank[order] = np.arange(1, len(order) + 1)
+            ranks[name] = rank
+        positions = {int(r): i for i, r in enumerate(self.prepared.rows)}
+        issues = {
+            positions[row]: [_issue_record(x) for x in found]
+            for row, found in self._issues_by_row.items()
+            if row in positions
+        }
+        text = self.prepared.text
+        return Records(
+            n=self.n,
+            rows=self.prepared.rows,
+            text={
+                "credit_code": text.get("credit_code", np.full(self.n, None, dtype=object)),
+                "name": text.get("name", np.full(self.n, None, dtype=object)),
+                **self.carried_text(),
+            },
+            constant={"as_of": self.as_of.isoformat(), "purpose": self.purpose},
+            tiers=tiers,
+            flags=(codes, [self._flag_summary(int(i)) for i in first]),
+            flag_ranks=ranks,
+            issues=issues,
+        )
+
+    def _flag_summary(self, i: int) -> tuple[dict[str, bool], dict[str, Any]]:
+        """The flags and flag reasons of firm ``i``, as :meth:`firm` gives them."""
+        return (
+            {name: bool(self.flags.get(name)[i]) for name in FLAG_NAMES},
+            {
+                name: {"tier": self.flags.tier[name][i], "reason": self.flags.reason[name][i]}
+                for name in FLAG_NAMES
+                if self.flags.reason[name][i] is not None
+            },
+        )
+
+    def _tier_summary(self, tier: str, i: int) -> dict[str, Any]:
+        """The compact part of firm ``i``'s record of ``tier``: what the wide table says, nested as
+        :meth:`firm` nests it (rule set without its source; no criteria, plans or assumptions)."""
+        combined = self.results[tier]
+        result = combined.at(i)
+        meta = result.ruleset.ruleset
+        record: dict[str, Any] = {
+            "status": _STATUS_OF_CODE[int(result.status[i])],
+            "borderline": "thin_pass"
+            if result.thin_pass[i]
+            else ("near_miss" if result.near_miss[i] else None),
+            "failed": [k for k, mask in result.blame.items() if mask[i]],
+            "closest": [k for k, mask in result.closest.items() if mask[i]],
+            "route": [k for k, mask in result.routes.items() if mask[i]],
+            "ruleset": {
+                "id": meta.id,
+                "version": meta.version,
+                "regime": meta.regime,
+                **(
+                    {"review_round": int(combined.review_round[i])}
+                    if combined.review_round is not None
+                    else {}
+                ),
+            },
+        }
+        if result.points is not None:
+            low, high = result.points.total
+            record["score"] = _num(low[i]) if low[i] == high[i] else None
+            record["score_min"], record["score_max"] = _num(low[i]), _num(high[i])
+        if result.size_class is not None:
+            size = self._size_class
+            record["class"] = (size[i] or None) if size is not None else None
+        return record
 
     def firm(self, i: int) -> dict[str, Any]:
         """The nested record of firm ``i`` (0-based position): results, trace, flags, issues."""

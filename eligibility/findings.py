@@ -24,7 +24,7 @@ import numpy.typing as npt
 import pandas as pd
 import pyarrow as pa
 
-from eligibility.assessment import CARRIED_TEXT, STATUS_NAMES, Assessment, join_masks
+from eligibility.assessment import CARRIED_TEXT, STATUS_NAMES, Assessment, Records, join_masks
 from eligibility.errors import Issue
 from eligibility.language.model import Classification, Criterion, RuleSetFile
 from eligibility.language.ruleset import RuleSet
@@ -44,6 +44,7 @@ __all__ = [
     "Findings",
     "GapPiece",
     "Part",
+    "Records",
     "RuleUse",
     "as_findings",
     "build_findings",
@@ -591,3 +592,6 @@ class Findings:
 
     def iter_firms(self) -> Iterator[dict[str, Any]]:
         return self._a.iter_firms()
+
+    def records(self) -> Records:
+        return self._a.records()

@@ -75,14 +75,20 @@ def test_screen_csv_meets_the_output_contract(tmp_path: Path, clean_csv: Path) -
     assert screened(3, "2026-03-31") in output
 
 
-def test_screen_jsonl_carries_the_trace(tmp_path: Path, clean_csv: Path) -> None:
+def test_screen_jsonl_carries_the_trace_with_full_trace(tmp_path: Path, clean_csv: Path) -> None:
     out = tmp_path / "result.jsonl"
-    code, _ = run(
-        "screen", str(clean_csv), "--as-of", "2026-03-31", "--format", "jsonl", "-o", str(out), "-q"
-    )
+    args = ("screen", str(clean_csv), "--as-of", "2026-03-31", "--format", "jsonl", "-o", str(out), "-q")
+    code, _ = run(*args)
+    assert code == 0
+    compact = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert [r["credit_code"] for r in compact] == [valid_code(0), valid_code(1), valid_code(2)]
+    srdi = compact[2]["tiers"]["srdi_sme"]
+    assert srdi["ruleset"] == {"id": "srdi_sme_2022", "version": "2022.1", "regime": "63号"}
+    assert "rd_ratio_min" in srdi["failed"]
+    assert "criteria" not in srdi  # the default: no trace
+    code, _ = run(*args, "--full-trace")
     assert code == 0
     records = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
-    assert [r["credit_code"] for r in records] == [valid_code(0), valid_code(1), valid_code(2)]
     srdi = records[2]["tiers"]["srdi_sme"]
     assert srdi["ruleset"] == {
         "id": "srdi_sme_2022",

@@ -359,6 +359,12 @@ def main() -> None:
 @click.option("--rules", "rules_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option("--horizon-months", default=12, show_default=True, type=click.IntRange(0, 120))
 @click.option("--strict", is_flag=True, help="输入有错误时不评估 / stop on input errors")
+@click.option(
+    "--full-trace",
+    is_flag=True,
+    help="JSONL 含每项条件的明细（取值、门槛、差距、来源…），约 30 KB/企业 / "
+    "jsonl: every criterion's trace too (value, threshold, gap, source, …; about 30 KB a firm)",
+)
 @click.option("--quiet", "-q", is_flag=True, help="不输出汇总 / no summary")
 @_limits_options
 @_debug_option
@@ -378,6 +384,7 @@ def screen(
     rules_dir: Path | None,
     horizon_months: int,
     strict: bool,
+    full_trace: bool,
     quiet: bool,
     max_unpacked_mb: int | None,
     max_cells: int | None,
@@ -457,7 +464,7 @@ def screen(
         if fmt == "csv":
             written = write_csv(findings, output)
         elif fmt == "jsonl":
-            written = write_jsonl(findings, output)
+            written = write_jsonl(findings, output, full_trace=full_trace)
         elif fmt == "parquet":
             written = write_parquet(findings, output)
         else:

@@ -273,9 +273,11 @@ def _formatted(distinct: pd.Series[Any]) -> pa.Array:
     return pa.array([line[:-2] for line in written.split("\n")[:-1]], pa.string())
 
 
-def _write_lines(raw: IO[bytes], lines: pa.Array) -> None:
-    """Joined fields as lines: the string data of the array, a newline after each."""
-    lines = pc.binary_join_element_wise(lines, "", "\n") if len(lines) else lines
+def _write_lines(raw: IO[bytes], lines: pa.Array, ended: bool = False) -> None:
+    """Joined fields as lines: the string data of the array, a newline after each (already there
+    when ``ended``)."""
+    if len(lines) and not ended:
+        lines = pc.binary_join_element_wise(lines, "", "\n")
     for chunk in lines.chunks if isinstance(lines, pa.ChunkedArray) else [lines]:
         if len(chunk) == 0:
             continue
@@ -355,12 +357,102 @@ def _json_default(value: Any) -> Any:
     raise TypeError(type(value).__name__)
 
 
-def write_jsonl(assessment: Findings | Assessment, path: str | Path) -> Path:
-    """One JSON object per firm, in input order: results, per-criterion trace, flags and issues."""
+def write_jsonl(assessment: Findings | Assessment, path: str | Path, full_trace: bool = False) -> Path:
+    """One JSON object per firm, in input order.
 
-    def write(stream: IO[str]) -> None:
-        for record in assessment.iter_firms():
-            stream.write(json.dumps(record, ensure_ascii=False, default=_json_default))
-            stream.write("\n")
+    By default the compact record: the wide table's content nested per firm (per tier status,
+    borderline mark, failed and closest criteria, routes, rule set, score interval, size class),
+    the flags with their ranks and reasons, and the row's input issues — written column by column
+    through Arrow, each distinct tier or flag record formatted once. With ``full_trace`` the whole
+    record of :meth:`~eligibility.assessment.Assessment.firm`: also every criterion's trace (value,
+    threshold, operator, margin, gap, lever and lever gap, source), points indicators and plans,
+    and the assumptions used (one firm at a time: about 30 KB a firm)."""
+    if full_trace:
 
-    return atomic_write(path, write)
+        def write(stream: IO[str]) -> None:
+            for record in assessment.iter_firms():
+                stream.write(json.dumps(record, ensure_ascii=False, default=_json_default))
+                stream.write("\n")
+
+        return atomic_write(path, write)
+    records = assessment.records()
+    tiers = {tier: (codes, _json_texts(values)) for tier, (codes, values) in records.tiers.items()}
+    flag_codes, flag_values = records.flags
+    flags = _json_texts([f for f, _ in flag_values])
+    reasons = _json_texts([r for _, r in flag_values])
+    head = "".join(
+        f",{json.dumps(k)}:{json.dumps(v, ensure_ascii=False)}" for k, v in records.constant.items()
+    )
+    issue_at = np.array(sorted(records.issues), dtype=np.int64)
+    with atomic_path(path) as temporary, temporary.open("wb") as raw:
+        for start in range(0, records.n, _JSON_ROWS):
+            rows = slice(start, min(start + _JSON_ROWS, records.n))
+            fields: list[pa.Array | str] = ['{"row":', pa.array(records.rows[rows]).cast(pa.string())]
+            for key, values in records.text.items():
+                fields += [f",{json.dumps(key)}:", _json_strings(values[rows])]
+            fields += [head, ',"tiers":{']
+            for k, (tier, (codes, texts)) in enumerate(tiers.items()):
+                fields += [("," if k else "") + json.dumps(tier) + ":", pc.take(texts, pa.array(codes[rows]))]
+            fields += ['},"flags":', pc.take(flags, pa.array(flag_codes[rows]))]
+            fields += [',"flag_ranks":{', _json_members(records.flag_ranks, rows), '},"flag_reasons":']
+            fields += [pc.take(reasons, pa.array(flag_codes[rows])), ',"issues":']
+            fields += [_json_issues(records.issues, issue_at, rows), "}\n"]
+            _write_lines(raw, pc.binary_join_element_wise(*fields, ""), ended=True)
+            pa.default_memory_pool().release_unused()
+    return Path(path)
+
+
+_JSON_ROWS = 16_384  # a few KB a firm: a few tens of MB of text at once
+
+
+def _json_texts(values: list[Any]) -> pa.Array:
+    """Each of a few distinct values as its compact JSON text."""
+    texts = [json.dumps(v, ensure_ascii=False, separators=(",", ":"), default=_json_default) for v in values]
+    return pa.array(texts, pa.string())
+
+
+_CONTROL = "[\\x00-\\x1f]"
+
+
+def _json_strings(values: npt.NDArray[np.object_]) -> pa.Array:
+    """Text as JSON strings (``null`` for missing), escaped as ``json.dumps(ensure_ascii=False)``
+    escapes: quote and backslash by Arrow's kernels; the rare cell holding a control character by
+    ``json`` itself."""
+    text = pa.array(values, pa.string(), from_pandas=True)
+    escaped = pc.replace_substring(pc.replace_substring(text, "\\", "\\\\"), '"', '\\"')
+    out = pc.fill_null(pc.binary_join_element_wise('"', escaped, '"', ""), "null")
+    odd = np.flatnonzero(
+        pc.fill_null(pc.match_substring_regex(text, _CONTROL), False).to_numpy(zero_copy_only=False)
+    )
+    if odd.size:
+        patched = np.asarray(out.to_pylist(), dtype=object)
+        patched[odd] = [json.dumps(values[i], ensure_ascii=False) for i in odd]
+        out = pa.array(patched, pa.string())
+    return out
+
+
+def _json_members(ranks: dict[str, npt.NDArray[np.int64]], rows: slice) -> pa.Array:
+    """The members ``"flag":rank`` of the flags a firm has (rank above 0), comma-separated."""
+    parts: list[pa.Array | str] = []
+    for name, rank in ranks.items():
+        mine = rank[rows]
+        member = pc.binary_join_element_wise(
+            json.dumps(name) + ":", pa.array(mine).cast(pa.string()), ",", ""
+        )
+        parts.append(pc.if_else(pa.array(mine > 0), member, ""))
+    if not parts:
+        return pa.array([""] * (rows.stop - rows.start), pa.string())
+    # Each member ends with a comma, cut off after the last (a rank is digits, never a comma); not
+    # null_handling="skip", which drops the rows where every member is null (pyarrow 26).
+    return pc.utf8_rtrim(pc.binary_join_element_wise(*parts, ""), characters=",")
+
+
+def _json_issues(issues: dict[int, list[dict[str, Any]]], at: npt.NDArray[np.int64], rows: slice) -> pa.Array:
+    """Each firm's list of input issues (``[]`` for most firms); ``at`` the sorted positions of the
+    firms that have some."""
+    texts = np.full(rows.stop - rows.start, "[]", dtype=object)
+    for position in at[np.searchsorted(at, rows.start) : np.searchsorted(at, rows.stop)]:
+        texts[position - rows.start] = json.dumps(
+            issues[int(position)], ensure_ascii=False, separators=(",", ":"), default=_json_default
+        )
+    return pa.array(texts, pa.string())
