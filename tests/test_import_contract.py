@@ -121,3 +121,29 @@ def test_the_contract_sees_lazy_imports() -> None:
     # The contract would be blind if it missed imports inside functions: the assessment imports the
     # durable backend only when asked for it.
     assert "backends.durable" in GRAPH["assessment"]
+
+
+_RUN = "from eligibility.apps.cli import main\ntry:\n    main({args})\nexcept SystemExit:\n    pass"
+HEAVY = ("pandas", "pyarrow", "pydantic", "plotly", "fastapi", "durable", "dask", "distributed", "sqlalchemy")
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "import eligibility",
+        _RUN.format(args="['--version']"),
+        _RUN.format(args="['screen', '--help']"),
+    ],
+    ids=["import", "version", "help"],
+)
+def test_start_up_imports_none_of_the_heavy_libraries(statement: str) -> None:
+    """``eligibility --version`` and ``--help`` answer without pandas, pydantic, plotly, the web
+    server, durable_rules or Dask: the package's names and the commands' imports are lazy."""
+    import subprocess
+    import sys
+
+    probe = f"{statement}\nimport sys\nprint(sorted(m for m in {HEAVY!r} if m in sys.modules))"
+    found = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, cwd=PACKAGE.parent
+    )
+    assert found.stdout.strip().splitlines()[-1] == "[]"

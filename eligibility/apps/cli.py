@@ -29,16 +29,11 @@ import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, NoReturn, cast
+from typing import TYPE_CHECKING, Any, NoReturn, cast
 
 import click
-from rich.console import Console
-from tqdm import tqdm
+from rich.console import Console  # the pool block's too
 
-from eligibility.apps.watch import Monitor
-from eligibility.assessment import Purpose, evaluate
-from eligibility.columns import Prepared
-from eligibility.diff import REASONS, diff_results, read_result
 from eligibility.errors import (
     AsOfRangeError,
     InputError,
@@ -48,33 +43,17 @@ from eligibility.errors import (
     RuleSetError,
     StateError,
 )
-from eligibility.findings import build_findings
 from eligibility.input.bounds import DEFAULT_LIMITS, Limits
-from eligibility.input.chunks import CHUNK_BYTES, prepare_in_chunks, read_in_chunks
-from eligibility.input.mapping import read_mapping
-from eligibility.input.read import read_input
-from eligibility.input.table import InputTable
 from eligibility.labels import Lang, issue_message, problem_message, text
-from eligibility.language.load import load_rules
-from eligibility.language.ruleset import RuleSet, parse_as_of, walk_criteria
-from eligibility.render.changes import write_diff
-from eligibility.render.docs import render_rule_docs, write_rule_docs
-from eligibility.render.explain import check_tiers, explain_firm, find_firms, format_candidates
-from eligibility.render.files import atomic_folder, write_csv, write_jsonl, write_parquet
-from eligibility.render.html import write_report
-from eligibility.render.tables import Tables
-from eligibility.render.template import write_template
-from eligibility.render.terminal import (
-    format_diff,
-    format_issues,
-    format_partition_summary,
-    format_problems,
-    format_suite,
-    format_summary,
-    terminal_safe,
-)
-from eligibility.render.workbook import write_workbook
-from eligibility.scenarios import run_rule_tests
+
+if TYPE_CHECKING:
+    from eligibility.assessment import Purpose
+    from eligibility.columns import Prepared
+    from eligibility.input.table import InputTable
+    from eligibility.language.ruleset import RuleSet
+
+# The rest of the package is imported inside the commands that use it, so that ``eligibility
+# --version`` and ``--help`` start without pandas, numpy, pydantic or plotly.
 
 __all__ = ["main"]
 
@@ -116,6 +95,8 @@ _purpose_option = click.option(
 
 def _day(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
     """``--as-of`` must be a calendar date: one line and exit 2 otherwise."""
+    from eligibility.language.ruleset import parse_as_of
+
     if value is not None:
         try:
             parse_as_of(value)
@@ -200,6 +181,13 @@ def _fail(message: str, code: int) -> NoReturn:
     sys.exit(code)
 
 
+def terminal_safe(value: object) -> str:
+    """:func:`eligibility.render.terminal.terminal_safe`, imported when first used."""
+    from eligibility.render.terminal import terminal_safe as safe
+
+    return safe(value)
+
+
 def _one_line(detail: object) -> str:
     return " ".join(str(detail).split())
 
@@ -221,6 +209,8 @@ def _why_unreadable(path: Path, detail: object, lang: Lang) -> str:
 def _input_failed(exc: InputError, lang: Lang, path: Path, strict: bool = False) -> NoReturn:
     """Stop: either the file cannot be read at all (one line, exit 4), or ``--strict`` found errors
     in its cells (every error listed, exit 1). Only the latter mentions ``--strict``."""
+    from eligibility.render.terminal import format_issues
+
     whole = [i for i in exc.issues if i.row is None and i.code in _FILE_CODES]
     if whole or not strict:
         first = (whole or list(exc.issues))[0]
@@ -282,6 +272,9 @@ def _writing(path: Path, lang: Lang) -> Iterator[None]:
 
 
 def _load(rules_dir: Path | None, lang: Lang) -> RuleSet:
+    from eligibility.language.load import load_rules
+    from eligibility.render.terminal import format_problems
+
     try:
         return load_rules(rules_dir)
     except RuleSetError as exc:
@@ -391,6 +384,20 @@ def screen(
     lang: Lang,
 ) -> None:
     """Screen the pool in INPUT (.xlsx/.xls/.csv/.parquet) and write the results to OUTPUT."""
+    from tqdm import tqdm
+
+    from eligibility.assessment import evaluate
+    from eligibility.findings import build_findings
+    from eligibility.input.chunks import CHUNK_BYTES, prepare_in_chunks, read_in_chunks
+    from eligibility.input.mapping import read_mapping
+    from eligibility.input.read import read_input
+    from eligibility.language.ruleset import parse_as_of
+    from eligibility.render.files import write_csv, write_jsonl, write_parquet
+    from eligibility.render.html import write_report
+    from eligibility.render.tables import Tables
+    from eligibility.render.terminal import format_problems, format_summary
+    from eligibility.render.workbook import write_workbook
+
     for target in (output, html_path):
         if target is not None and target.resolve() == input_path.resolve():
             _fail(text("same_file", lang, path=target), EXIT_USAGE)
@@ -499,6 +506,10 @@ def _screen_dask(
     lang: Lang,
 ) -> None:
     """The Dask engine: partitioned Parquet/CSV in, the wide table out as partitioned files."""
+    from eligibility.language.ruleset import parse_as_of
+    from eligibility.render.files import atomic_folder
+    from eligibility.render.terminal import format_partition_summary
+
     try:
         from distributed import Client, LocalCluster
 
@@ -592,6 +603,10 @@ def watch(
     lang: Lang,
 ) -> None:
     """Watch firm updates (JSON lines) and report every crossing of a threshold or borderline zone."""
+    from eligibility.apps.watch import Monitor
+    from eligibility.input.read import read_input
+    from eligibility.language.ruleset import parse_as_of
+
     if (pool_path is None) == (db is None):
         _fail(text("watch_pool_or_db", lang), EXIT_USAGE)
     if db is not None:
@@ -757,6 +772,11 @@ def explain(
     lang: Lang,
 ) -> None:
     """Explain one firm of INPUT: every criterion with value, requirement, status, margin, gap and source."""
+    from eligibility.assessment import evaluate
+    from eligibility.input.read import read_input
+    from eligibility.language.ruleset import parse_as_of
+    from eligibility.render.explain import check_tiers, explain_firm, find_firms, format_candidates
+
     rules = _load(rules_dir, lang)
     refusal = check_tiers(rules, tiers, lang)
     if refusal is not None:  # before the pool is read: a typo costs no screening
@@ -780,6 +800,8 @@ def explain(
 
 def _labels(rules: RuleSet, lang: Lang) -> dict[str, str]:
     """Tier and criterion ids → labels, for messages about results read back from files."""
+    from eligibility.language.ruleset import walk_criteria
+
     names: dict[str, str] = {}
     for ruleset in sorted(rules.rulesets.values(), key=lambda r: r.ruleset.effective_from, reverse=True):
         tier = ruleset.ruleset.tier
@@ -796,6 +818,8 @@ def _labels(rules: RuleSet, lang: Lang) -> dict[str, str]:
 
 def _why_not_result(path: Path, exc: InputError, lang: Lang) -> str:
     """Why ``path`` is no screening result ``diff`` can read, in words."""
+    from eligibility.diff import REASONS
+
     issue = exc.issues[0] if exc.issues else None
     reason = (issue.value if issue is not None else "") or ""
     if issue is None or reason not in REASONS or not path.is_file() or path.stat().st_size == 0:
@@ -820,6 +844,10 @@ def diff(
 ) -> None:
     """Compare two screening results (CSV, JSONL or the workbook of `eligibility screen`): who gains,
     who loses, why."""
+    from eligibility.diff import diff_results, read_result
+    from eligibility.render.changes import write_diff
+    from eligibility.render.terminal import format_diff
+
     if output is not None and any(
         output.resolve() == path.resolve() or (output.exists() and os.path.samefile(output, path))
         for path in (before, after)
@@ -851,6 +879,8 @@ def diff(
 @_lang_option
 def template(output: Path, rules_dir: Path | None, lang: Lang) -> None:
     """Write an empty input workbook: Chinese headers, units, drop-downs and a column guide."""
+    from eligibility.render.template import write_template
+
     loaded = _load(rules_dir, lang)
     with _writing(output, lang):
         written = write_template(loaded, output, lang)
@@ -887,6 +917,9 @@ def rules_check(directory: Path | None, lang: Lang) -> None:
 @_lang_option
 def rules_test(directory: Path | None, verbose: bool, lang: Lang) -> None:
     """Run the scenarios of DIRECTORY/scenarios and the boundary cases generated from the rules."""
+    from eligibility.render.terminal import format_problems, format_suite
+    from eligibility.scenarios import run_rule_tests
+
     loaded = _load(directory, lang)
     suite = run_rule_tests(loaded, directory)
     for error in suite.errors:
@@ -909,6 +942,8 @@ def rules_test(directory: Path | None, verbose: bool, lang: Lang) -> None:
 @_lang_option
 def rules_docs(directory: Path | None, output: Path, check: bool, lang: Lang) -> None:
     """Render every rule set of DIRECTORY as a readable document (Markdown) in OUTPUT."""
+    from eligibility.render.docs import render_rule_docs, write_rule_docs
+
     loaded = _load(directory, lang)
     if check:
         pages = render_rule_docs(loaded, lang)
@@ -1376,6 +1411,8 @@ def _watch_db(
     """``watch --db``: the monitor on the latest snapshot; every update line applied, its alerts and
     the read position stored in one transaction; a restart on the same file resumes after the last
     line applied (a file replaced at that path, or cut shorter, is read from its start)."""
+    from eligibility.apps.watch import Monitor
+    from eligibility.assessment import Purpose
     from eligibility.pool.watching import Applied as Stored
     from eligibility.pool.watching import Position, file_identity
 

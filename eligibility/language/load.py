@@ -7,6 +7,7 @@ Owns reading ``rules/`` and mapping schema errors to file lines; the cross-check
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import math
 import re
@@ -23,6 +24,7 @@ from ruamel.yaml.error import YAMLError
 
 from eligibility.errors import ProblemCode, RegimeError, RuleProblem, RuleSetError
 from eligibility.labels import Lang, text
+from eligibility.language.cache import cached, store
 from eligibility.language.check import Checker
 from eligibility.language.expr import Expression, ExpressionError, parse_expression
 from eligibility.language.model import (
@@ -45,6 +47,7 @@ from eligibility.language.ruleset import (
     topological_order,
 )
 from eligibility.language.yaml import (
+    FORMAT,
     MAX_DEPTH,
     MAX_NODES,
     BoundedComposer,
@@ -53,6 +56,8 @@ from eligibility.language.yaml import (
     TooLargeError,
     clean_loc,
     path_text,
+    plain_tree,
+    yaml_tree,
 )
 from eligibility.units import QuantityError, Unit, parse_quantity
 
@@ -168,7 +173,15 @@ class Loader:
         yaml.max_depth = MAX_DEPTH
         yaml.Composer = BoundedComposer
         try:
-            data = yaml.load(path.read_text(encoding="utf-8"))
+            raw = path.read_bytes()
+            kept = cached(raw, FORMAT)  # the tree of these very bytes, parsed before
+            if kept is not None:
+                data = yaml_tree(kept)
+            else:
+                # As read_text reads it: universal newlines.
+                data = yaml.load(raw.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n"))
+                with contextlib.suppress(TypeError):  # a value JSON cannot hold: parsed every time
+                    store(raw, FORMAT, plain_tree(data))
         except (MaxDepthExceededError, RecursionError) as exc:
             mark = getattr(exc, "problem_mark", None)
             line = (mark.line + 1) if mark is not None else 0

@@ -7,16 +7,19 @@ the rule language.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ruamel.yaml import __version__ as ruamel_version
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.composer import Composer, ComposerError
 from ruamel.yaml.events import AliasEvent
 
 __all__ = [
+    "FORMAT",
     "MAX_DEPTH",
     "MAX_NODES",
     "BoundedComposer",
@@ -25,10 +28,15 @@ __all__ = [
     "TooLargeError",
     "clean_loc",
     "path_text",
+    "plain_tree",
+    "yaml_tree",
 ]
 
 
 Loc = tuple[str | int, ...]
+
+# The version of a parsed tree as :func:`plain_tree` keeps it: bumped when the encoding changes.
+FORMAT = f"1-ruamel{ruamel_version}"
 
 
 _TYPE_TAGS = {"float", "str", "int", "bool", "list", "dict", "date", "none", "function-after"}
@@ -126,3 +134,42 @@ def clean_loc(doc: Doc, loc: Iterable[str | int]) -> Loc:
             node = None
         cleaned.append(step)
     return tuple(cleaned)
+
+
+def plain_tree(node: Any) -> Any:
+    """A round-trip YAML tree as JSON data, with the line and column of every key and item."""
+    if isinstance(node, CommentedMap):
+        lines = node.lc.data
+        return {"m": [[key, list(lines.get(key, [0, 0, 0, 0])), plain_tree(v)] for key, v in node.items()]}
+    if isinstance(node, CommentedSeq):
+        return {"s": [[list(node.lc.data.get(i, [0, 0])), plain_tree(v)] for i, v in enumerate(node)]}
+    if isinstance(node, bool) or node is None:
+        return node
+    if isinstance(node, int):
+        return int(node)
+    if isinstance(node, float):
+        return float(node)
+    if isinstance(node, str):
+        return str(node)
+    if isinstance(node, dt.date) and not isinstance(node, dt.datetime):
+        return {"d": node.isoformat()}
+    raise TypeError(type(node).__name__)  # not kept: the file is parsed every time
+
+
+def yaml_tree(node: Any) -> Any:
+    """The round-trip YAML tree :func:`plain_tree` was made from (maps, lists and their lines)."""
+    if isinstance(node, dict):
+        if "m" in node:
+            out = CommentedMap()
+            for key, where, value in node["m"]:
+                out[key] = yaml_tree(value)
+                out.lc.add_kv_line_col(key, where)
+            return out
+        if "s" in node:
+            seq = CommentedSeq()
+            for index, (where, value) in enumerate(node["s"]):
+                seq.append(yaml_tree(value))
+                seq.lc.add_kv_line_col(index, where)
+            return seq
+        return dt.date.fromisoformat(node["d"])
+    return node
