@@ -74,6 +74,11 @@ def test_parquet_to_parquet(files: tuple[Path, Path], tmp_path: Path) -> None:
     goal(f"{FIRMS:,} firms, Parquet → result Parquet", seconds, peak, 6.0, 3000.0)
 
 
+def test_parquet_to_jsonl_compact(files: tuple[Path, Path], tmp_path: Path) -> None:
+    seconds, peak = _best(_screen(files[1], tmp_path / "out.jsonl"))
+    goal(f"{FIRMS:,} firms, Parquet → JSONL (compact), whole run", seconds, peak, 30.0, 3000.0)
+
+
 def test_version() -> None:
     seconds, peak = _best([sys.executable, "-m", "eligibility", "--version"])
     goal("eligibility --version", seconds, peak, 0.4)

@@ -18,7 +18,6 @@ if TYPE_CHECKING:
         InputError,
         Issue,
         IssueCode,
-        MissingExtraError,
         ProblemCode,
         RegimeError,
         RuleProblem,

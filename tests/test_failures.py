@@ -373,7 +373,7 @@ def test_an_unexpected_error_is_one_line_unless_debug(
     def broken(*args: Any, **kwargs: Any) -> Any:
         raise RuntimeError("a bug")
 
-    monkeypatch.setattr("eligibility.apps.cli.evaluate", broken)
+    monkeypatch.setattr("eligibility.assessment.evaluate", broken)  # the command imports it when run
     args = ["screen", str(clean_csv), "--as-of", AS_OF, "-o", str(tmp_path / "r.csv"), "-q"]
     line = one_line(run(*args), EXIT_INTERNAL)
     assert "--debug" in line
