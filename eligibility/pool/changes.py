@@ -20,7 +20,7 @@ import pandas as pd
 
 from eligibility.language.ruleset import RuleSet
 
-__all__ = ["CHANGE_COLUMNS", "KINDS", "SnapshotData", "compare_snapshots"]
+__all__ = ["CHANGE_COLUMNS", "FIRM_COLUMNS", "KINDS", "SnapshotData", "compare_snapshots"]
 
 KINDS = (
     "title_lost",
@@ -56,6 +56,20 @@ CHANGE_COLUMNS = [
 # Issues that mark a firm's data as a problem; what the reader did on the user's behalf (info) is not.
 _SERIOUS = ("warning", "error")
 _MEETS = ("eligible", "review")
+
+
+# The columns of a snapshot's firms frame (SnapshotData.firms), as stored in snapshot_firms.
+FIRM_COLUMNS = [
+    "firm_key",
+    "credit_code",
+    "name",
+    "township",
+    "officer",
+    "title",
+    "title_expires",
+    "title_expiring",
+    "at_risk",
+]
 
 
 @dataclass(frozen=True)

@@ -34,7 +34,7 @@ from eligibility.input.read import read_input
 from eligibility.input.table import InputTable
 from eligibility.language.load import load_rules
 from eligibility.language.ruleset import RuleSet, parse_as_of
-from eligibility.pool.changes import SnapshotData, compare_snapshots
+from eligibility.pool.changes import FIRM_COLUMNS, SnapshotData, compare_snapshots
 from eligibility.pool.db import open_engine, upgrade, writing
 from eligibility.pool.errors import (
     FirmLookupError,
@@ -75,17 +75,6 @@ __all__ = ["PAUSE_ENV", "Pool", "Snapshot", "rules_hash"]
 # A test hook: seconds to sleep inside the import's transaction, after its rows are written and
 # before the commit (the kill -9 test ends the process there). Never set in use.
 PAUSE_ENV = "ELIGIBILITY_TEST_POOL_PAUSE"
-_FIRM_COLUMNS = [
-    "firm_key",
-    "credit_code",
-    "name",
-    "township",
-    "officer",
-    "title",
-    "title_expires",
-    "title_expiring",
-    "at_risk",
-]
 # The tables of one snapshot, children first (the order a replaced snapshot's rows are deleted in).
 _SNAPSHOT_TABLES = (
     ALERTS,
@@ -407,7 +396,7 @@ class Pool:
     def _data(self, connection: Connection, snapshot_id: int) -> SnapshotData:
         firms = _frame(
             connection,
-            select(*(SNAPSHOT_FIRMS.c[c] for c in _FIRM_COLUMNS)).where(
+            select(*(SNAPSHOT_FIRMS.c[c] for c in FIRM_COLUMNS)).where(
                 SNAPSHOT_FIRMS.c.snapshot_id == snapshot_id
             ),
         )

@@ -16,24 +16,13 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from eligibility.pool.changes import SnapshotData
+from eligibility.pool.changes import FIRM_COLUMNS, SnapshotData
 
 __all__ = ["GAP_FACTS", "officer_counts", "officer_table", "township_table"]
 
 # The gap facts of one failed criterion, as stored in the ``gaps`` table (None where the criterion
 # failed without a gap: a category, a missing title).
 GAP_FACTS = ["criterion", "field", "unit", "op", "amount", "lever", "lever_unit", "lever_amount"]
-_FIRM = [
-    "firm_key",
-    "credit_code",
-    "name",
-    "township",
-    "officer",
-    "title",
-    "title_expires",
-    "title_expiring",
-    "at_risk",
-]
 
 
 def _lists(frame: pd.DataFrame, keys: list[str], columns: list[str]) -> pd.Series:
@@ -73,7 +62,7 @@ def officer_table(
     the firm's columns, per tier ``{tier}.status``, ``{tier}.mark`` and ``{tier}.lacks`` (a list of
     :data:`GAP_FACTS` records, one per failed criterion), and ``changes``: the firm's changes since
     the previous snapshot as records of ``kind``, ``tier``, ``before``, ``after``."""
-    firms = data.firms[_FIRM].copy()
+    firms = data.firms[FIRM_COLUMNS].copy()
     out = firms.set_index("firm_key")
     results = data.results
     lacks = _lacks(results, gaps)
