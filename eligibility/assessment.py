@@ -62,6 +62,7 @@ _STATUS_OF_CODE = {int(s): str(STATUS_NAMES[int(s)]) for s in Status}
 # Text fields carried from the input to every output next to the firm's name, when the input has them
 # (offices group their lists by them); they take no part in any rule.
 CARRIED_TEXT = ("township", "officer")
+_NO_CLASS = object()  # a tier without size classes has no "class" key (None is a class not determined)
 _BORDERLINE_NAMES = np.array(["", "thin_pass", "near_miss"], dtype=object)
 _CRITERION_OF_CODE = {int(s): str(CRITERION_STATUS_NAMES[int(s)]) for s in Status}
 
@@ -941,35 +942,21 @@ class Assessment:
         return record
 
     def _tier_record(self, tier: str, i: int) -> dict[str, Any]:
+        """The full record of ``tier``: the compact one, with the rule set's source, the points per
+        indicator and the band-move plan, then the criteria and the assumptions (keys in that order)."""
         combined = self.results[tier]
         result = combined.at(i)  # the rule set that judged this firm
         meta = result.ruleset.ruleset
         nodes = self._nodes[meta.id]
-        record: dict[str, Any] = {
-            "status": _STATUS_OF_CODE[int(result.status[i])],
-            "borderline": "thin_pass"
-            if result.thin_pass[i]
-            else ("near_miss" if result.near_miss[i] else None),
-            "failed": [k for k, mask in result.blame.items() if mask[i]],
-            # Of the alternatives of a failing either/or (or band), the closest one's failed criteria.
-            "closest": [k for k, mask in result.closest.items() if mask[i]],
-            "route": [k for k, mask in result.routes.items() if mask[i]],
-            "ruleset": {
-                "id": meta.id,
-                "version": meta.version,
-                "regime": meta.regime,
-                "source": meta.source.document,
-                **(
-                    {"review_round": int(combined.review_round[i])}
-                    if combined.review_round is not None
-                    else {}
-                ),
-            },
+        record = self._tier_summary(tier, i)
+        compact = record["ruleset"]
+        record["ruleset"] = {  # the source after the regime, the round (if any) last
+            **{k: compact[k] for k in ("id", "version", "regime")},
+            "source": meta.source.document,
+            **({"review_round": compact["review_round"]} if "review_round" in compact else {}),
         }
+        size = record.pop("class", _NO_CLASS)
         if result.points is not None:
-            low, high = result.points.total
-            record["score"] = _num(low[i]) if low[i] == high[i] else None
-            record["score_min"], record["score_max"] = _num(low[i]), _num(high[i])
             record["indicators"] = {
                 k: [_num(v[0][i]), _num(v[1][i])] for k, v in result.points.indicators.items()
             }
@@ -979,9 +966,8 @@ class Assessment:
             ):
                 plan = self.band_moves(tier, i)
                 record["points_plan"] = [vars(move) for move in plan] if plan is not None else None
-        if result.size_class is not None:
-            size = self._size_class
-            record["class"] = (size[i] or None) if size is not None else None
+        if size is not _NO_CLASS:
+            record["class"] = size
         record["criteria"] = [
             self._leaf_record(result, leaf_id, nodes.get(leaf_id), i) for leaf_id in result.leaves
         ]
