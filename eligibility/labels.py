@@ -1028,6 +1028,12 @@ _TEXT: dict[str, tuple[str, str]] = {
         " ratios in percentage points, a score interval's low end)",
     ),
     "pool_page_html_only": ("-o 须为 .html 文件：{path}", "-o must be an .html file: {path}"),
+    "pool_targets_page_title": ("{year} 年培育目标", "Targets of {year}"),
+    "pool_candidates_title": ("{tier}：最接近达标的候选企业", "{tier}: the candidates closest to qualifying"),
+    "pool_col_target": ("目标（家）", "Target"),
+    "pool_col_gained": ("今年已获称号", "Titles gained this year"),
+    "pool_col_outlook": ("能否完成", "Outlook"),
+    "pool_col_rank": ("序号", "Rank"),
     "pool_page_written": ("已写出 {path}", "Written {path}"),
     "pool_officers_written": (
         "服务专员任务表已写入：{path}（{sheets} 个工作表）",

@@ -1,7 +1,8 @@
 """The pool's HTML pages: what changed between two snapshots, and one firm over the snapshots.
 
-Owns the two pages (``pool changes -o 变化.html``, ``pool firm CODE -o 企业.html``): the words of
-:mod:`eligibility.pool.words` in tables, and for one firm a line chart per unit of its margin to
+Owns the pages (``pool changes -o 变化.html``, ``pool firm CODE -o 企业.html``, and the year's
+targets the web page's 培育库 tab shows): the words of :mod:`eligibility.pool.words` in tables, and
+for one firm a line chart per unit of its margin to
 every line it was compared with (value − threshold; ratios in percentage points), one trace per
 tier × criterion, with plotly.js inlined as the screening's report does. Every text reaches the page
 through jinja2's autoescape; the charts carry rule labels, dates and numbers only, never a firm's
@@ -13,6 +14,7 @@ Must not: compute a change, a history or a margin (``store.py`` does), or word a
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from pathlib import Path
 
 import pandas as pd
@@ -25,12 +27,25 @@ from plotly.offline import get_plotlyjs
 from eligibility.labels import Lang, text
 from eligibility.language.ruleset import RuleSet
 from eligibility.pool.changes import KINDS
-from eligibility.pool.words import changes_table, criteria_labels, margin_words, tier_words
+from eligibility.pool.words import (
+    candidate_lacks,
+    changes_table,
+    criteria_labels,
+    margin_words,
+    tier_words,
+)
 from eligibility.render.files import atomic_write
 from eligibility.render.tables import status_words
 from eligibility.units import Unit
 
-__all__ = ["build_changes_page", "build_firm_page", "margin_figures", "write_changes_page", "write_firm_page"]
+__all__ = [
+    "build_changes_page",
+    "build_firm_page",
+    "build_targets_page",
+    "margin_figures",
+    "write_changes_page",
+    "write_firm_page",
+]
 
 _FONT = "Microsoft YaHei, PingFang SC, Noto Sans CJK SC, WenQuanYi Micro Hei, sans-serif"
 _CHART_CONFIG = {"displaylogo": False, "responsive": True, "modeBarButtonsToRemove": ["toImage"]}
@@ -235,3 +250,95 @@ def write_firm_page(
     """Write :func:`build_firm_page` atomically to ``path``."""
     html = build_firm_page(history, margins, rules, lang)
     return atomic_write(path, lambda stream: stream.write(html))
+
+
+def build_targets_page(
+    targets: pd.DataFrame, candidates: Mapping[str, pd.DataFrame], rules: RuleSet, lang: Lang = "zh"
+) -> str:
+    """The year's targets (:meth:`~eligibility.pool.Pool.targets`) as one HTML page: per tier the
+    target, the titles gained this year, the firms that can apply now, the near misses and whether
+    the target can be met; then per tier the closest candidates
+    (:meth:`~eligibility.pool.Pool.candidates`) with what each lacks."""
+    as_of, baseline = targets.attrs.get("as_of"), targets.attrs.get("baseline")
+    year = int(targets["year"].iloc[0]) if not targets.empty else getattr(as_of, "year", None)
+    title = (
+        text("pool_targets_title", lang, year=year, as_of=_day(as_of), baseline=_day(baseline))
+        if baseline is not None and not targets.empty
+        else text("pool_targets_page_title", lang, year=year if year is not None else "")
+    )
+    words = status_words(lang)
+    labels = criteria_labels(rules, lang)
+    rows = [
+        {
+            "tier": str(row["tier"]),
+            "outlook": str(row["outlook"]),
+            "cells": [
+                tier_words(rules, row["tier"], lang),
+                str(row["target"]),
+                str(row["gained"]),
+                str(row["eligible_now"]),
+                str(row["near_miss"]),
+                text(f"pool_outlook_{row['outlook']}", lang, shortfall=row["shortfall"]),
+            ],
+        }
+        for row in targets.to_dict("records")
+    ]
+    blocks = []
+    for tier in targets["tier"]:
+        found = candidates.get(str(tier))
+        records = [] if found is None else found.to_dict("records")
+        blocks.append(
+            {
+                "tier": str(tier),
+                "title": text("pool_candidates_title", lang, tier=tier_words(rules, tier, lang)),
+                "rows": [
+                    [
+                        str(k),
+                        firm["credit_code"] or firm["firm_key"],
+                        firm["name"] or "",
+                        firm["township"] or "",
+                        firm["officer"] or "",
+                        words.get((str(firm["status"]), str(firm["mark"] or "")), str(firm["status"])),
+                        text("pool_list_separator", lang).join(
+                            candidate_lacks(firm, rules, labels.get(str(tier), {}), lang)
+                        ),
+                    ]
+                    for k, firm in enumerate(records, start=1)
+                ],
+            }
+        )
+    return (
+        _templates()
+        .get_template("targets.html.j2")
+        .render(
+            lang=lang,
+            t=lambda key, **kw: text(key, lang, **kw),
+            title=title,
+            heads=[
+                text(k, lang)
+                for k in (
+                    "col_tier",
+                    "pool_col_target",
+                    "pool_col_gained",
+                    "pool_col_eligible_now",
+                    "near_miss",
+                    "pool_col_outlook",
+                )
+            ],
+            rows=rows,
+            candidate_heads=[
+                text(k, lang)
+                for k in (
+                    "pool_col_rank",
+                    "col_code",
+                    "col_name",
+                    "col_township",
+                    "col_officer",
+                    "col_status",
+                    "col_gaps",
+                )
+            ],
+            blocks=blocks,
+            generated=dt.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M"),
+        )
+    )

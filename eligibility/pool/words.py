@@ -27,6 +27,7 @@ from eligibility.render.words import criterion_labels, format_quantity, gap_verb
 from eligibility.units import Unit
 
 __all__ = [
+    "candidate_lacks",
     "changes_table",
     "criteria_labels",
     "format_alerts",
@@ -365,6 +366,17 @@ def gap_words(gap: Mapping[str, Any], rules: RuleSet, labels: Mapping[str, str],
     return text("pool_gap", lang, criterion=name, field=subject, verb=verb, amount=quantity)
 
 
+def candidate_lacks(
+    firm: Mapping[Any, Any], rules: RuleSet, labels: Mapping[str, str], lang: Lang
+) -> list[str]:
+    """What a candidate (a row of :meth:`~eligibility.pool.Pool.candidates`) lacks, in words: each
+    failed criterion with its gap where one is stored, then the failed criteria without one."""
+    gaps = [gap_words(g, rules, labels, lang) for g in firm["gaps"]]
+    named = {str(g["criterion"]) for g in firm["gaps"]}
+    gaps += [labels.get(c, c) for c in str(firm["failed"] or "").split(";") if c and c not in named]
+    return gaps
+
+
 def format_targets(
     targets: pd.DataFrame, candidates: Mapping[str, pd.DataFrame], rules: RuleSet, lang: Lang = "zh"
 ) -> str:
@@ -407,13 +419,7 @@ def format_targets(
             continue
         for k, firm in enumerate(found.to_dict("records"), start=1):
             status = words.get((str(firm["status"]), str(firm["mark"] or "")), str(firm["status"]))
-            gaps = [gap_words(g, rules, labels.get(tier, {}), lang) for g in firm["gaps"]]
-            named = {str(g["criterion"]) for g in firm["gaps"]}
-            gaps += [
-                labels.get(tier, {}).get(c, c)
-                for c in str(firm["failed"] or "").split(";")
-                if c and c not in named
-            ]
+            gaps = candidate_lacks(firm, rules, labels.get(tier, {}), lang)
             who = text(
                 "pool_firm", lang, name=firm["name"] or "", code=firm["credit_code"] or firm["firm_key"]
             )
