@@ -8,7 +8,9 @@ the app.
   cookie after it was typed once (``POST /login``). Loopback needs none.
 - **Origin**: a request that changes something (``POST``) from a browser must come from the page
   itself: ``Origin`` (or, without it, ``Referer``) must be the server's own origin. Browsers send
-  ``Origin`` on every cross-site ``POST``, a form's too; programs send neither and pass.
+  ``Origin`` on every cross-site ``POST``, a form's too; programs send neither and pass. A reading
+  request (``GET``) that carries an ``Origin`` (a script of another page fetching the pool's data)
+  must carry the server's own too; a link followed or typed sends none and passes.
 - **Body**: ``Content-Length`` above the limit is answered 413 before a byte is read; a body without
   it is counted while it streams and cut at the limit, so nothing past it is read or spooled.
 - **Headers**: every answer carries ``X-Content-Type-Options``, ``Referrer-Policy``,
@@ -95,7 +97,7 @@ class Guard:
         if not authorized and scope["path"] not in OPEN_PATHS:
             await _answer(send, 401, text("web_token_needed", self.lang, header=TOKEN_HEADER))
             return
-        if scope["method"] not in _SAFE and not self._same_origin(scope, headers, host or ""):
+        if not self._same_origin(scope, headers, host or "", reading=scope["method"] in _SAFE):
             await _answer(send, 403, text("web_foreign_origin", self.lang))
             return
         declared = headers.get("content-length")
@@ -107,15 +109,19 @@ class Guard:
             return
         await self.app(scope, self._counting(receive), _with_headers(send))
 
-    def _same_origin(self, scope: Scope, headers: Headers, host: str) -> bool:
-        """A browser's ``Origin`` (or ``Referer``) names this server; a program sends neither.
-        A request with the token in its header is a program's, wherever it comes from."""
+    def _same_origin(self, scope: Scope, headers: Headers, host: str, *, reading: bool) -> bool:
+        """A browser's ``Origin`` (or, for a ``POST``, ``Referer``) names this server; a program
+        sends neither. A request with the token in its header is a program's, wherever it comes
+        from. A reading request is judged by its ``Origin`` alone (a followed link's ``Referer``
+        names the page it was on)."""
         if self.token is not None and headers.get(TOKEN_HEADER.lower()):
             return True
         own = f"{scope.get('scheme', 'http')}://{host}".lower()
         origin = headers.get("origin")
         if origin is not None:
             return origin.lower() == own
+        if reading:
+            return True
         referer = headers.get("referer")
         if referer is not None:
             return referer.lower() == own or referer.lower().startswith(own + "/")
