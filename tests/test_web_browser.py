@@ -105,3 +105,74 @@ def test_bad_uploads_in_the_browser(server: str, tmp_path: Path) -> None:
             assert "Traceback" not in message
         page.screenshot(path=str(SCREENSHOTS / "web-error.png"))
         assert _submit(page, SAMPLES / "pool.csv") == "done"  # and it still works
+
+
+@pytest.fixture(scope="module")
+def pool_server() -> Iterator[str]:
+    """The page on the sample pool split into quarters (tests/pool_samples.py)."""
+    from tests.pool_samples import sample_pool
+
+    rules = load_rules()
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    app = create_app(rules, pool_db=sample_pool(rules))
+    running = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=running.run, daemon=True)
+    thread.start()
+    for _ in range(200):
+        if running.started:
+            break
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    running.should_exit = True
+    thread.join(timeout=10)
+
+
+def test_the_pool_tab(pool_server: str, tmp_path: Path) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    with chromium() as browser, offline_page(browser, height=1400, allow=(pool_server,)) as visit:
+        page = visit.page
+        page.goto(pool_server)
+        page.click("#tab-pool")
+        page.wait_for_selector("body[data-pool=ready]", state="attached", timeout=60_000)
+        assert page.locator("#pool-snapshots tbody tr").count() == 3
+        assert page.locator("#pool-snapshots tbody tr").first.locator("td").nth(2).text_content() == "285"
+        # what changed since the last snapshot, and the targets: the pool's own pages, framed
+        changes = page.frame_locator("#pool-changes")
+        changes.locator("table#changes").wait_for(timeout=30_000)
+        assert changes.locator("table#changes tbody tr").count() > 0
+        targets = page.frame_locator("#pool-targets")
+        targets.locator("table#targets").wait_for(timeout=30_000)
+        assert targets.locator("table#targets tbody tr").count() == 2
+        # the officers, each with a download of their own sheet
+        page.wait_for_selector("#pool-officers tbody tr", timeout=60_000)
+        first = page.locator("#pool-officers tbody tr").first
+        assert first.locator("td").first.text_content() == "张伟"
+        with page.expect_download() as download_info:
+            first.locator("a").click()
+        saved = tmp_path / "张伟.xlsx"
+        download_info.value.save_as(saved)
+        assert openpyxl.load_workbook(saved).sheetnames == ["乡镇汇总", "张伟"]
+        # one firm by a part of its name: its history and the chart of its margins
+        page.fill("#pool-firm-key", "恒材液压支架")
+        page.click("#pool-firm-show")
+        page.wait_for_selector("body[data-firm=shown]", state="attached", timeout=30_000)
+        firm = page.frame_locator("#pool-firm")
+        firm.locator("table#history").wait_for(timeout=60_000)
+        assert "恒材液压支架有限公司" in (firm.locator("h1").text_content() or "")
+        firm.locator(".plotly-graph-div .main-svg").first.wait_for(timeout=60_000)
+        assert firm.locator(".plotly-graph-div").count() >= 2  # a chart per unit
+        assert firm.locator(".scatterlayer .trace").count() > 0  # its lines drawn
+        # several firms answering: pick one of them
+        page.fill("#pool-firm-key", "铸造")
+        page.click("#pool-firm-show")
+        page.wait_for_selector("body[data-firm=refused]", state="attached", timeout=30_000)
+        assert "30" in (page.locator("#pool-firm-message").text_content() or "")
+        assert page.locator("#pool-firm-candidates button").count() == 20
+        page.locator("#pool-firm-candidates button").first.click()
+        page.wait_for_selector("body[data-firm=shown]", state="attached", timeout=30_000)
+        page.screenshot(path=str(SCREENSHOTS / "web-pool.png"), full_page=False)
+        # the only console line: Chromium's note of the 409 that listed the firms answering
+        assert [e for e in visit.errors if "status of 409" not in e] == []
+        assert visit.requests == []  # nothing beyond the page's own server

@@ -689,6 +689,12 @@ def watch(
     help="可排队等候的筛查数 / screenings that may wait",
 )
 @click.option("--rules", "rules_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option(
+    "--db",
+    "db",
+    default=None,
+    help="培育库页签读取的库：SQLite 文件或 postgresql:// URL（默认 $ELIGIBILITY_DB，否则 培育库.sqlite）",
+)
 @_debug_option
 @_lang_option
 def serve(
@@ -699,6 +705,7 @@ def serve(
     workers: int | None,
     queue: int,
     rules_dir: Path | None,
+    db: str | None,
     lang: Lang,
 ) -> None:
     """Start the local web page (upload a pool, see the report, download the results)."""
@@ -712,8 +719,17 @@ def serve(
     rules = _load(rules_dir, lang)
     local = host in LOOPBACK
     token = None if local and token is None else (token or secrets.token_urlsafe(16))
+    # The pool tab reads the database the pool commands use: --db, $ELIGIBILITY_DB, the default file.
+    pool_db = db or os.environ.get("ELIGIBILITY_DB") or _POOL_FILE
     app = create_app(
-        rules, lang=lang, host=host, allowed_hosts=allowed_hosts, token=token, workers=workers, queue=queue
+        rules,
+        lang=lang,
+        host=host,
+        allowed_hosts=allowed_hosts,
+        token=token,
+        workers=workers,
+        queue=queue,
+        pool_db=pool_db,
     )
     if local:
         click.echo(text("web_local", lang, host=host, port=port), err=True)
@@ -723,6 +739,10 @@ def serve(
             text("web_shared", lang, host=host, port=port, token=token, header=TOKEN_HEADER, hosts=names),
             err=True,
         )
+    tab = app.state.pool_tab
+    there = "://" in pool_db or Path(pool_db).expanduser().is_file()
+    serving = "web_pool_serving" if there else "web_pool_serving_missing"
+    click.echo(text(serving, lang, db=tab.shown), err=True)
     uvicorn.run(app, host=host, port=port, log_level="warning")
 
 

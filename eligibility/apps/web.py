@@ -4,7 +4,8 @@ A thin layer over the public API (``read_input``, ``evaluate``, ``write_workbook
 ``assess_one``). An upload is written to a private temporary folder only for as long as it is read,
 then removed; results live in memory for a limited time and are never written next to the app.
 Output file names are generated, never taken from the upload. FastAPI and uvicorn are the optional
-extra ``eligibility[web]``.
+extra ``eligibility[web]``. The 培育库 tab (the pool database read, never written) is
+:mod:`eligibility.apps.web_pool`, behind the same guard.
 
 Safe to leave running: every upload is measured before it is read (:mod:`eligibility.input.bounds`,
 the page's :data:`WEB_LIMITS`); :class:`~eligibility.apps.guard.Guard` checks the host, the origin,
@@ -41,6 +42,7 @@ from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from eligibility.apps.guard import COOKIE, LOOPBACK, TOKEN_HEADER, Guard
+from eligibility.apps.web_pool import PoolTab, add_pool_routes
 from eligibility.assessment import Assessment, assess_one, evaluate
 from eligibility.errors import AsOfRangeError, InputError, IssueCode, RegimeError
 from eligibility.findings import build_findings
@@ -371,6 +373,7 @@ def create_app(
     queue: int = QUEUE,
     keep_bytes: int = KEEP_BYTES,
     limits: Limits | None = None,
+    pool_db: str | Path | None = None,
 ) -> FastAPI:
     """The web app: the page at ``/``, downloads, and the JSON API under ``/api`` (OpenAPI at /docs).
 
@@ -382,6 +385,8 @@ def create_app(
         queue: screenings that may wait; one more is answered 503.
         keep_bytes: memory finished results may hold, oldest dropped first.
         limits: what an upload may unpack to (default :data:`WEB_LIMITS`, ``max_rows`` rows).
+        pool_db: the pool database the 培育库 tab reads (a SQLite file or a URL; ``serve --db``); the
+            tab says how to make one when it is None or the file does not exist.
     """
     shared = host not in LOOPBACK
     if shared and token is None:
@@ -431,6 +436,10 @@ def create_app(
         )
         headers = {"Content-Security-Policy": _PAGE_CSP.format(nonce=nonce), "Cache-Control": "no-store"}
         return HTMLResponse(html, status_code=401 if failed else 200, headers=headers)
+
+    pools = PoolTab(pool_db, service.rules, lang)
+    app.state.pool_tab = pools
+    add_pool_routes(app, pools, _download)
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     def page(request: Request) -> HTMLResponse:
