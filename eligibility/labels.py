@@ -1077,11 +1077,54 @@ _TEXT: dict[str, tuple[str, str]] = {
     "pool_page_generated": ("生成于 {time}", "Generated {time}"),
     "pool_margins_chart_title": ("距各条件门槛的距离", "Margin to every line"),
     "pool_margins_chart_note": (
-        "每条线为一个梯度的一条门槛：高于 0 为已过线，低于 0 为未过线（数值 − 门槛；比率以百分点计，得分区间取下限）",
-        "One line per tier and threshold: above 0 the line is met, below 0 it is not (value − threshold;"
-        " ratios in percentage points, a score interval's low end)",
+        "每条线为一个梯度的一条门槛，按达标一侧的余量画：高于 0 为已过线，低于 0 为未过线（“不低于”类为指标值 − 门槛，"
+        "“不超过”类为门槛 − 指标值；比率以百分点计，得分区间取下限）。图中显示关键门槛，其余门槛在图例中，点击即显示",
+        "One line per tier and threshold, drawn as the room on the side that meets it: above 0 the line is met,"
+        " below 0 it is not (at least: value − threshold; at most: threshold − value; ratios in percentage"
+        " points, a score interval's low end). The key lines are drawn; the others are in the legend, a click"
+        " shows them",
     ),
-    "pool_page_html_only": ("-o 须为 .html 文件：{path}", "-o must be an .html file: {path}"),
+    "pool_page_html_only": (
+        "-o 须为 .html 或 .xlsx 文件：{path}",
+        "-o must be an .html or .xlsx file: {path}",
+    ),
+    "pool_key_lines_title": (
+        "关键门槛（各梯度的总分线、曾未满足的、临界的和最接近的；指标值 − 门槛值，“不低于”类为正即达标，“不超过”类为负即达标）：{code}",
+        "Key lines (per tier the pass mark, the lines failed, at the line and closest; value − threshold: at least,"
+        " positive meets it; at most, negative meets it): {code}",
+    ),
+    "pool_col_key": ("关键原因", "Why key"),
+    "pool_key_headline": ("总分线", "pass mark"),
+    "pool_key_failed": ("曾未满足", "failed"),
+    "pool_key_borderline": ("临界", "at the line"),
+    "pool_key_closest": ("最接近", "closest"),
+    "pool_more_lines": (
+        "另有 {count} 条门槛未列出（--all-lines 列出全部；-o 企业.xlsx 的“全部门槛”表也有）",
+        "{count} more lines not shown (--all-lines lists them all, as does the 'Every line' sheet of -o firm.xlsx)",
+    ),
+    "pool_sheet_history": ("各期结论", "Status by snapshot"),
+    "pool_sheet_key_lines": ("关键门槛", "Key lines"),
+    "pool_sheet_all_lines": ("全部门槛", "Every line"),
+    "pool_sheet_alerts": ("监测提醒", "Monitor alerts"),
+    "pool_col_updates_file": ("更新文件", "Updates file"),
+    "pool_col_updates_line": ("行号", "Line"),
+    "pool_col_raised_at": ("提醒时间", "Raised at"),
+    "pool_moved_values": ("（{before} → {after}）", " ({before} → {after})"),
+    "pool_percent": ("{value}%", "{value}%"),
+    "pool_alerts_file_suffix": ("-监测提醒", "-alerts"),
+    "pool_alerts_written": (
+        "监测提醒已写入：{path}（{count} 条）",
+        "Monitor alerts written: {path} ({count})",
+    ),
+    "pool_col_line_value": ("指标值", "Value"),
+    "pool_col_threshold": ("门槛值", "Threshold"),
+    "pool_col_unit": ("单位", "Unit"),
+    "pool_col_margin": ("指标值 − 门槛值", "Value − threshold"),
+    "pool_col_room": ("余量（达标一侧，正为达标）", "Room (positive: met)"),
+    "pool_col_closeness": ("余量 ÷ 临界幅度", "Room in borderline margins"),
+    "pool_col_bearing": ("影响结论", "Bears on the status"),
+    "pool_col_operator": ("比较", "Comparison"),
+    "pool_unit_percent_points": ("%（差值为百分点）", "% (differences in percentage points)"),
     "pool_targets_page_title": ("{year} 年培育目标", "Targets of {year}"),
     "pool_candidates_title": ("{tier}：最接近达标的候选企业", "{tier}: the candidates closest to qualifying"),
     "pool_col_target": ("目标（家）", "Target"),

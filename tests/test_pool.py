@@ -508,3 +508,59 @@ def test_a_database_failing_under_a_command_is_one_line(tmp_path: Path) -> None:
     assert done.returncode == 7, done.stderr
     assert "Traceback" not in done.stderr
     assert len(done.stderr.strip().splitlines()) == 1
+
+
+def test_the_alerts_go_into_the_changes_workbook_and_beside_the_csv(tmp_path: Path) -> None:
+    import json
+
+    from openpyxl import load_workbook
+
+    db = str(tmp_path / "p.sqlite")
+    _filled(db).close()
+    updates = tmp_path / "u.jsonl"
+    lines = [
+        {"credit_code": RD, "rd_expense_y1": 116},
+        {"credit_code": RD, "name": "=1+1", "rd_expense_y1": 160},
+    ]
+    updates.write_text("".join(json.dumps(u) + "\n" for u in lines), encoding="utf-8")
+    runner = CliRunner()
+    assert runner.invoke(main, ["watch", "--db", db, "--updates", str(updates)]).exit_code == 0
+    book = tmp_path / "变化.xlsx"
+    done = runner.invoke(main, ["pool", "changes", "--db", db, "-o", str(book)])
+    assert done.exit_code == 0, done.output
+    workbook = load_workbook(book)
+    assert workbook.sheetnames == ["培育库变化", "监测提醒"]
+    sheet = workbook["监测提醒"]
+    rows = list(sheet.iter_rows(values_only=True))
+    assert len(rows) == 3  # the heading, then the two alerts in the order raised
+    assert [(r[0], r[1], r[2], r[3]) for r in rows[1:]] == [(Q4, "u.jsonl", 1, RD), (Q4, "u.jsonl", 2, RD)]
+    assert [r[6:10] for r in rows[1:]] == [
+        ("符合", "不符合", "临界通过", "临界未过"),
+        ("不符合", "符合", "临界未过", None),
+    ]
+    assert rows[1][10] == "上年度研发费用占营业收入比重不低于3%（3.10% → 2.90%）"
+    assert (sheet["E3"].value, sheet["E3"].data_type) == ("=1+1", "s")  # text, never a formula
+
+    csv = tmp_path / "变化.csv"
+    done = runner.invoke(main, ["pool", "changes", "--db", db, "-o", str(csv)])
+    assert done.exit_code == 0, done.output
+    beside = tmp_path / "变化-监测提醒.csv"
+    assert str(beside) in done.output
+    alerts = pd.read_csv(beside, dtype=str, encoding="utf-8-sig", keep_default_na=False)
+    assert alerts.columns[:4].tolist() == ["快照", "更新文件", "行号", "统一社会信用代码"]
+    assert alerts["企业名称"].tolist() == ["晋泽铸造有限公司", "'=1+1"]  # a leading ' as in every CSV
+    ids = tmp_path / "changes.csv"
+    done = runner.invoke(main, ["pool", "changes", "--db", db, "-o", str(ids), "--ids"])
+    assert done.exit_code == 0, done.output
+    programs = pd.read_csv(
+        tmp_path / "changes-alerts.csv", dtype=str, encoding="utf-8-sig", keep_default_na=False
+    )
+    assert programs[["line", "tier", "before", "after", "borderline_after", "moved"]].values.tolist() == [
+        ["1", "srdi_sme", "eligible", "ineligible", "near_miss", "rd_ratio_min_y1"],
+        ["2", "srdi_sme", "ineligible", "eligible", "", "rd_ratio_min_y1"],
+    ]
+    # between the first two quarters there is no alert: the file beside says so with its heading only
+    done = runner.invoke(main, ["pool", "changes", "--db", db, "--from", Q2, "--to", Q3, "-o", str(csv)])
+    assert done.exit_code == 0, done.output
+    assert pd.read_csv(beside, encoding="utf-8-sig").shape == (0, 12)
+    assert load_workbook(book).sheetnames == ["培育库变化", "监测提醒"]

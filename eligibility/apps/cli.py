@@ -1193,15 +1193,18 @@ def pool_changes(
         if alerts:
             click.echo(alerts)
         if output is not None:
+            stored = opened.alerts(found.attrs["since"], found.attrs["until"])
             with _writing(output, lang):
                 if output.suffix.lower() in (".html", ".htm"):
                     from eligibility.pool.pages import write_changes_page
 
-                    stored = opened.alerts(found.attrs["since"], found.attrs["until"])
                     write_changes_page(output, found, stored, opened.rules, lang)
-                else:
-                    write_changes(found, output, opened.rules, lang, ids=ids)
+                    written = [output]
+                else:  # the workbook gets an alerts sheet, a CSV a second file beside it
+                    written = write_changes(found, output, opened.rules, lang, ids=ids, alerts=stored)
             click.echo(text("pool_changes_written", lang, path=output))
+            for path in written[1:]:
+                click.echo(text("pool_alerts_written", lang, path=path, count=len(stored)))
 
 
 @pool.command("officers")

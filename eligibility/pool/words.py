@@ -27,6 +27,8 @@ from eligibility.render.words import criterion_labels, format_quantity, gap_verb
 from eligibility.units import Unit
 
 __all__ = [
+    "alerts_path",
+    "alerts_table",
     "candidate_lacks",
     "changes_table",
     "criteria_labels",
@@ -39,6 +41,7 @@ __all__ = [
     "margin_words",
     "tier_words",
     "write_changes",
+    "write_sheet",
 ]
 
 _HEADINGS = {
@@ -144,26 +147,149 @@ def _named(row: Mapping[str, Any], column: str, labels: Mapping[str, Mapping[str
     return text("pool_list_separator", lang).join(named.get(c, c) for c in ids)
 
 
+_ALERT_HEADINGS = {
+    "as_of": "pool_col_snapshot",
+    "source": "pool_col_updates_file",
+    "line": "pool_col_updates_line",
+    "credit_code": "col_code",
+    "name": "col_name",
+    "tier": "col_tier",
+    "before": "pool_col_before",
+    "after": "pool_col_after",
+    "borderline_before": "pool_col_borderline_before",
+    "borderline_after": "pool_col_borderline_after",
+    "moved": "pool_col_moved",
+    "raised_at": "pool_col_raised_at",
+}
+
+
+def _moved(
+    row: Mapping[str, Any], rules: RuleSet, labels: Mapping[str, Mapping[str, str]], lang: Lang
+) -> str:
+    """The criteria that moved, each with its value before and after (…不低于3%（5.20% → 2.90%）)."""
+    named = labels.get(str(row["tier"]), {})
+    parts = []
+    for moved in row["moved"]:
+        label = named.get(str(moved.get("criterion")), str(moved.get("criterion")))
+        spec = rules.fields.get(str(moved.get("field") or ""))
+        unit = spec.unit if spec is not None else Unit.POINTS
+        values = [moved.get("value_before"), moved.get("value")]
+        if any(isinstance(v, float | int) and not isinstance(v, bool) for v in values):
+            before, after = (_value_text(v, unit, lang) for v in values)
+            label += text("pool_moved_values", lang, before=before, after=after)
+        parts.append(label)
+    return text("pool_list_separator", lang).join(parts)
+
+
+def _value_text(value: object, unit: Unit, lang: Lang) -> str:
+    """A figure as a person reads it: a ratio as per cent, else the quantity with its unit."""
+    if not isinstance(value, float | int) or isinstance(value, bool) or pd.isna(value):
+        return text("no_value", lang)
+    if unit is Unit.FRACTION:
+        return text("pool_percent", lang, value=f"{float(value) * 100:.2f}")
+    return format_quantity(float(value), unit, lang)
+
+
+def _local_time(value: object) -> str:
+    """A stored time in this computer's zone, to the second (SQLite gives it back without a zone:
+    it was written in UTC)."""
+    if not isinstance(value, dt.datetime):
+        return ""
+    moment = value.to_pydatetime() if isinstance(value, pd.Timestamp) else value
+    aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=dt.UTC)
+    return aware.astimezone().replace(tzinfo=None).isoformat(sep=" ", timespec="seconds")
+
+
+def alerts_table(frame: pd.DataFrame, rules: RuleSet, lang: Lang = "zh", ids: bool = False) -> pd.DataFrame:
+    """The monitor's alerts (:meth:`~eligibility.pool.Pool.alerts`) as the table of ``-o``: the
+    snapshot, the updates file (its name) and line, the firm, the tier, both states, the criteria
+    that moved and when it was raised — in words, or with ``ids`` the ids (``moved``: the criterion
+    ids, ``;``-separated)."""
+    columns = list(_ALERT_HEADINGS)
+    if frame.empty:
+        empty = pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
+        if not ids:
+            empty.columns = [text(_ALERT_HEADINGS[c], lang) for c in columns]
+        return empty
+    records = cast(list[dict[str, Any]], frame.to_dict("records"))
+    out = pd.DataFrame(
+        {
+            "as_of": frame["as_of"].map(lambda d: d.isoformat() if isinstance(d, dt.date) else ""),
+            "source": frame["source"].map(lambda s: Path(str(s)).name),
+            "line": frame["line"].astype("int64"),
+            "credit_code": frame["credit_code"].fillna(frame["firm_key"]),
+            "name": frame["name"],
+            "tier": frame["tier"],
+            "before": frame["before"],
+            "after": frame["after"],
+            "borderline_before": frame["borderline_before"].fillna(""),
+            "borderline_after": frame["borderline_after"].fillna(""),
+            "moved": [";".join(str(m.get("criterion")) for m in r["moved"]) for r in records],
+            "raised_at": frame["raised_at"].map(_local_time),
+        }
+    )
+    if ids:
+        return out
+    words = status_words(lang)
+    labels = criteria_labels(rules, lang)
+    out["tier"] = frame["tier"].map(lambda t: tier_words(rules, t, lang))
+    for side in ("before", "after"):
+        out[side] = [words.get((str(r[side]), ""), str(r[side])) for r in records]
+        out[f"borderline_{side}"] = frame[f"borderline_{side}"].map(
+            lambda m: words.get(("", m), "") if m else ""
+        )
+    out["moved"] = [_moved(r, rules, labels, lang) for r in records]
+    out.columns = [text(_ALERT_HEADINGS[c], lang) for c in columns]
+    return out
+
+
+def alerts_path(path: Path, lang: Lang = "zh", ids: bool = False) -> Path:
+    """The file beside a changes CSV that holds the alerts: ``变化-监测提醒.csv`` (``-alerts`` in
+    English or with ids)."""
+    suffix = text("pool_alerts_file_suffix", "en" if ids else lang)
+    return path.with_name(f"{path.stem}{suffix}{path.suffix}")
+
+
 def write_changes(
-    frame: pd.DataFrame, path: Path, rules: RuleSet, lang: Lang = "zh", ids: bool = False
-) -> Path:
+    frame: pd.DataFrame,
+    path: Path,
+    rules: RuleSet,
+    lang: Lang = "zh",
+    ids: bool = False,
+    alerts: pd.DataFrame | None = None,
+) -> list[Path]:
     """The changes as ``.csv`` (UTF-8 with a BOM) or ``.xlsx`` (by the suffix), written atomically;
-    no text cell is ever a formula (CSV: a leading ``'``; workbook: text cells)."""
+    no text cell is ever a formula (CSV: a leading ``'``; workbook: text cells). Given the
+    monitor's ``alerts``, the workbook gets a second sheet of them and a CSV a second file beside
+    it (:func:`alerts_path`; headings only when there are none, so an older file never stays
+    behind). Returns the files written."""
     table = changes_table(frame, rules, lang, ids)
+    alerted = alerts_table(alerts, rules, lang, ids) if alerts is not None else None
     if path.suffix.lower() != ".xlsx":
-        return write_table_csv(table, path)
+        written = [write_table_csv(table, path)]
+        if alerted is not None:
+            written.append(write_table_csv(alerted, alerts_path(path, lang, ids)))
+        return written
+    sheets = [(text("pool_sheet_changes", lang), table)]
+    if alerted is not None:
+        sheets.append((text("pool_sheet_alerts", lang), alerted))
     with atomic_path(path) as temporary:
         options = {"strings_to_formulas": False, "strings_to_urls": False}
         with pd.ExcelWriter(temporary, engine="xlsxwriter", engine_kwargs={"options": options}) as writer:
-            table.to_excel(writer, sheet_name=text("pool_sheet_changes", lang)[:31], index=False)
-            sheet = writer.sheets[text("pool_sheet_changes", lang)[:31]]
-            sheet.freeze_panes(1, 0)
-            for column, heading in enumerate(table.columns):
-                width = max(
-                    [len(str(heading)) * 2, *(len(str(v)) * 2 for v in table[heading].head(200))], default=8
-                )
-                sheet.set_column(column, column, min(max(width, 8), 60))
-    return path
+            for name, sheet_table in sheets:
+                write_sheet(writer, sheet_table, name[:31], freeze=(1, 0))
+    return [path]
+
+
+def write_sheet(writer: pd.ExcelWriter, table: pd.DataFrame, name: str, freeze: tuple[int, int]) -> None:
+    """One sheet of a pool workbook: the table, its heading row frozen, columns as wide as their
+    first 200 cells (8 to 60)."""
+    table.to_excel(writer, sheet_name=name, index=False)
+    sheet = writer.sheets[name]
+    sheet.freeze_panes(*freeze)
+    for column, heading in enumerate(table.columns):
+        width = max([len(str(heading)) * 2, *(len(str(v)) * 2 for v in table[heading].head(200))], default=8)
+        sheet.set_column(column, column, min(max(width, 8), 60))
 
 
 def format_changes(frame: pd.DataFrame, rules: RuleSet, lang: Lang = "zh", limit: int = 50) -> str:
