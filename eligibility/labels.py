@@ -1089,9 +1089,8 @@ _TEXT: dict[str, tuple[str, str]] = {
         "-o must be an .html or .xlsx file: {path}",
     ),
     "pool_key_lines_title": (
-        "关键门槛（各梯度的总分线、曾未满足的、临界的和最接近的；指标值 − 门槛值，“不低于”类为正即达标，“不超过”类为负即达标）：{code}",
-        "Key lines (per tier the pass mark, the lines failed, at the line and closest; value − threshold: at least,"
-        " positive meets it; at most, negative meets it): {code}",
+        "关键门槛（指标值 − 门槛值；“不低于”类为正即达标，“不超过”类为负即达标）：{code}",
+        "Key lines (value − threshold; at least: positive meets it, at most: negative meets it): {code}",
     ),
     "pool_col_key": ("关键原因", "Why key"),
     "pool_key_headline": ("总分线", "pass mark"),

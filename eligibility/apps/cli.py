@@ -1306,10 +1306,24 @@ def pool_export(output: Path, rules_dir: Path | None, db: str | None, lang: Lang
 )
 @click.option("--no-margins", is_flag=True, help="不列出距各条件门槛的距离 / no margins table")
 @click.option(
+    "--all-lines",
+    "every",
+    is_flag=True,
+    help="列出（网页图中显示）全部门槛，而不只是关键门槛 / every line, not only the key lines",
+)
+@click.option(
+    "--key-lines",
+    "limit",
+    default=3,
+    show_default=True,
+    type=click.IntRange(min=0),
+    help="每个梯度最多列出几条最接近的门槛（总分线、曾未满足的和临界的总会列出）/ closest lines per tier",
+)
+@click.option(
     "-o",
     "--output",
     type=click.Path(dir_okay=False, path_type=Path),
-    help="网页 .html：各期结论与距门槛距离的折线图 / an HTML page with the margins chart",
+    help="网页 .html（各期结论与距门槛距离的折线图）或工作簿 .xlsx（各期结论、关键门槛、全部门槛）",
 )
 @click.option("--rules", "rules_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @_db_option
@@ -1319,31 +1333,42 @@ def pool_firm(
     firm: str,
     tiers: tuple[str, ...],
     no_margins: bool,
+    every: bool,
+    limit: int,
     output: Path | None,
     rules_dir: Path | None,
     db: str | None,
     lang: Lang,
 ) -> None:
     """One firm (credit code or name) over the snapshots: status and score per tier, and its margin
-    to every line with a threshold (value − threshold) per snapshot."""
-    from eligibility.pool.words import format_history, format_margins
+    (value − threshold) per snapshot to its key lines — per tier the pass mark, the lines it failed,
+    those met within their borderline margin and the closest (--all-lines: every line)."""
+    from eligibility.pool.words import format_history, format_margins, hidden_lines
 
+    suffix = output.suffix.lower() if output is not None else ""
+    if output is not None and suffix not in (".html", ".htm", ".xlsx"):
+        _fail(text("pool_page_html_only", lang, path=output), EXIT_USAGE)
     with _pool(db, rules_dir, lang) as opened:
         history = opened.history(firm)
+        key = str(history["firm_key"].iloc[0])
         console = Console(highlight=False)
         console.print(format_history(history, opened.rules, lang))
-        if not no_margins:
-            margins = opened.margins(str(history["firm_key"].iloc[0]), list(tiers) or None)
-            if not margins.empty:
-                console.print(format_margins(margins, opened.rules, lang))
+        lines = opened.key_lines(key, list(tiers) or None, limit)
+        if not no_margins and not lines.empty:
+            console.print(format_margins(lines, opened.rules, lang, every=every))
+            hidden = hidden_lines(lines)
+            if hidden and not every:
+                click.echo(text("pool_more_lines", lang, count=hidden))
         if output is not None:
-            from eligibility.pool.pages import write_firm_page
-
-            if output.suffix.lower() not in (".html", ".htm"):
-                _fail(text("pool_page_html_only", lang, path=output), EXIT_USAGE)
-            shown = opened.margins(str(history["firm_key"].iloc[0]), list(tiers) or None)
             with _writing(output, lang):
-                write_firm_page(output, history, shown, opened.rules, lang)
+                if suffix == ".xlsx":
+                    from eligibility.pool.firmbook import write_firm_book
+
+                    write_firm_book(output, history, lines, opened.rules, lang)
+                else:
+                    from eligibility.pool.pages import write_firm_page
+
+                    write_firm_page(output, history, lines, opened.rules, lang, every)
             click.echo(terminal_safe(text("pool_page_written", lang, path=output)))
 
 

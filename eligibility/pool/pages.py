@@ -2,9 +2,9 @@
 
 Owns the pages (``pool changes -o 变化.html``, ``pool firm CODE -o 企业.html``, and the year's
 targets the web page's 培育库 tab shows): the words of :mod:`eligibility.pool.words` in tables, and
-for one firm a line chart per unit of its margin to
-every line it was compared with (value − threshold; ratios in percentage points), one trace per
-tier × criterion, with plotly.js inlined as the screening's report does. Every text reaches the page
+for one firm a line chart per unit of its room to every line it was compared with (positive met;
+ratios in percentage points), one trace per tier × criterion, the key lines drawn and the others in
+the legend, with plotly.js inlined as the screening's report does. Every text reaches the page
 through jinja2's autoescape; the charts carry rule labels, dates and numbers only, never a firm's
 name or other spreadsheet text. Written atomically.
 
@@ -139,14 +139,23 @@ def _axis(unit: str, lang: Lang) -> str:
     return text("pool_chart_axis", lang, unit=word)
 
 
-def margin_figures(margins: pd.DataFrame, rules: RuleSet, lang: Lang = "zh") -> list[tuple[str, go.Figure]]:
+def margin_figures(
+    margins: pd.DataFrame, rules: RuleSet, lang: Lang = "zh", every: bool = False
+) -> list[tuple[str, go.Figure]]:
     """One line chart per unit of one firm's margins (:meth:`~eligibility.pool.Pool.margins`): a
-    trace per tier × criterion over the snapshots, ``y`` the margin (ratios ×100: percentage
-    points; a score interval's low end), 0 the line itself. Returns ``(axis title, figure)``."""
+    trace per tier × criterion over the snapshots, ``y`` the room on the side that meets the line
+    (``slack`` of :meth:`~eligibility.pool.Pool.key_lines`; value − threshold without it; ratios
+    ×100: percentage points; a score interval's low end), 0 the line itself. Given the key lines,
+    those are drawn first and the others are in the legend only (a click shows them), unless
+    ``every``. Returns ``(axis title, figure)``."""
     labels = criteria_labels(rules, lang)
+    keyed = "key" in margins.columns
+    room = "slack" if "slack" in margins.columns else "margin"
     out: list[tuple[str, go.Figure]] = []
     for unit in dict.fromkeys(margins["unit"]):
         mine = margins[margins["unit"] == unit]
+        if keyed:
+            mine = mine.assign(_shown=mine["key"] == "").sort_values("_shown", kind="stable")
         scale = 100.0 if unit == Unit.FRACTION else 1.0
         figure = go.Figure()
         for (tier, criterion), line in mine.groupby(["tier", "criterion"], sort=False):
@@ -156,14 +165,16 @@ def margin_figures(margins: pd.DataFrame, rules: RuleSet, lang: Lang = "zh") -> 
                 tier=tier_words(rules, tier, lang),
                 criterion=labels.get(str(tier), {}).get(str(criterion), str(criterion)),
             )
+            hidden = keyed and not every and line["key"].iloc[0] == ""
             figure.add_trace(
                 go.Scatter(
                     x=[_day(d) for d in line["as_of"]],
-                    y=(line["margin"].astype(float) * scale).round(10).tolist(),
+                    y=(line[room].astype(float) * scale).round(10).tolist(),
                     mode="lines+markers",
                     name=name,
-                    text=[margin_words(m, unit, lang) for m in line["margin"]],
+                    text=[margin_words(m, unit, lang) for m in line[room]],
                     hovertemplate="%{x}: %{text}<extra>%{fullData.name}</extra>",
+                    visible="legendonly" if hidden else True,
                 )
             )
         axis = _axis(str(unit), lang)
@@ -180,9 +191,12 @@ def margin_figures(margins: pd.DataFrame, rules: RuleSet, lang: Lang = "zh") -> 
     return out
 
 
-def build_firm_page(history: pd.DataFrame, margins: pd.DataFrame, rules: RuleSet, lang: Lang = "zh") -> str:
-    """One firm (:meth:`~eligibility.pool.Pool.history`, :meth:`~eligibility.pool.Pool.margins`) as
-    one HTML page: its status per tier per snapshot, and the charts of :func:`margin_figures`."""
+def build_firm_page(
+    history: pd.DataFrame, margins: pd.DataFrame, rules: RuleSet, lang: Lang = "zh", every: bool = False
+) -> str:
+    """One firm (:meth:`~eligibility.pool.Pool.history`, :meth:`~eligibility.pool.Pool.margins` or
+    :meth:`~eligibility.pool.Pool.key_lines`) as one HTML page: its status per tier per snapshot,
+    and the charts of :func:`margin_figures`."""
     snapshots = history.drop_duplicates("as_of")[["as_of", "label", "present", "name", "title"]]
     key = str(history["firm_key"].iloc[0])
     names = [n for n in snapshots["name"] if isinstance(n, str)]
@@ -222,7 +236,7 @@ def build_firm_page(history: pd.DataFrame, margins: pd.DataFrame, rules: RuleSet
                 )
             ),
         )
-        for k, (title, figure) in enumerate(margin_figures(margins, rules, lang))
+        for k, (title, figure) in enumerate(margin_figures(margins, rules, lang, every))
     ]
     heads = [text("col_tier", lang)] + [
         _day(d) + (f" {label}" if isinstance(label, str) else "")
@@ -245,10 +259,15 @@ def build_firm_page(history: pd.DataFrame, margins: pd.DataFrame, rules: RuleSet
 
 
 def write_firm_page(
-    path: str | Path, history: pd.DataFrame, margins: pd.DataFrame, rules: RuleSet, lang: Lang = "zh"
+    path: str | Path,
+    history: pd.DataFrame,
+    margins: pd.DataFrame,
+    rules: RuleSet,
+    lang: Lang = "zh",
+    every: bool = False,
 ) -> Path:
     """Write :func:`build_firm_page` atomically to ``path``."""
-    html = build_firm_page(history, margins, rules, lang)
+    html = build_firm_page(history, margins, rules, lang, every)
     return atomic_write(path, lambda stream: stream.write(html))
 
 

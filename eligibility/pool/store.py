@@ -43,6 +43,7 @@ from eligibility.pool.errors import (
     UnknownSnapshotError,
 )
 from eligibility.pool.export import TABLES, Export, export_pool
+from eligibility.pool.lines import KEY_LIMIT, key_lines
 from eligibility.pool.schema import (
     ALERTS,
     FIRMS,
@@ -581,6 +582,15 @@ class Pool:
         )
         frame.insert(0, "firm_key", key)
         return frame.drop(columns=["_tier", "line"]).reset_index(drop=True)
+
+    def key_lines(self, firm: str, tiers: list[str] | None = None, limit: int = KEY_LIMIT) -> pd.DataFrame:
+        """:meth:`margins` with the firm's key lines marked: per row ``slack`` (the room to the line,
+        positive met), ``borderline``, ``closeness`` (the room in borderline margins), ``bearing``,
+        and per tier × criterion ``key`` (``headline``, ``failed``, ``closest`` or empty) and
+        ``key_rank`` — see :mod:`eligibility.pool.lines`."""
+        margins = self.margins(firm, tiers)
+        history = self.history(str(margins["firm_key"].iloc[0])) if not margins.empty else self.history(firm)
+        return key_lines(margins, history, self.rules, limit)
 
     def targets_set(self) -> pd.DataFrame:
         """The stored targets: ``year``, ``tier``, ``count``."""

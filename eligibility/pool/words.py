@@ -38,6 +38,8 @@ __all__ = [
     "format_margins",
     "format_targets",
     "gap_words",
+    "hidden_lines",
+    "key_only",
     "margin_words",
     "tier_words",
     "write_changes",
@@ -448,19 +450,39 @@ def margin_words(margin: object, unit: object, lang: Lang) -> str:
     return text("pool_margin", lang, sign=text(sign, lang), amount=amount)
 
 
-def format_margins(frame: pd.DataFrame, rules: RuleSet, lang: Lang = "zh") -> Table:
+def key_only(frame: pd.DataFrame) -> pd.DataFrame:
+    """The key lines of :meth:`~eligibility.pool.Pool.key_lines`, per tier in the order shown
+    (the frame's tier order, then ``key_rank``); a frame without ``key`` as it is."""
+    if "key" not in frame.columns or frame.empty:
+        return frame
+    mine = frame[frame["key"] != ""]
+    tiers = {t: i for i, t in enumerate(dict.fromkeys(frame["tier"]))}
+    order = mine.assign(_tier=mine["tier"].map(tiers))
+    return order.sort_values(["_tier", "key_rank"], kind="stable").drop(columns="_tier")
+
+
+def format_margins(frame: pd.DataFrame, rules: RuleSet, lang: Lang = "zh", every: bool = False) -> Table:
     """One firm's margins to the lines it was compared with: a row per tier × criterion, a column
-    per snapshot (value − threshold; for a score interval its low end)."""
+    per snapshot (value − threshold; for a score interval its low end). Given the key lines
+    (:meth:`~eligibility.pool.Pool.key_lines`), only those, with why each is key, unless
+    ``every``."""
     key = str(frame["firm_key"].iloc[0]) if not frame.empty else ""
-    table = Table(title=Text(terminal_safe(text("pool_margins_title", lang, code=key))), show_lines=False)
-    table.add_column(Text(text("col_tier", lang)), no_wrap=True)
-    table.add_column(Text(text("col_criterion", lang)), overflow="fold")
+    keyed = "key" in frame.columns and not every
+    title = text("pool_key_lines_title" if keyed else "pool_margins_title", lang, code=key)
+    table = Table(title=Text(terminal_safe(title)), show_lines=False)
+    # a narrow terminal folds the tier and the criterion, never down to nothing
+    table.add_column(Text(text("col_tier", lang)), overflow="fold", min_width=8)
+    table.add_column(Text(text("col_criterion", lang)), overflow="fold", min_width=16)
+    if keyed:
+        table.add_column(Text(text("pool_col_key", lang)), no_wrap=True, min_width=8)
     days = sorted(set(frame["as_of"]))
     for day in days:
         table.add_column(Text(day.isoformat()), no_wrap=True, justify="right")
     labels = criteria_labels(rules, lang)
     shown_tier = None
-    for (tier, criterion), rows in frame.groupby(["tier", "criterion"], sort=False):
+    for (tier, criterion), rows in (key_only(frame) if keyed else frame).groupby(
+        ["tier", "criterion"], sort=False
+    ):
         by_day = {
             d: margin_words(m, u, lang)
             for d, m, u in zip(rows["as_of"], rows["margin"], rows["unit"], strict=True)
@@ -469,8 +491,17 @@ def format_margins(frame: pd.DataFrame, rules: RuleSet, lang: Lang = "zh") -> Ta
         name = labels.get(str(tier), {}).get(str(criterion), str(criterion))
         tier_cell = tier_words(rules, tier, lang) if tier != shown_tier else ""
         shown_tier = tier
-        table.add_row(Text(tier_cell), Text(terminal_safe(name)), *cells)
+        reason = [Text(text(f"pool_key_{rows['key'].iloc[0]}", lang))] if keyed else []
+        table.add_row(Text(tier_cell), Text(terminal_safe(name)), *reason, *cells)
     return table
+
+
+def hidden_lines(frame: pd.DataFrame) -> int:
+    """The lines (tier × criterion) of ``frame`` that are not key."""
+    if "key" not in frame.columns or frame.empty:
+        return 0
+    lines = frame.drop_duplicates(["tier", "criterion"])
+    return int((lines["key"] == "").sum())
 
 
 def gap_words(gap: Mapping[str, Any], rules: RuleSet, labels: Mapping[str, str], lang: Lang) -> str:
