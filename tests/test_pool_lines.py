@@ -207,6 +207,11 @@ def test_the_firm_command_on_the_samples(samples: str, tmp_path: Path) -> None:
     assert srdi[0][3:] == ("+2.2个百分点", "−0.1个百分点", "+0.1个百分点")
     every_row = list(workbook["全部门槛"].iter_rows(values_only=True))
     assert len(every_row) == len(lines) + 1
+    assert every_row[1][:3] == (
+        "中小企业划型",
+        "大型企业标准：营业收入（上年度）",
+        None,
+    )  # the engine's own line
     heads = every_row[0]
     ratio = [
         dict(zip(heads, r, strict=True))
@@ -217,6 +222,10 @@ def test_the_firm_command_on_the_samples(samples: str, tmp_path: Path) -> None:
     assert [r["指标值"] for r in ratio] == pytest.approx([5.1984, 2.9001, 3.1001], abs=1e-4)
     assert {r["门槛值"] for r in ratio} == {3.0}
     assert [r["余量 ÷ 临界幅度"] for r in ratio] == pytest.approx([4.3968, -0.1998, 0.2002], abs=1e-4)
+    size = runner.invoke(main, ["pool", "firm", HENGCAI, "--db", samples, "--tier", "sme_size"])
+    assert size.exit_code == 0, size.output
+    assert "关键门槛" not in size.output  # no key line: no empty table, the count of the others
+    assert "另有 2 条门槛未列出" in size.output
     english = runner.invoke(
         main, ["pool", "firm", HENGCAI, "--db", samples, "--lang", "en"], env={"COLUMNS": "200"}
     )

@@ -1343,7 +1343,7 @@ def pool_firm(
     """One firm (credit code or name) over the snapshots: status and score per tier, and its margin
     (value − threshold) per snapshot to its key lines — per tier the pass mark, the lines it failed,
     those met within their borderline margin and the closest (--all-lines: every line)."""
-    from eligibility.pool.words import format_history, format_margins, hidden_lines
+    from eligibility.pool.words import format_history, format_margins, hidden_lines, key_only
 
     suffix = output.suffix.lower() if output is not None else ""
     if output is not None and suffix not in (".html", ".htm", ".xlsx"):
@@ -1355,7 +1355,8 @@ def pool_firm(
         console.print(format_history(history, opened.rules, lang))
         lines = opened.key_lines(key, list(tiers) or None, limit)
         if not no_margins and not lines.empty:
-            console.print(format_margins(lines, opened.rules, lang, every=every))
+            if every or not key_only(lines).empty:  # a tier without a key line: the count alone
+                console.print(format_margins(lines, opened.rules, lang, every=every))
             hidden = hidden_lines(lines)
             if hidden and not every:
                 click.echo(text("pool_more_lines", lang, count=hidden))

@@ -22,7 +22,14 @@ import pandas as pd
 
 from eligibility.labels import Lang, text
 from eligibility.language.ruleset import RuleSet
-from eligibility.pool.words import criteria_labels, key_only, margin_words, tier_words, write_sheet
+from eligibility.pool.words import (
+    criteria_labels,
+    key_only,
+    line_label,
+    margin_words,
+    tier_words,
+    write_sheet,
+)
 from eligibility.render.files import atomic_path
 from eligibility.render.tables import status_words
 from eligibility.units import Unit
@@ -92,7 +99,7 @@ def key_lines_sheet(lines: pd.DataFrame, rules: RuleSet, lang: Lang = "zh") -> p
         rows.append(
             [
                 tier_words(rules, tier, lang),
-                labels.get(str(tier), {}).get(str(criterion), str(criterion)),
+                line_label(labels, tier, criterion, line["field"].iloc[0], rules, lang),
                 text(f"pool_key_{line['key'].iloc[0]}", lang),
                 *(by_day.get(d, "") for d in days),
             ]
@@ -117,8 +124,8 @@ def lines_sheet(lines: pd.DataFrame, rules: RuleSet, lang: Lang = "zh") -> pd.Da
     table: dict[str, Any] = {
         text("col_tier", lang): lines["tier"].map(lambda t: tier_words(rules, t, lang)),
         text("col_criterion", lang): [
-            labels.get(str(t), {}).get(str(c), str(c))
-            for t, c in zip(lines["tier"], lines["criterion"], strict=True)
+            line_label(labels, t, c, f, rules, lang)
+            for t, c, f in zip(lines["tier"], lines["criterion"], lines["field"], strict=True)
         ],
         text("pool_col_key", lang): lines["key"].map(lambda k: text(f"pool_key_{k}", lang) if k else ""),
         text("pool_col_snapshot", lang): lines["as_of"].map(_day),

@@ -31,6 +31,7 @@ from eligibility.pool.words import (
     candidate_lacks,
     changes_table,
     criteria_labels,
+    line_label,
     margin_words,
     tier_words,
 )
@@ -163,7 +164,7 @@ def margin_figures(
                 "pool_chart_trace",
                 lang,
                 tier=tier_words(rules, tier, lang),
-                criterion=labels.get(str(tier), {}).get(str(criterion), str(criterion)),
+                criterion=line_label(labels, tier, criterion, line["field"].iloc[0], rules, lang),
             )
             hidden = keyed and not every and line["key"].iloc[0] == ""
             figure.add_trace(

@@ -40,6 +40,7 @@ __all__ = [
     "gap_words",
     "hidden_lines",
     "key_only",
+    "line_label",
     "margin_words",
     "tier_words",
     "write_changes",
@@ -87,6 +88,24 @@ def criteria_labels(rules: RuleSet, lang: Lang) -> dict[str, dict[str, str]]:
         )
         out[tier] = criterion_labels(files, lang, rules) if files else {}
     return out
+
+
+def line_label(
+    labels: Mapping[str, Mapping[str, str]],
+    tier: object,
+    criterion: object,
+    field: object,
+    rules: RuleSet,
+    lang: Lang,
+) -> str:
+    """A margin line's name: its criterion's label, or for the size classes' own bounds (the
+    engine's ``large_<field>`` lines, in no rule file's tree) 大型企业标准：<field>."""
+    found = labels.get(str(tier), {}).get(str(criterion))
+    if found is not None:
+        return found
+    if isinstance(field, str) and criterion == f"large_{field}":
+        return text("explain_large_bound", lang, field=_field(rules, field, lang))
+    return str(criterion)
 
 
 def _field(rules: RuleSet, field: object, lang: Lang) -> str:
@@ -488,7 +507,7 @@ def format_margins(frame: pd.DataFrame, rules: RuleSet, lang: Lang = "zh", every
             for d, m, u in zip(rows["as_of"], rows["margin"], rows["unit"], strict=True)
         }
         cells = [Text(by_day.get(d, "")) for d in days]
-        name = labels.get(str(tier), {}).get(str(criterion), str(criterion))
+        name = line_label(labels, tier, criterion, rows["field"].iloc[0], rules, lang)
         tier_cell = tier_words(rules, tier, lang) if tier != shown_tier else ""
         shown_tier = tier
         reason = [Text(text(f"pool_key_{rows['key'].iloc[0]}", lang))] if keyed else []
