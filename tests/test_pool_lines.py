@@ -237,7 +237,8 @@ def test_the_chart_draws_the_key_lines(quarters: Pool) -> None:
     lines = quarters.key_lines(RD, ["srdi_sme"])
     traces = [t for _, figure in margin_figures(lines, quarters.rules) for t in figure.data]
     drawn = [t.name for t in traces if t.visible is True]
-    assert len(traces) == lines[["tier", "criterion"]].drop_duplicates().shape[0]
+    charted = lines[lines.groupby("unit")["key"].transform(lambda k: (k != "").any())]
+    assert len(traces) == charted[["tier", "criterion"]].drop_duplicates().shape[0]
     assert len(drawn) == 3
     assert {t.visible for t in traces} == {True, "legendonly"}
     debt = next(t for t in traces if "资产负债率" in t.name)
@@ -245,3 +246,7 @@ def test_the_chart_draws_the_key_lines(quarters: Pool) -> None:
     assert min(debt.y) > 0  # an "at most" line met is above 0: the room, not value − threshold
     every = [t for _, figure in margin_figures(lines, quarters.rules, every=True) for t in figure.data]
     assert {t.visible for t in every} == {True}
+    # a unit without a key line (years: 从事特定细分市场时间) has no chart but with every line
+    units = lines.groupby("unit")["key"].apply(lambda k: (k != "").any())
+    assert len(margin_figures(lines, quarters.rules)) == int(units.sum()) < len(units)
+    assert len(margin_figures(lines, quarters.rules, every=True)) == len(units)

@@ -56,7 +56,9 @@ def test_the_changes_page(db: str, tmp_path: Path) -> None:
 def test_the_firm_page_and_its_chart(db: str, tmp_path: Path) -> None:
     page = tmp_path / "企业.html"
     runner = CliRunner()
-    done = runner.invoke(main, ["pool", "firm", RD, "--db", db, "-o", str(page), "--no-margins"])
+    done = runner.invoke(
+        main, ["pool", "firm", RD, "--db", db, "-o", str(page), "--no-margins", "--all-lines"]
+    )
     assert done.exit_code == 0, done.output
     html = page.read_text(encoding="utf-8")
     assert EVIL not in _body(html)

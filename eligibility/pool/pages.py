@@ -147,14 +147,16 @@ def margin_figures(
     trace per tier × criterion over the snapshots, ``y`` the room on the side that meets the line
     (``slack`` of :meth:`~eligibility.pool.Pool.key_lines`; value − threshold without it; ratios
     ×100: percentage points; a score interval's low end), 0 the line itself. Given the key lines,
-    those are drawn first and the others are in the legend only (a click shows them), unless
-    ``every``. Returns ``(axis title, figure)``."""
+    those are drawn first and the others are in the legend only (a click shows them), and a unit
+    without a key line has no chart, unless ``every``. Returns ``(axis title, figure)``."""
     labels = criteria_labels(rules, lang)
     keyed = "key" in margins.columns
     room = "slack" if "slack" in margins.columns else "margin"
     out: list[tuple[str, go.Figure]] = []
     for unit in dict.fromkeys(margins["unit"]):
         mine = margins[margins["unit"] == unit]
+        if keyed and not every and (mine["key"] == "").all():
+            continue  # no key line in this unit: no chart of hidden lines only (--all-lines draws it)
         if keyed:
             mine = mine.assign(_shown=mine["key"] == "").sort_values("_shown", kind="stable")
         scale = 100.0 if unit == Unit.FRACTION else 1.0
