@@ -244,6 +244,12 @@ def test_the_chart_draws_the_key_lines(quarters: Pool) -> None:
     debt = next(t for t in traces if "资产负债率" in t.name)
     assert debt.visible == "legendonly"
     assert min(debt.y) > 0  # an "at most" line met is above 0: the room, not value − threshold
+    plain = [
+        t
+        for _, figure in margin_figures(quarters.margins(RD, ["srdi_sme"]), quarters.rules)
+        for t in figure.data
+    ]
+    assert min(next(t for t in plain if "资产负债率" in t.name).y) > 0  # the room without key lines too
     every = [t for _, figure in margin_figures(lines, quarters.rules, every=True) for t in figure.data]
     assert {t.visible for t in every} == {True}
     # a unit without a key line (years: 从事特定细分市场时间) has no chart but with every line

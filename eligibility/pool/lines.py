@@ -37,7 +37,7 @@ from eligibility.language.ruleset import RuleSet, walk_criteria
 from eligibility.scoring.logic import EPSILON, Status, tolerance
 from eligibility.units import Unit
 
-__all__ = ["KEY_LIMIT", "REASONS", "key_lines"]
+__all__ = ["KEY_LIMIT", "REASONS", "key_lines", "room"]
 
 KEY_LIMIT = 3
 """Failed and closest lines shown per tier besides the headline (``pool firm --key-lines``)."""
@@ -61,8 +61,9 @@ def _trees(rules: RuleSet, rulesets: Iterable[str]) -> dict[str, _Tree]:
     return out
 
 
-def _slack(margin: pd.Series, op: pd.Series) -> pd.Series:
-    """The room on the side that meets the line (for ``==``: minus the distance to it)."""
+def room(margin: pd.Series, op: pd.Series) -> pd.Series:
+    """The room on the side that meets the line, from value − threshold and the comparison:
+    positive met, negative missed (for ``==``: minus the distance to it)."""
     at_most = op.isin(["<=", "<"])
     exact = op == "=="
     return margin.where(~at_most, -margin).where(~exact, -margin.abs())
@@ -123,7 +124,7 @@ def key_lines(
         for column in columns:
             frame[column] = pd.Series(dtype=object)
         return frame
-    frame["slack"] = _slack(frame["margin"].astype(float), frame["op"])
+    frame["slack"] = room(frame["margin"].astype(float), frame["op"])
     trees = _trees(rules, dict.fromkeys(frame["ruleset"]))
     failed_at: dict[tuple[object, str], set[str]] = {
         (day, tier): set(f.split(";") if isinstance(f, str) else []) - {""}
@@ -181,8 +182,8 @@ def key_lines(
                 else "closest"
             )
             groups[group].append((nearest, order, criterion))
-        room = max(limit - len(groups["failed"]) - len(groups["borderline"]), 0)
-        groups["closest"] = sorted(groups["closest"])[:room]
+        free = max(limit - len(groups["failed"]) - len(groups["borderline"]), 0)
+        groups["closest"] = sorted(groups["closest"])[:free]
         chosen = [("headline", c) for c in headline]
         chosen += [(reason, c) for reason, found in groups.items() for _, _, c in sorted(found)]
         for rank, (reason, chosen_id) in enumerate(chosen, start=1):

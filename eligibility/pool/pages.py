@@ -27,6 +27,7 @@ from plotly.offline import get_plotlyjs
 from eligibility.labels import Lang, text
 from eligibility.language.ruleset import RuleSet
 from eligibility.pool.changes import KINDS
+from eligibility.pool.lines import room
 from eligibility.pool.words import (
     candidate_lacks,
     changes_table,
@@ -145,13 +146,14 @@ def margin_figures(
 ) -> list[tuple[str, go.Figure]]:
     """One line chart per unit of one firm's margins (:meth:`~eligibility.pool.Pool.margins`): a
     trace per tier × criterion over the snapshots, ``y`` the room on the side that meets the line
-    (``slack`` of :meth:`~eligibility.pool.Pool.key_lines`; value − threshold without it; ratios
+    (``slack`` of :meth:`~eligibility.pool.Pool.key_lines`, else from the margin and the comparison; ratios
     ×100: percentage points; a score interval's low end), 0 the line itself. Given the key lines,
     those are drawn first and the others are in the legend only (a click shows them), and a unit
     without a key line has no chart, unless ``every``. Returns ``(axis title, figure)``."""
     labels = criteria_labels(rules, lang)
     keyed = "key" in margins.columns
-    room = "slack" if "slack" in margins.columns else "margin"
+    if "slack" not in margins.columns and not margins.empty:  # pool.margins(): the room from its sign
+        margins = margins.assign(slack=room(margins["margin"].astype(float), margins["op"]))
     out: list[tuple[str, go.Figure]] = []
     for unit in dict.fromkeys(margins["unit"]):
         mine = margins[margins["unit"] == unit]
@@ -172,10 +174,10 @@ def margin_figures(
             figure.add_trace(
                 go.Scatter(
                     x=[_day(d) for d in line["as_of"]],
-                    y=(line[room].astype(float) * scale).round(10).tolist(),
+                    y=(line["slack"].astype(float) * scale).round(10).tolist(),
                     mode="lines+markers",
                     name=name,
-                    text=[margin_words(m, unit, lang) for m in line[room]],
+                    text=[margin_words(m, unit, lang) for m in line["slack"]],
                     hovertemplate="%{x}: %{text}<extra>%{fullData.name}</extra>",
                     visible="legendonly" if hidden else True,
                 )
