@@ -159,9 +159,12 @@ def test_a_firms_history_and_its_chart(client: TestClient) -> None:
     assert _json(client, "/api/pool/firm?firm=恒材液压支架")["firm_key"] == FIRM
     page = client.get(f"/pool/firm.html?firm={FIRM}")
     assert page.status_code == 200
-    traces = len({(m["tier"], m["criterion"]) for m in firm["margins"]})
-    assert page.text.count('"mode":"lines+markers"') == traces  # one trace per tier × line
-    assert page.text.count('class="plotly-graph-div"') == len({m["unit"] for m in firm["margins"]})
+    # one chart per unit holding a key line, one trace per tier × line of those units
+    charted = {m["unit"] for m in firm["margins"] if m["key"]}
+    traces = len({(m["tier"], m["criterion"]) for m in firm["margins"] if m["unit"] in charted})
+    assert page.text.count('"mode":"lines+markers"') == traces
+    assert page.text.count('class="plotly-graph-div"') == len(charted)
+    assert any(m["key"] == "failed" for m in line)  # the 3% line it fell below in quarter 3
     saved = client.get(f"/pool/firm.html?firm={FIRM}&download=true")
     assert saved.headers["content-disposition"].startswith("attachment")
 

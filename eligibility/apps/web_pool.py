@@ -269,7 +269,7 @@ def add_pool_routes(app: FastAPI, tab: PoolTab, download: Download) -> None:
                 "firm_key": key,
                 "name": names[-1] if names else None,
                 "history": _records(history),
-                "margins": _records(pool.margins(key)),
+                "margins": _records(pool.key_lines(key)),
             }
 
         return JSONResponse(tab.run(read))
@@ -338,7 +338,8 @@ def add_pool_routes(app: FastAPI, tab: PoolTab, download: Download) -> None:
 
         def read(pool: Pool) -> tuple[bytes, str]:
             found = pool.changes(since or None, until or None)
-            content = workbook(lambda path: write_changes(found, path, pool.rules, lang))
+            alerts = pool.alerts(found.attrs["since"], found.attrs["until"])
+            content = workbook(lambda path: write_changes(found, path, pool.rules, lang, alerts=alerts))
             return content, found.attrs["until"].isoformat()
 
         content, day = tab.run(read)
@@ -354,7 +355,7 @@ def add_pool_routes(app: FastAPI, tab: PoolTab, download: Download) -> None:
         def read(pool: Pool) -> tuple[str, str]:
             history = pool.history(firm)
             key = str(history["firm_key"].iloc[0])
-            return build_firm_page(history, pool.margins(key), pool.rules, lang), key
+            return build_firm_page(history, pool.key_lines(key), pool.rules, lang), key
 
         page, key = tab.run(read)
         if download:
