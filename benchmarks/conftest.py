@@ -31,6 +31,7 @@ class Goal:
     peak_mb: float | None
     goal_seconds: float
     goal_mb: float | None
+    unit: str = "s"  # "×": a ratio of two timings, shown in the seconds column
 
 
 GOALS: list[Goal] = []
@@ -46,10 +47,16 @@ NOT_MEASURED = [
 
 
 def goal(
-    run: str, seconds: float, peak: float | None, goal_seconds: float, goal_mb: float | None = None
+    run: str,
+    seconds: float,
+    peak: float | None,
+    goal_seconds: float,
+    goal_mb: float | None = None,
+    unit: str = "s",
 ) -> None:
-    """One row of the goal table: the best time (and peak memory) of a run beside its goal."""
-    GOALS.append(Goal(run, seconds, peak, goal_seconds, goal_mb))
+    """One row of the goal table: the best time (and peak memory) of a run beside its goal; with
+    ``unit="×"``, a ratio of two timings beside the ratio wanted."""
+    GOALS.append(Goal(run, seconds, peak, goal_seconds, goal_mb, unit))
 
 
 def peak_mb(run: Callable[[], Any]) -> float:
@@ -76,11 +83,12 @@ def _goal_table(write: Callable[[str], None]) -> None:
     write(f"  {'run':<58} {'seconds':>9} {'peak MB':>9} {'goal':>18} {'× goal':>7}")
     for g in GOALS:
         memory = f"{g.peak_mb:,.0f}" if g.peak_mb is not None else "—"
-        wanted = f"≤ {g.goal_seconds:g} s" + (f", {g.goal_mb:,.0f} MB" if g.goal_mb else "")
+        wanted = f"≤ {g.goal_seconds:g} {g.unit}" + (f", {g.goal_mb:,.0f} MB" if g.goal_mb else "")
+        shown = f"{g.seconds:>9.3f}" if g.unit == "s" else f"{g.seconds:>8.2f}{g.unit}"
         ratio = g.seconds / g.goal_seconds
         if g.goal_mb and g.peak_mb:
             ratio = max(ratio, g.peak_mb / g.goal_mb)
-        write(f"  {g.run:<58} {g.seconds:>9.3f} {memory:>9} {wanted:>18} {ratio:>7.2f}")
+        write(f"  {g.run:<58} {shown} {memory:>9} {wanted:>18} {ratio:>7.2f}")
     for run, wanted in NOT_MEASURED:
         write(f"  {run:<58} {'not run':>9} {'':>9} {wanted:>18}")
 
@@ -107,7 +115,7 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
             memory = f"{r.peak_mb:,.0f}" if r.peak_mb is not None else "—"
             write(
                 f"  {r.approach:<46} {r.firms:>9,} {r.seconds:>9.3f} {rate:>13,.0f} {memory:>9} "
-                f"{base_rate / rate:>9.1f}" + (f"  {r.note}" if r.note else "")
+                f"{base_rate / rate:>9.3g}" + (f"  {r.note}" if r.note else "")
             )
 
 
