@@ -41,7 +41,6 @@ NOT_MEASURED = [
     ("100k-row .xlsx → reviewer's workbook", "≤ 4 s"),
     ("100k-row .xlsx → workbook + HTML report", "≤ 6 s, HTML ≤ 30 MB"),
     ("100k-row .xlsx, all 60 columns → reviewer's workbook", "≤ 6 s"),
-    ("durable_rules backend, 10,000 firms in one call", "finishes, bounded memory"),
     ("Dask, 1M firms, 2 local workers vs pandas", "ratio < 1"),
 ]
 

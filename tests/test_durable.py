@@ -12,13 +12,16 @@ import os
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 
 from eligibility import assess_one, evaluate, load_rules, read_input
-from eligibility.backends.durable import durable_decisions
-from tests.strategies import firms
+from eligibility.backends.durable import DurableDecider, durable_decisions
+from eligibility.scoring.logic import interval_status
+from eligibility.synthetic import synthetic_pool
+from tests.strategies import firms, pools
 
 SAMPLES = Path(__file__).resolve().parents[1] / "samples"
 RULES = load_rules()
@@ -99,3 +102,61 @@ def test_sessions_hold_each_firms_current_facts() -> None:
     assert changed
     decider.forget("DURABLE-SESSION")
     assert not decider.facts("DURABLE-SESSION")
+
+
+@pytest.fixture
+def small_batches(monkeypatch: pytest.MonkeyPatch) -> DurableDecider:
+    """The process-wide decider with batches of three firms, so that any pool takes several."""
+    decider = durable_decisions()
+    monkeypatch.setattr(decider, "batch", 3)
+    return decider
+
+
+def _statuses(assessment: Any) -> list[tuple[dict[str, Any], Any]]:
+    """Statuses and codes per firm (no wording): the tier view and the flags."""
+    return [(_tier_view(r), r["flags"]) for r in map(assessment.firm, range(assessment.n))]
+
+
+@pytest.mark.parametrize("as_of", REGIMES)
+@settings(
+    max_examples=max(EXAMPLES // 2, 5),
+    deadline=None,
+    # the fixture only sets the batch size, the same for every example
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+@given(pool=pools(min_size=4, max_size=8))
+def test_a_pool_in_several_batches_agrees(as_of: str, pool: list[dict[str, Any]], small_batches: Any) -> None:
+    frame = pd.DataFrame(pool)
+    released = small_batches.released
+    durable = evaluate(frame, RULES, as_of=as_of, backend="durable")
+    assert small_batches.released - released > 1  # the pool took several batches, each released
+    assert _statuses(durable) == _statuses(evaluate(frame, RULES, as_of=as_of))
+
+
+@pytest.mark.parametrize("as_of", REGIMES)
+def test_a_synthetic_pool_in_batches_agrees_and_leaves_no_session(as_of: str, small_batches: Any) -> None:
+    frame = synthetic_pool(60, seed=5)
+    durable = evaluate(frame, RULES, as_of=as_of, backend="durable")
+    core = evaluate(frame, RULES, as_of=as_of)
+    pd.testing.assert_frame_equal(durable.wide(), core.wide())
+    assert _statuses(durable) == _statuses(core)
+    host = small_batches.host
+    for ruleset in small_batches._rulesets.values():  # every batch session was deleted
+        with pytest.raises(Exception, match="error code"):
+            host.get_facts(ruleset, "~")
+
+
+def test_one_firm_keeps_its_session_a_pool_does_not() -> None:
+    decider = DurableDecider(batch=2)
+    values = np.array([5.0, 50.0, np.nan])
+    with decider.sessions(["a", "b", "c"]):
+        pooled = decider.compare("t", values, values, ">=", 10.0, 0.0)
+    assert pooled.tolist() == interval_status(values, values, ">=", 10.0, 0.0).tolist()
+    assert not decider.facts("a")  # a pool's sessions are deleted, batch by batch
+    assert decider.released == 2
+    with decider.sessions(["a"]):
+        alone = decider.compare("t", values[:1], values[:1], ">=", 10.0, 0.0)
+    assert alone.tolist() == pooled[:1].tolist()
+    assert set(decider.facts("a")) == {"t"}
+    with pytest.raises(ValueError, match="batch"):
+        DurableDecider(batch=0)
