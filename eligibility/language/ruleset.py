@@ -92,6 +92,9 @@ class RuleSet:
     literals: Mapping[tuple[str, Unit], float] = field(default_factory=dict)
     """Every text literal of the rule files with its unit (``("100万元", Unit.WAN_YUAN)``) → its
     number, resolved when the files were loaded and checked."""
+    plans: dict[str, Any] = field(default_factory=dict, init=False, compare=False, repr=False)
+    """What a consumer compiles from these rules once and reuses for every call (``assess_one``'s
+    one-firm plan), by the consumer's name; never part of the rules themselves."""
 
     def number(self, literal: object, unit: Unit) -> float:
         """A rule-file literal as a number in ``unit``: a number as it is, a text literal ("100万元")
