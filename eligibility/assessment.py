@@ -657,10 +657,15 @@ class Assessment:
     @cached_property
     def _nodes(self) -> dict[str, dict[str, Criterion]]:
         """Criterion nodes by id, per rule set id."""
+        known: dict[str, dict[str, Criterion]] = self.rules.plans.setdefault("criteria_by_id", {})
+        for result in self.results.values():
+            for rs in result.rulesets:
+                if rs.ruleset.id not in known:  # walked once per rule set, not once per assessment
+                    known[rs.ruleset.id] = (
+                        {c.id: c for c in walk_criteria(rs.criteria)} if rs.criteria else {}
+                    )
         return {
-            rs.ruleset.id: {c.id: c for c in walk_criteria(rs.criteria)} if rs.criteria else {}
-            for result in self.results.values()
-            for rs in result.rulesets
+            rs.ruleset.id: known[rs.ruleset.id] for result in self.results.values() for rs in result.rulesets
         }
 
     @cached_property

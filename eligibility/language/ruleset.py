@@ -170,7 +170,12 @@ class RuleSet:
 
     def tier_order(self) -> list[str]:
         """Tier ids ordered so that every ``passes`` dependency comes first."""
-        return topological_order(self.tiers, tier_dependencies(self.rulesets.values()))[0]
+        order = self.plans.get("tier_order")
+        if order is None:  # the rules never change: ordered once
+            order = self.plans["tier_order"] = topological_order(
+                self.tiers, tier_dependencies(self.rulesets.values())
+            )[0]
+        return list(order)
 
 
 AS_OF_FIRST = dt.date(1900, 1, 1)
