@@ -287,8 +287,7 @@ class OneFirm:
             return True
         if not missing and not (type(value) is float or (type(value) is int and -(2**63) <= value < 2**63)):
             return False
-        numbers = np.array([math.nan if missing else float(value)])
-        columns[name] = _checked_numbers(cells, numbers, ~np.isnan(numbers), np.zeros(1, dtype=bool))
+        columns[name] = np.array([math.nan if missing else _checked_number(cells, float(value))])
         return True
 
     def _table(self, spec: FieldSpec) -> Mapping[str, float]:
@@ -514,6 +513,35 @@ def _checked_numbers(
     if spec.warn_above is not None:
         cells.report(values > spec.warn_above, IssueCode.UNUSUAL_VALUE, Severity.WARNING)
     return values.astype(np.float64)
+
+
+def _checked_number(cells: _Cells, value: float) -> float:
+    """:func:`_checked_numbers` for one number cell (not blank), in plain floats: the same reads,
+    reports and blanks, without the array machinery."""
+    spec = cells.spec
+    one = np.ones(1, dtype=bool)
+    if spec.unit is Unit.FRACTION:
+        # One bare number: it alone decides the column's scale (see _fractions).
+        big = value != 0 and abs(value) > 1.0
+        if not cells.percent and big:
+            cells.report(one, IssueCode.AMBIGUOUS_PERCENT, Severity.WARNING)
+        if cells.percent or big:
+            value = value / 100.0
+    elif cells.factor != 1.0:
+        value = value * cells.factor
+    plausible = cells.plausible
+    if math.isinf(value) or (plausible is not None and not math.isnan(value) and abs(value) > plausible):
+        cells.report(one, IssueCode.OUT_OF_RANGE)
+        return math.nan
+    if spec.min is not None and value < spec.min:
+        cells.report(one, IssueCode.NEGATIVE_VALUE if spec.min == 0 else IssueCode.OUT_OF_RANGE)
+        return math.nan
+    if spec.max is not None and value > spec.max:
+        cells.report(one, IssueCode.OUT_OF_RANGE)
+        return math.nan
+    if spec.warn_above is not None and value > spec.warn_above:
+        cells.report(one, IssueCode.UNUSUAL_VALUE, Severity.WARNING)
+    return value
 
 
 def _fractions(cells: _Cells, values: FloatArray, percent_mask: npt.NDArray[np.bool_]) -> FloatArray:

@@ -67,6 +67,7 @@ from eligibility.pool.watching import (
     alerts_frame,
     apply_update,
     read_position,
+    stored_marks,
     watch_start,
 )
 
@@ -328,6 +329,11 @@ class Pool:
         updates already applied on it left (see :mod:`eligibility.pool.watching`); None when the
         pool holds no snapshot."""
         return watch_start(self.engine, self.rules)
+
+    def watch_marks(self, snapshot_id: int) -> dict[str, dict[str, tuple[str, str]]]:
+        """By firm key, each tier's stored status and borderline mark on the snapshot: the
+        monitor's latest results of the firms it updated, else the snapshot's."""
+        return stored_marks(self.engine, snapshot_id)
 
     def watch_position(self, source: str) -> Position | None:
         """How far the updates file ``source`` (its resolved path) was read and applied."""
