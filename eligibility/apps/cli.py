@@ -1455,7 +1455,6 @@ def _watch_db(
         )
         number = position.line if position is not None else 0
         watching = PoolMonitor.open(opened, start, as_of, regime, lang, source)
-        monitor = watching.monitor
         signal.signal(signal.SIGTERM, _interrupt)
         try:
             for line, offset in _lines_with_offsets(stream, position.offset if position else 0, follow):
@@ -1466,7 +1465,7 @@ def _watch_db(
                     continue
                 for record in watching.apply(line, number, position):
                     click.echo(json.dumps(record, ensure_ascii=False))
-                    click.echo(monitor.describe(record), err=True)
+                    click.echo(watching.monitor.describe(record), err=True)
         except KeyboardInterrupt:
             pass
         finally:

@@ -338,7 +338,7 @@ class Monitor:
 
     def describe(self, record: Mapping[str, Any]) -> str:
         """The terminal line for an output record, Chinese first."""
-        if record["type"] == "error":
+        if record["type"] in ("error", "snapshot"):
             return str(record["message"])
         lang = self.lang
         label = (
@@ -376,12 +376,16 @@ class PoolMonitor:
     """The monitor on the pool database (``watch --db``): a :class:`Monitor` on the latest
     snapshot's records, the before of every firm its stored results (so an update that moves no
     tier is assessed once), and every update line stored with its alerts and the read position in
-    one transaction (:meth:`~eligibility.pool.Pool.apply_update`)."""
+    one transaction (:meth:`~eligibility.pool.Pool.apply_update`). When ``pool add`` stores a newer
+    snapshot while it runs, the next line is applied on that snapshot's records, after a record
+    saying so (``{"type": "snapshot", …}``)."""
 
     pool: Pool
     start: WatchStart
     monitor: Monitor
     source: str = "-"
+    as_of: str | None = None
+    regime: str | None = None
 
     @classmethod
     def open(
@@ -390,19 +394,14 @@ class PoolMonitor:
         """The monitor as of ``as_of`` (the snapshot's date when None) on ``start``'s records; the
         stored results stand for the firms' before only when they were judged alike (the
         snapshot's date, no other regime)."""
-        day = as_of or start.as_of.isoformat()
-        purpose = cast(Purpose, start.purpose)
-        monitor = Monitor(pool.rules, day, purpose, regime, lang, records=start.records, backend="numpy")
-        if parse_as_of(day) == start.as_of and regime is None:
-            marks = pool.watch_marks(start.snapshot_id)
-            monitor.known = {code: marks[key] for code, key in start.keys.items() if key in marks}
-        return cls(pool, start, monitor, source)
+        return cls(pool, start, _pool_monitor(pool, start, as_of, regime, lang), source, as_of, regime)
 
     def apply(self, line: str, number: int, position: Position | None) -> list[dict[str, Any]]:
         """Apply one update line and store it (firm, results, alerts, read position) in one
-        transaction; its output records."""
+        transaction; its output records, after a switch record when a newer snapshot arrived."""
         from eligibility.pool.watching import Applied as Stored
 
+        switched = self._switch(number)
         applied = self.monitor.apply(line, number)
         stored = None
         if applied.code is not None and applied.after is not None:
@@ -413,7 +412,49 @@ class PoolMonitor:
                 [r for r in applied.outputs if r["type"] == "alert"],
             )
         self.pool.apply_update(self.start.snapshot_id, stored, position, self.source)
-        return applied.outputs
+        return [*switched, *applied.outputs]
+
+    def _switch(self, number: int) -> list[dict[str, Any]]:
+        """Move to the latest snapshot when it is no longer the one watched (one query a line)."""
+        latest = self.pool.latest_snapshot()
+        if latest is None or latest == self.start.snapshot_id:
+            return []
+        start = self.pool.watch_start()
+        if start is None:  # pragma: no cover - a snapshot is never deleted under the monitor
+            return []
+        was, lang = self.start, self.monitor.lang
+        self.start, self.monitor = start, _pool_monitor(self.pool, start, self.as_of, self.regime, lang)
+        return [
+            {
+                "type": "snapshot",
+                "line": number,
+                "snapshot": start.snapshot_id,
+                "as_of": start.as_of.isoformat(),
+                "firms": len(start.records),
+                "updated": start.updated,
+                "message": text(
+                    "watch_db_switched",
+                    lang,
+                    line=number,
+                    as_of=start.as_of.isoformat(),
+                    firms=len(start.records),
+                    updated=start.updated,
+                    was=was.as_of.isoformat(),
+                ),
+            }
+        ]
+
+
+def _pool_monitor(
+    pool: Pool, start: WatchStart, as_of: str | None, regime: str | None, lang: Lang
+) -> Monitor:
+    day = as_of or start.as_of.isoformat()
+    purpose = cast(Purpose, start.purpose)
+    monitor = Monitor(pool.rules, day, purpose, regime, lang, records=start.records, backend="numpy")
+    if parse_as_of(day) == start.as_of and regime is None:
+        marks = pool.watch_marks(start.snapshot_id)
+        monitor.known = {code: marks[key] for code, key in start.keys.items() if key in marks}
+    return monitor
 
 
 def _marks(record: Mapping[str, Any]) -> dict[str, tuple[str, str]]:

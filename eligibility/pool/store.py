@@ -66,6 +66,7 @@ from eligibility.pool.watching import (
     WatchStart,
     alerts_frame,
     apply_update,
+    latest_snapshot,
     read_position,
     stored_marks,
     watch_start,
@@ -329,6 +330,10 @@ class Pool:
         updates already applied on it left (see :mod:`eligibility.pool.watching`); None when the
         pool holds no snapshot."""
         return watch_start(self.engine, self.rules)
+
+    def latest_snapshot(self) -> int | None:
+        """The id of the latest snapshot (by date), which ``watch --db`` watches; None for none."""
+        return latest_snapshot(self.engine)
 
     def watch_marks(self, snapshot_id: int) -> dict[str, dict[str, tuple[str, str]]]:
         """By firm key, each tier's stored status and borderline mark on the snapshot: the

@@ -49,6 +49,7 @@ __all__ = [
     "apply_update",
     "canonical_figures",
     "file_identity",
+    "latest_snapshot",
     "read_position",
     "stored_marks",
     "watch_start",
@@ -118,6 +119,14 @@ def canonical_figures(figures: str, rules: RuleSet) -> dict[str, Any]:
         else:
             record[key] = stored
     return record
+
+
+def latest_snapshot(engine: Engine) -> int | None:
+    """The id of the latest snapshot (by date), the one the monitor watches; None for none."""
+    with engine.connect() as connection:
+        return connection.execute(
+            select(SNAPSHOTS.c.id).order_by(SNAPSHOTS.c.as_of.desc()).limit(1)
+        ).scalar_one_or_none()
 
 
 def watch_start(engine: Engine, rules: RuleSet) -> WatchStart | None:
