@@ -194,7 +194,7 @@ def test_one_firm_is_typed_as_a_one_row_table_types_it(rules: RuleSet) -> None:
             kind = (spec.unit, choices, spec.min, spec.max, spec.warn_above, spec.partial_date)
             kinds.setdefault((*kind, spec.id.endswith("expires_on"), spec.id == "credit_code"), spec)
     for spec in kinds.values():
-        ways = [({}, frozenset())]
+        ways: list[tuple[dict[str, float], frozenset[str]]] = [({}, frozenset())]
         if _unit_of(spec) == "number":
             ways += [({spec.id: 1e-4}, frozenset()), ({}, frozenset({spec.id}))]
         for value in cells[_unit_of(spec)]:
