@@ -340,8 +340,7 @@ def _run(
             else:
                 results[tier] = found
             continue
-        chosen = rules.select(tier, as_of, purpose, regime) if regime else None
-        chosen = chosen or rules.select(tier, as_of, purpose)
+        chosen = _select(rules, tier, as_of, purpose, regime)
         if chosen is None:
             skipped[tier] = "no_ruleset_in_force" if rules.for_tier(tier) else "no_ruleset"
             continue
@@ -420,6 +419,26 @@ def _by_round(
     position = {rid: k for k, rid in enumerate(order)}
     part = np.array([position[rid] for rid in ids], dtype=np.int8)[inverse]
     return combine_parts(parts, part, years)
+
+
+_SELECTIONS_LIMIT = 4096  # (tier, date, purpose, regime) choices kept per rule set
+
+
+def _select(
+    rules: RuleSet, tier: str, as_of: dt.date, purpose: str, regime: str | None
+) -> RuleSetFile | None:
+    """The rule set of ``tier`` in force (of ``regime`` first, when given), chosen once per date,
+    purpose and regime and kept with the rules."""
+    chosen: dict[tuple[str, dt.date, str, str | None], RuleSetFile | None]
+    chosen = rules.plans.setdefault("selections", {})
+    key = (tier, as_of, purpose, regime)
+    if key in chosen:
+        return chosen[key]
+    found = rules.select(tier, as_of, purpose, regime) if regime else None
+    found = found or rules.select(tier, as_of, purpose)
+    if len(chosen) < _SELECTIONS_LIMIT:
+        chosen[key] = found
+    return found
 
 
 def _purpose_specific(ruleset: RuleSetFile) -> bool:
