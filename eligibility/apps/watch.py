@@ -111,6 +111,11 @@ class Monitor:
     monitor starts from stored results (the pool database): an update whose results keep every
     tier's status and mark raises no alert, so its firm's previous record is not assessed again;
     only an update that moves a tier assesses it, for the criteria that moved."""
+    sessions: int = 1024
+    """With ``backend="durable"``, at most this many firms keep their durable_rules session and
+    last results: the firm updated least recently is forgotten (its session released through the
+    backend's ``forget``) and assessed again from its record when it is next updated, so the
+    working set stays fixed however many firms a long watch touches."""
     _pool: Findings | None = None
     _position: dict[str, int] = field(default_factory=dict)
     _typing: OneFirm = field(init=False, repr=False)
@@ -193,7 +198,7 @@ class Monitor:
         for code, saved in firms.items():
             self.records[code] = dict(saved["record"])
             try:
-                self.results[code] = self._assess(code)
+                self._keep(code, self._assess(code))
             except (ValueError, TypeError, KeyError) as exc:
                 detail = type(exc).__name__
                 raise StateError(text("state_record", self.lang, code=code, detail=detail)) from exc
@@ -243,11 +248,14 @@ class Monitor:
             return Applied(None, None, [self._error(number, "bad_value", code=code, detail=detail)])
         previous = self.records[code]
         stored = self.known.get(code)
-        before = None if stored is not None else self.results.get(code) or self._pool_record(code)
+        before = None
+        if stored is None:
+            before = self.results.get(code)
+            if before is None:  # a firm updated before and forgotten since is assessed again
+                before = self._assess(code) if code in self.updated else self._pool_record(code)
         self.records[code] = merged
         after = self._assess(code)
-        if self.backend == "durable":
-            self.results[code] = after
+        self._keep(code, after)
         self.updated.add(code)
         if stored is not None:
             now = _marks(after)
@@ -257,6 +265,20 @@ class Monitor:
             before = self._assess(code, previous)
         assert before is not None
         return Applied(code, after, self._alerts(code, before, after, number))
+
+    def _keep(self, code: str, results: dict[str, Any]) -> None:
+        """Keep a durable-assessed firm's results, most recent last; forget the least recent beyond
+        :attr:`sessions`."""
+        if self.backend != "durable":
+            return
+        self.results.pop(code, None)
+        self.results[code] = results
+        while len(self.results) > max(self.sessions, 1):
+            from eligibility.backends.durable import durable_decisions
+
+            oldest = next(iter(self.results))
+            del self.results[oldest]
+            durable_decisions().forget(oldest)
 
     def _assess(self, code: str, record: Mapping[str, Any] | None = None) -> dict[str, Any]:
         return assess_one(
