@@ -9,18 +9,16 @@ The 1M-firm input files are made once in ``/tmp/eligibility-bench`` (``benchmark
 from __future__ import annotations
 
 import os
-import statistics
 import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from benchmarks.bigfiles import pool_files
 from benchmarks.conftest import goal
-from eligibility import assess_one, evaluate, load_rules
+from eligibility import evaluate, load_rules
 from eligibility.input.chunks import prepare_in_chunks
 
 FIRMS = int(os.environ.get("ELIGIBILITY_BENCH_FIRMS", "1000000"))
@@ -103,16 +101,3 @@ def test_evaluate_whole_regime(files: tuple[Path, Path]) -> None:
         evaluate(prepared, rules, as_of=AS_OF)
         times.append(time.perf_counter() - start)
     goal(f"evaluate, whole regime, {FIRMS:,} firms, apply", min(times), None, 1.0)
-
-
-def test_assess_one(benchmark: Any) -> None:
-    rules = load_rules()
-    firm = {"revenue_y1": 3000, "rd_expense_y1": 120, "employees_y1": 80, "industry": "工业"}
-    assess_one(firm, rules, as_of=AS_OF)
-    times = []
-    for _ in range(50):
-        start = time.perf_counter()
-        assess_one(firm, rules, as_of=AS_OF)
-        times.append(time.perf_counter() - start)
-    benchmark.pedantic(assess_one, args=(firm, rules), kwargs={"as_of": AS_OF}, rounds=3, iterations=1)
-    goal("assess_one, one firm, whole regime (median)", statistics.median(times), None, 0.002)

@@ -25,7 +25,7 @@ import pyarrow.compute as pc
 from eligibility.columns import Prepared
 from eligibility.errors import Issue, IssueCode, RegimeError, Severity
 from eligibility.input.headers import YEAR_COLUMN, HeaderMatch, HeaderReader, map_headers
-from eligibility.input.prepare import prepare
+from eligibility.input.prepare import OneFirm, prepare
 from eligibility.input.table import InputTable
 from eligibility.language.load import load_rules
 from eligibility.language.model import Criterion, RuleSetFile
@@ -202,41 +202,78 @@ def assess_one(
         firm's values.
     """
     rules = rules if rules is not None else load_rules()
-    table = _one_firm_table(firm, rules, parse_as_of(as_of))
-    assessment = evaluate(table, rules, as_of=as_of, purpose=purpose, regime=regime, backend=backend)
+    prepared = _one_plan(rules).prepared(firm, parse_as_of(as_of))
+    assessment = evaluate(prepared, rules, as_of=as_of, purpose=purpose, regime=regime, backend=backend)
     record = assessment.firm(0)
     keys = [_issue_record(x) for x in assessment.issues if x.row is None]
     record["issues"] = [*keys, *record["issues"]]
     return record
 
 
-def _one_firm_table(firm: Mapping[str, Any], rules: RuleSet, day: dt.date) -> InputTable:
-    """One firm as a one-row table whose keys went through the spreadsheet header mapping."""
-    reader = HeaderReader(rules, day.year)
-    known: list[tuple[Any, HeaderMatch]] = []
-    unknown: list[Issue] = []
-    for key in firm:
-        name = str(key)
-        # A canonical id is taken as it is: no header reading can turn it into another field.
-        match = HeaderMatch(name, name) if name in rules.fields else reader.read(name)
+class _OnePlan:
+    """What :func:`assess_one` needs of a rule set whatever the firm, built once per rule set: the
+    header readers of each year, the keys already read, the typing tables (no frame per call)."""
+
+    KEYS_LIMIT = 10_000  # keys remembered per year: a caller's own spellings, not a stream of typos
+
+    def __init__(self, rules: RuleSet) -> None:
+        self.rules = rules
+        self.typing = OneFirm(rules)
+        self._readers: dict[int, HeaderReader] = {}
+        self._keys: dict[tuple[int, str], tuple[HeaderMatch | None, Issue | None]] = {}
+
+    def prepared(self, firm: Mapping[str, Any], day: dt.date) -> Prepared:
+        """One firm typed as a one-row spreadsheet whose headers are its keys."""
+        known: list[tuple[Any, HeaderMatch]] = []
+        unknown: list[Issue] = []
+        for key in firm:
+            match, issue = self._key(str(key), day.year)
+            if issue is not None:
+                unknown.append(issue)
+            elif match is not None:
+                known.append((key, match))
+        mapped = map_headers([match for _, match in known], None)
+        values = {field_id: firm[known[col][0]] for field_id, col in mapped.columns.items()}
+        return self.typing.prepare(
+            values,
+            headers=mapped.headers,
+            factors=mapped.factors,
+            percent=mapped.percent,
+            issues=[*unknown, *mapped.issues],
+        )
+
+    def _key(self, name: str, year: int) -> tuple[HeaderMatch | None, Issue | None]:
+        """A key read like a spreadsheet header: its match, or the unknown-field issue."""
+        found = self._keys.get((year, name))
+        if found is not None:
+            return found
+        rules = self.rules
+        if name in rules.fields:
+            # A canonical id is taken as it is: no header reading can turn it into another field.
+            match = HeaderMatch(name, name)
+        else:
+            reader = self._readers.get(year)
+            if reader is None:
+                reader = self._readers[year] = HeaderReader(rules, year)
+            match = reader.read(name)
         if match.field == YEAR_COLUMN:  # the year column of a long sheet: one firm has one row
             match = HeaderMatch(name, None, problem="year_column")
         if match.field is None and match.problem in ("unknown", "empty"):
-            unknown.append(
-                Issue(IssueCode.UNKNOWN_FIELD, Severity.WARNING, None, None, name, _closest(name, rules))
-            )
-            continue
-        known.append((key, match))
-    mapped = map_headers([match for _, match in known], None)
-    frame = pd.DataFrame([{field_id: firm[known[col][0]] for field_id, col in mapped.columns.items()}])
-    return InputTable(
-        frame,
-        "<firm>",
-        headers=mapped.headers,
-        factors=mapped.factors,
-        percent=mapped.percent,
-        issues=[*unknown, *mapped.issues],
-    )
+            issue = Issue(IssueCode.UNKNOWN_FIELD, Severity.WARNING, None, None, name, _closest(name, rules))
+            found = (None, issue)
+        else:
+            found = (match, None)
+        if len(self._keys) < self.KEYS_LIMIT:
+            self._keys[(year, name)] = found
+        return found
+
+
+def _one_plan(rules: RuleSet) -> _OnePlan:
+    """The one-firm plan of ``rules``, built on the first call and kept with the rule set."""
+    plan = rules.plans.get("assess_one")
+    if not isinstance(plan, _OnePlan):
+        plan = rules.plans["assess_one"] = _OnePlan(rules)
+    return plan
 
 
 def _closest(key: str, rules: RuleSet) -> str | None:
@@ -303,8 +340,7 @@ def _run(
             else:
                 results[tier] = found
             continue
-        chosen = rules.select(tier, as_of, purpose, regime) if regime else None
-        chosen = chosen or rules.select(tier, as_of, purpose)
+        chosen = _select(rules, tier, as_of, purpose, regime)
         if chosen is None:
             skipped[tier] = "no_ruleset_in_force" if rules.for_tier(tier) else "no_ruleset"
             continue
@@ -383,6 +419,26 @@ def _by_round(
     position = {rid: k for k, rid in enumerate(order)}
     part = np.array([position[rid] for rid in ids], dtype=np.int8)[inverse]
     return combine_parts(parts, part, years)
+
+
+_SELECTIONS_LIMIT = 4096  # (tier, date, purpose, regime) choices kept per rule set
+
+
+def _select(
+    rules: RuleSet, tier: str, as_of: dt.date, purpose: str, regime: str | None
+) -> RuleSetFile | None:
+    """The rule set of ``tier`` in force (of ``regime`` first, when given), chosen once per date,
+    purpose and regime and kept with the rules."""
+    chosen: dict[tuple[str, dt.date, str, str | None], RuleSetFile | None]
+    chosen = rules.plans.setdefault("selections", {})
+    key = (tier, as_of, purpose, regime)
+    if key in chosen:
+        return chosen[key]
+    found = rules.select(tier, as_of, purpose, regime) if regime else None
+    found = found or rules.select(tier, as_of, purpose)
+    if len(chosen) < _SELECTIONS_LIMIT:
+        chosen[key] = found
+    return found
 
 
 def _purpose_specific(ruleset: RuleSetFile) -> bool:
@@ -620,10 +676,15 @@ class Assessment:
     @cached_property
     def _nodes(self) -> dict[str, dict[str, Criterion]]:
         """Criterion nodes by id, per rule set id."""
+        known: dict[str, dict[str, Criterion]] = self.rules.plans.setdefault("criteria_by_id", {})
+        for result in self.results.values():
+            for rs in result.rulesets:
+                if rs.ruleset.id not in known:  # walked once per rule set, not once per assessment
+                    known[rs.ruleset.id] = (
+                        {c.id: c for c in walk_criteria(rs.criteria)} if rs.criteria else {}
+                    )
         return {
-            rs.ruleset.id: {c.id: c for c in walk_criteria(rs.criteria)} if rs.criteria else {}
-            for result in self.results.values()
-            for rs in result.rulesets
+            rs.ruleset.id: known[rs.ruleset.id] for result in self.results.values() for rs in result.rulesets
         }
 
     @cached_property

@@ -1051,6 +1051,11 @@ _TEXT: dict[str, tuple[str, str]] = {
         "Watching on the pool {db}: {firms} firms of the {as_of} snapshot ({updated} already updated);"
         " one firm update (JSON) per line, Ctrl+C to stop",
     ),
+    "watch_db_switched": (
+        "第 {line} 行起改用培育库新的 {as_of} 快照（{firms} 家企业，{updated} 家已有更新）；之前的行已应用在 {was} 快照上",
+        "From line {line} on, watching the pool's new {as_of} snapshot ({firms} firms, {updated} already"
+        " updated); the lines before were applied on the {was} snapshot",
+    ),
     "watch_db_resumed": (
         "{path}：第 {line} 行及之前已应用，从下一行继续",
         "{path}: lines up to {line} already applied; resuming after them",

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import math
 from typing import Any
 
+import numpy as np
+import pandas as pd
 import pytest
 from fastapi.testclient import TestClient
 
 from eligibility import Issue, IssueCode, RuleSet, Severity, assess_one
 from eligibility.apps.web import create_app
+from eligibility.input.prepare import OneFirm, prepare
+from eligibility.input.table import InputTable
 from eligibility.labels import issue_message
-from tests.conftest import base_firm
+from tests.conftest import base_firm, valid_code
 
 AS_OF = "2026-11-26"  # 2025年 is 上年度 (y1)
 
@@ -126,3 +132,98 @@ def test_api_returns_the_issue(rules: RuleSet) -> None:
     ].items()
     assert [i["code"] for i in issues[1:]] == ["assumed_year"]
     assert answer.json()["tiers"]["sme_size"]["status"] == "eligible"  # 从业人员 was read
+
+
+def _cells_by_unit(rules: RuleSet) -> dict[str, list[Any]]:
+    """Cells a caller may hand ``assess_one``, usual and not, by the unit of the field they go in."""
+    usual = [None, math.nan, "", " ", "—", "N/A", "nan", True, False, 0, 1, 1.0, 3, 2**70, "\u3000x\u3000"]
+    return {
+        "number": [*usual, -1, 3.5, 0.385, 48.6, 1e308, math.inf, "3,000", "35%", "12万元", " 12 ", "abc"],
+        "category": [*usual, "工业", " 工业 ", "INDUSTRY", "provincial", "省级", "none", "其他行业", "无"],
+        "bool": [*usual, "是", "否", " 是", "YES", "y", "×", "maybe", np.bool_(True), 0.0],
+        "date": [
+            *usual,
+            "2023-05-08",
+            "2023-02-30",
+            "2023-13-01",
+            "1899-01-01",
+            "9999-12-31",
+            "2023年5月8日",
+            "2019年1月",
+            "20230508",
+            "08/05/2023",
+            "长期有效",
+            45000,
+            dt.date(2020, 1, 1),
+            dt.datetime(2021, 3, 4, 5, 6),
+        ],
+        "text": [*usual, "晋泽铸造", " 晋泽 ", 911405.0, valid_code(1), valid_code(1).lower(), "X" * 18],
+        "tiers": [*usual, "专精特新中小企业", "高新技术企业、专精特新", "市级专精特新", "“小巨人”企业", "某"],
+    }
+
+
+def _unit_of(spec: Any) -> str:
+    if spec.unit.value in ("text", "date", "bool"):
+        return str(spec.unit.value)
+    if spec.unit.value == "category":
+        return "tiers" if spec.choices_from == "tiers" else "category"
+    return "number"
+
+
+def _same_prepared(a: Any, b: Any) -> None:
+    assert (a.n, a.present, a.rows.tolist(), a.headers) == (b.n, b.present, b.rows.tolist(), b.headers)
+    assert a.issues == b.issues
+    assert a.columns.keys() == b.columns.keys()
+    assert a.dates.keys() == b.dates.keys()
+    for name in a.columns:
+        np.testing.assert_array_equal(a.columns[name], b.columns[name], err_msg=name)
+    for name in a.dates:
+        np.testing.assert_array_equal(a.dates[name], b.dates[name], err_msg=name)
+    assert {k: v.tolist() for k, v in a.text.items()} == {k: v.tolist() for k, v in b.text.items()}
+
+
+def test_one_firm_is_typed_as_a_one_row_table_types_it(rules: RuleSet) -> None:
+    """The one-firm typing (no frame) gives the columns and issues ``prepare`` gives a one-row
+    table, cell by cell, for every field and for usual and unusual cells alike."""
+    one = OneFirm(rules)
+    cells = _cells_by_unit(rules)
+    kinds: dict[tuple[Any, ...], Any] = {}  # one field of each way of typing
+    for spec in rules.fields.values():
+        if not spec.derived:
+            choices = tuple(spec.choice_ids)
+            kind = (spec.unit, choices, spec.min, spec.max, spec.warn_above, spec.partial_date)
+            kinds.setdefault((*kind, spec.id.endswith("expires_on"), spec.id == "credit_code"), spec)
+    for spec in kinds.values():
+        ways: list[tuple[dict[str, float], frozenset[str]]] = [({}, frozenset())]
+        if _unit_of(spec) == "number":
+            ways += [({spec.id: 1e-4}, frozenset()), ({}, frozenset({spec.id}))]
+        for value in cells[_unit_of(spec)]:
+            for factors, percent in ways:
+                headers = {spec.id: f"表头{spec.id}"}
+                table = InputTable(
+                    pd.DataFrame([{spec.id: value}]),
+                    "<firm>",
+                    headers=headers,
+                    factors=factors,
+                    percent=percent,
+                )
+                expected = prepare(table, rules)
+                for _ in range(2):  # typed, then remembered
+                    typed = one.prepare({spec.id: value}, headers=headers, factors=factors, percent=percent)
+                    _same_prepared(typed, expected)
+
+
+def test_the_credit_code_is_checked_as_a_table_checks_it(rules: RuleSet) -> None:
+    one = OneFirm(rules)
+    good = valid_code(3)
+    wrong = good[:-1] + ("0" if good[-1] != "0" else "1")
+    for code in [good, good.lower(), wrong, "ABC", "I" * 18, "١" * 18]:
+        firm = {"credit_code": code, "revenue_y1": 100}
+        _same_prepared(one.prepare(firm), prepare(InputTable(pd.DataFrame([firm]), "<firm>"), rules))
+
+
+def test_a_rule_set_keeps_its_one_firm_plan(rules: RuleSet) -> None:
+    assess_one(base_firm(), rules, as_of=AS_OF)
+    plan = rules.plans["assess_one"]
+    assess_one(_firm(营业收入=3000, revenue_y1=None), rules, as_of=AS_OF)
+    assert rules.plans["assess_one"] is plan

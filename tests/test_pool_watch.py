@@ -21,6 +21,7 @@ import sqlalchemy as sa
 from click.testing import CliRunner
 
 from eligibility.apps.cli import main
+from eligibility.apps.watch import PoolMonitor
 from eligibility.pool import Pool
 from eligibility.pool.watching import PAUSE_ENV
 from tests.pool_data import QUARTERS, RD, TITLED, PrivateCluster, quarter
@@ -254,3 +255,37 @@ def test_follow_waits_for_a_whole_line_and_resumes_after_it(tmp_path: Path) -> N
     assert again.exit_code == 0, again.output
     assert again.stdout == ""
     assert [a[0] for a in _alerts(db)] == [1, 2]
+
+
+def test_a_newer_snapshot_is_watched_from_the_next_line(tmp_path: Path) -> None:
+    """``pool add`` while the monitor runs: the next line says the monitor moved to the new
+    snapshot and is applied on that snapshot's records; its alert is stored under it."""
+    db = str(tmp_path / "培育库.sqlite")
+    updates = tmp_path / "更新.jsonl"
+    source = str(updates)
+    with Pool(db, name="泽州县") as pool:
+        pool.add(quarter(0), as_of=Q2, label="2026Q2")
+        start = pool.watch_start()
+        assert start is not None
+        watching = PoolMonitor.open(pool, start, None, None, "zh", source)
+        first = watching.apply(json.dumps({"credit_code": RD, "rd_expense_y1": 116}), 1, None)
+        assert [r["type"] for r in first] == ["alert"]
+        with Pool(db) as other:  # another process's import, in effect
+            other.add(quarter(1), as_of=QUARTERS[1], label="2026Q3")
+        second = watching.apply(json.dumps({"credit_code": RD, "rd_expense_y1": 124}), 2, None)
+        third = watching.apply(json.dumps({"credit_code": RD, "rd_expense_y1": 116}), 3, None)
+        alerts = pool.alerts()
+    switch, alert = second
+    assert switch["type"] == "snapshot"
+    assert (switch["line"], switch["as_of"], switch["updated"]) == (2, QUARTERS[1], 0)
+    assert switch["firms"] == len(quarter(1))
+    assert "2026-09-30" in watching.monitor.describe(switch)
+    assert "2026-06-30" in watching.monitor.describe(switch)
+    # Q3's sheet already has RD's 116 (2.9%): the update to 124 crosses the line on Q3's record
+    assert (alert["type"], alert["tier"], alert["after"]["status"]) == ("alert", "srdi_sme", "eligible")
+    assert [r["type"] for r in third] == ["alert"]  # no second switch
+    assert [(str(a), int(n)) for a, n in alerts[["as_of", "line"]].itertuples(index=False)] == [
+        (Q2, 1),
+        (QUARTERS[1], 2),
+        (QUARTERS[1], 3),
+    ]

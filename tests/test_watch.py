@@ -162,3 +162,26 @@ def test_follow_reads_a_growing_file(tmp_path: Path) -> None:
     while not state.exists() and time.time() < deadline:
         time.sleep(0.1)
     assert json.loads(state.read_text(encoding="utf-8"))["firms"][FIRM]["record"]["rd_expense_y1"] == 116
+
+
+def test_a_fixed_working_set_of_durable_sessions() -> None:
+    """With room for one firm's session, the monitor releases the least recently updated firm's
+    session and assesses it again from its record when it comes back: the same alerts."""
+    from eligibility import load_rules, read_input
+    from eligibility.apps.watch import Monitor
+    from eligibility.backends.durable import durable_decisions
+
+    rules = load_rules()
+    other = "91140500000000002T"
+    lines = [_update(rd_expense_y1=116), json.dumps({"credit_code": other, "employees_y1": 130})]
+    lines += [_update(rd_expense_y1=160)]
+    outputs = []
+    for room in (1024, 1):
+        monitor = Monitor.from_pool(read_input(POOL, rules, as_of=AS_OF), rules, AS_OF)
+        monitor.sessions = room
+        outputs.append([_brief(r) for n, line in enumerate(lines, 1) for r in monitor.update(line, n)])
+        if room == 1:
+            assert list(monitor.results) == [FIRM]
+            assert durable_decisions().facts(other) == {}  # released when FIRM came back
+    assert outputs[0] == outputs[1]
+    assert [o[:2] for o in outputs[1]] == [("alert", 1), ("alert", 3)]

@@ -29,7 +29,7 @@ import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn, cast
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 from rich.console import Console  # the pool block's too
@@ -1460,25 +1460,13 @@ def _watch_db(
     """``watch --db``: the monitor on the latest snapshot; every update line applied, its alerts and
     the read position stored in one transaction; a restart on the same file resumes after the last
     line applied (a file replaced at that path, or cut shorter, is read from its start)."""
-    from eligibility.apps.watch import Monitor
-    from eligibility.assessment import Purpose
-    from eligibility.pool.watching import Applied as Stored
+    from eligibility.apps.watch import PoolMonitor
     from eligibility.pool.watching import Position, file_identity
 
     with _pool(db, rules_dir, lang, name=name, accept_rules=accept_rules) as opened:
         start = opened.watch_start()
         if start is None:
             _fail(text("pool_no_snapshots", lang), EXIT_USAGE)
-        day = as_of or start.as_of.isoformat()
-        monitor = Monitor(
-            opened.rules,
-            day,
-            cast(Purpose, start.purpose),
-            regime,
-            lang,
-            records=start.records,
-            backend="numpy",
-        )
         source, position = "-", None
         try:
             if updates == "-":
@@ -1515,6 +1503,7 @@ def _watch_db(
             err=True,
         )
         number = position.line if position is not None else 0
+        watching = PoolMonitor.open(opened, start, as_of, regime, lang, source)
         signal.signal(signal.SIGTERM, _interrupt)
         try:
             for line, offset in _lines_with_offsets(stream, position.offset if position else 0, follow):
@@ -1523,19 +1512,9 @@ def _watch_db(
                     position = Position(source, position.identity, offset, number)
                 if not line.strip():
                     continue
-                applied = monitor.apply(line, number)
-                stored_update = None
-                if applied.code is not None and applied.after is not None:
-                    stored_update = Stored(
-                        start.keys[applied.code],
-                        monitor.records[applied.code],
-                        applied.after["tiers"],
-                        [r for r in applied.outputs if r["type"] == "alert"],
-                    )
-                opened.apply_update(start.snapshot_id, stored_update, position, source)
-                for record in applied.outputs:
+                for record in watching.apply(line, number, position):
                     click.echo(json.dumps(record, ensure_ascii=False))
-                    click.echo(monitor.describe(record), err=True)
+                    click.echo(watching.monitor.describe(record), err=True)
         except KeyboardInterrupt:
             pass
         finally:

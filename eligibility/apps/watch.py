@@ -17,7 +17,7 @@ import math
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 
@@ -25,15 +25,19 @@ from eligibility.assessment import Assessment, Backend, Purpose, assess_one, eva
 from eligibility.backends import require_durable
 from eligibility.errors import Severity, StateError
 from eligibility.findings import Findings, build_findings
-from eligibility.input.prepare import prepare
+from eligibility.input.prepare import OneFirm
 from eligibility.input.table import InputTable
 from eligibility.labels import Lang, text
-from eligibility.language.ruleset import RuleSet
+from eligibility.language.ruleset import RuleSet, parse_as_of
 from eligibility.render.files import atomic_write
 from eligibility.render.words import criterion_labels, format_quantity, tier_label
 from eligibility.units import Unit
 
-__all__ = ["Applied", "Monitor", "canonical_records"]
+if TYPE_CHECKING:  # the pool needs the extra eligibility[pool]
+    from eligibility.pool import Pool
+    from eligibility.pool.watching import Position, WatchStart
+
+__all__ = ["Applied", "Monitor", "PoolMonitor", "canonical_records"]
 
 STATE_VERSION = 1
 
@@ -102,10 +106,22 @@ class Monitor:
     results: dict[str, dict[str, Any]] = field(default_factory=dict)
     updated: set[str] = field(default_factory=set)
     backend: Backend = "durable"
+    known: dict[str, dict[str, tuple[str, str]]] = field(default_factory=dict)
+    """By credit code, the stored status and borderline mark ("" for none) of each tier, when the
+    monitor starts from stored results (the pool database): an update whose results keep every
+    tier's status and mark raises no alert, so its firm's previous record is not assessed again;
+    only an update that moves a tier assesses it, for the criteria that moved."""
+    sessions: int = 1024
+    """With ``backend="durable"``, at most this many firms keep their durable_rules session and
+    last results: the firm updated least recently is forgotten (its session released through the
+    backend's ``forget``) and assessed again from its record when it is next updated, so the
+    working set stays fixed however many firms a long watch touches."""
     _pool: Findings | None = None
     _position: dict[str, int] = field(default_factory=dict)
+    _typing: OneFirm = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
+        self._typing = OneFirm(self.rules)
         if self.backend == "durable":
             require_durable()  # every update is assessed by the durable backend
 
@@ -182,7 +198,7 @@ class Monitor:
         for code, saved in firms.items():
             self.records[code] = dict(saved["record"])
             try:
-                self.results[code] = self._assess(code)
+                self._keep(code, self._assess(code))
             except (ValueError, TypeError, KeyError) as exc:
                 detail = type(exc).__name__
                 raise StateError(text("state_record", self.lang, code=code, detail=detail)) from exc
@@ -222,7 +238,7 @@ class Monitor:
                 merged.pop(k, None)  # null clears a value
         problems = [
             i
-            for i in prepare(InputTable(_frame(merged)), self.rules).issues
+            for i in self._typing.prepare(merged).issues  # as prepare() types a one-row table
             if i.severity is Severity.ERROR and i.field in update
         ]
         if problems:
@@ -230,17 +246,43 @@ class Monitor:
             reason = text(f"short_{bad.code.value}", self.lang)
             detail = text("watch_value", self.lang, field=bad.field, value=bad.value, reason=reason)
             return Applied(None, None, [self._error(number, "bad_value", code=code, detail=detail)])
-        before = self.results.get(code) or self._pool_record(code)
+        previous = self.records[code]
+        stored = self.known.get(code)
+        before = None
+        if stored is None:
+            before = self.results.get(code)
+            if before is None:  # a firm updated before and forgotten since is assessed again
+                before = self._assess(code) if code in self.updated else self._pool_record(code)
         self.records[code] = merged
         after = self._assess(code)
-        if self.backend == "durable":
-            self.results[code] = after
+        self._keep(code, after)
         self.updated.add(code)
+        if stored is not None:
+            now = _marks(after)
+            self.known[code] = now
+            if all(stored.get(tier, mark) == mark for tier, mark in now.items()):
+                return Applied(code, after, [])  # no tier moved: no alert, nothing more to assess
+            before = self._assess(code, previous)
+        assert before is not None
         return Applied(code, after, self._alerts(code, before, after, number))
 
-    def _assess(self, code: str) -> dict[str, Any]:
+    def _keep(self, code: str, results: dict[str, Any]) -> None:
+        """Keep a durable-assessed firm's results, most recent last; forget the least recent beyond
+        :attr:`sessions`."""
+        if self.backend != "durable":
+            return
+        self.results.pop(code, None)
+        self.results[code] = results
+        while len(self.results) > max(self.sessions, 1):
+            from eligibility.backends.durable import durable_decisions
+
+            oldest = next(iter(self.results))
+            del self.results[oldest]
+            durable_decisions().forget(oldest)
+
+    def _assess(self, code: str, record: Mapping[str, Any] | None = None) -> dict[str, Any]:
         return assess_one(
-            self.records[code],
+            self.records[code] if record is None else record,
             self.rules,
             as_of=self.as_of,
             purpose=self.purpose,
@@ -318,7 +360,7 @@ class Monitor:
 
     def describe(self, record: Mapping[str, Any]) -> str:
         """The terminal line for an output record, Chinese first."""
-        if record["type"] == "error":
+        if record["type"] in ("error", "snapshot"):
             return str(record["message"])
         lang = self.lang
         label = (
@@ -351,10 +393,106 @@ class Monitor:
         )
 
 
-def _frame(record: Mapping[str, Any]) -> Any:
-    import pandas as pd
+@dataclass
+class PoolMonitor:
+    """The monitor on the pool database (``watch --db``): a :class:`Monitor` on the latest
+    snapshot's records, the before of every firm its stored results (so an update that moves no
+    tier is assessed once), and every update line stored with its alerts and the read position in
+    one transaction (:meth:`~eligibility.pool.Pool.apply_update`). When ``pool add`` stores a newer
+    snapshot while it runs, the next line is applied on that snapshot's records, after a record
+    saying so (``{"type": "snapshot", …}``)."""
 
-    return pd.DataFrame([dict(record)])
+    pool: Pool
+    start: WatchStart
+    monitor: Monitor
+    source: str = "-"
+    as_of: str | None = None
+    regime: str | None = None
+
+    @classmethod
+    def open(
+        cls, pool: Pool, start: WatchStart, as_of: str | None, regime: str | None, lang: Lang, source: str
+    ) -> PoolMonitor:
+        """The monitor as of ``as_of`` (the snapshot's date when None) on ``start``'s records; the
+        stored results stand for the firms' before only when they were judged alike (the
+        snapshot's date, no other regime)."""
+        return cls(pool, start, _pool_monitor(pool, start, as_of, regime, lang), source, as_of, regime)
+
+    def apply(self, line: str, number: int, position: Position | None) -> list[dict[str, Any]]:
+        """Apply one update line and store it (firm, results, alerts, read position) in one
+        transaction; its output records, after a switch record when a newer snapshot arrived."""
+        from eligibility.pool.watching import Applied as Stored
+
+        switched = self._switch(number)
+        applied = self.monitor.apply(line, number)
+        stored = None
+        if applied.code is not None and applied.after is not None:
+            stored = Stored(
+                self.start.keys[applied.code],
+                self.monitor.records[applied.code],
+                applied.after["tiers"],
+                [r for r in applied.outputs if r["type"] == "alert"],
+            )
+        self.pool.apply_update(self.start.snapshot_id, stored, position, self.source)
+        return [*switched, *applied.outputs]
+
+    def _switch(self, number: int) -> list[dict[str, Any]]:
+        """Move to the latest snapshot when it is no longer the one watched (one query a line)."""
+        latest = self.pool.latest_snapshot()
+        if latest is None or latest == self.start.snapshot_id:
+            return []
+        start = self.pool.watch_start()
+        if start is None:  # pragma: no cover - a snapshot is never deleted under the monitor
+            return []
+        was, lang = self.start, self.monitor.lang
+        self.start, self.monitor = start, _pool_monitor(self.pool, start, self.as_of, self.regime, lang)
+        return [
+            {
+                "type": "snapshot",
+                "line": number,
+                "snapshot": start.snapshot_id,
+                "as_of": start.as_of.isoformat(),
+                "firms": len(start.records),
+                "updated": start.updated,
+                "message": text(
+                    "watch_db_switched",
+                    lang,
+                    line=number,
+                    as_of=start.as_of.isoformat(),
+                    firms=len(start.records),
+                    updated=start.updated,
+                    was=was.as_of.isoformat(),
+                ),
+            }
+        ]
+
+
+def _pool_monitor(
+    pool: Pool, start: WatchStart, as_of: str | None, regime: str | None, lang: Lang
+) -> Monitor:
+    day = as_of or start.as_of.isoformat()
+    purpose = cast(Purpose, start.purpose)
+    monitor = Monitor(pool.rules, day, purpose, regime, lang, records=start.records, backend="numpy")
+    if parse_as_of(day) == start.as_of and regime is None:
+        marks = pool.watch_marks(start.snapshot_id)
+        monitor.known = {code: marks[key] for code, key in start.keys.items() if key in marks}
+    return monitor
+
+
+def _marks(record: Mapping[str, Any]) -> dict[str, tuple[str, str]]:
+    """Each tier's status and borderline mark ("" for none) in an assessed record."""
+    return {
+        tier: _mark(str(result["status"]), str(result["borderline"] or ""))
+        for tier, result in record["tiers"].items()
+    }
+
+
+_MARKS: dict[tuple[str, str], tuple[str, str]] = {}
+
+
+def _mark(status: str, borderline: str) -> tuple[str, str]:
+    """One shared pair per status and mark (a pool of 10,000 firms holds a handful of them)."""
+    return _MARKS.setdefault((status, borderline), (status, borderline))
 
 
 def _shown(value: float | None, unit: Unit, lang: Lang) -> str:

@@ -9,9 +9,11 @@ only the cells that have a problem are visited one by one.
 
 from __future__ import annotations
 
+import calendar
+import math
 import re
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,7 +27,7 @@ from eligibility.input.table import InputTable
 from eligibility.language.ruleset import FieldSpec, RuleSet
 from eligibility.units import Unit
 
-__all__ = ["FloatArray", "check_firm_keys", "credit_code_valid", "prepare"]
+__all__ = ["FloatArray", "OneFirm", "check_firm_keys", "credit_code_valid", "prepare"]
 
 
 FloatArray = npt.NDArray[np.float64]
@@ -85,18 +87,55 @@ def prepare(
             rules.plausible.get(spec.unit),
             table.written.get(name),
         )
-        if spec.unit is Unit.TEXT:
-            text[name] = _text(cells.raw)
-        elif spec.unit is Unit.DATE:
-            dates[name] = _dates(cells)
-        elif spec.unit is Unit.BOOL:
-            columns[name] = _bools(cells)
-        elif spec.unit is Unit.CATEGORY and spec.choices_from == "tiers":
-            columns[name], named_hnte = _titles(cells, rules)
-        elif spec.unit is Unit.CATEGORY:
-            columns[name] = _categories(cells)
-        else:
-            columns[name] = _numbers(cells)
+        named = _typed_column(cells, rules, columns, dates, text)
+        if named is not None:
+            named_hnte = named
+    return _finish(
+        rules, n, columns, dates, text, present, issues, rows, table, named_hnte, strict, check_keys
+    )
+
+
+def _typed_column(
+    cells: _Cells,
+    rules: RuleSet,
+    columns: dict[str, FloatArray],
+    dates: dict[str, npt.NDArray[np.datetime64]],
+    text: dict[str, npt.NDArray[np.object_]],
+) -> npt.NDArray[np.bool_] | None:
+    """Type one column into ``columns``, ``dates`` or ``text``; the titles column returns the mask
+    of the firms that name 高新技术企业 among their titles."""
+    spec, name = cells.spec, cells.spec.id
+    if spec.unit is Unit.TEXT:
+        text[name] = _text(cells.raw)
+    elif spec.unit is Unit.DATE:
+        dates[name] = _dates(cells)
+    elif spec.unit is Unit.BOOL:
+        columns[name] = _bools(cells)
+    elif spec.unit is Unit.CATEGORY and spec.choices_from == "tiers":
+        columns[name], named_hnte = _titles(cells, rules)
+        return named_hnte
+    elif spec.unit is Unit.CATEGORY:
+        columns[name] = _categories(cells)
+    else:
+        columns[name] = _numbers(cells)
+    return None
+
+
+def _finish(
+    rules: RuleSet,
+    n: int,
+    columns: dict[str, FloatArray],
+    dates: dict[str, npt.NDArray[np.datetime64]],
+    text: dict[str, npt.NDArray[np.object_]],
+    present: set[str],
+    issues: list[Issue],
+    rows: npt.NDArray[np.int64],
+    table: InputTable,
+    named_hnte: npt.NDArray[np.bool_] | None,
+    strict: bool,
+    check_keys: bool,
+    one_key: bool = False,
+) -> Prepared:
     if named_hnte is not None and named_hnte.any() and "hnte_valid" in rules.fields:
         # 高新技术企业 written among the titles (高新技术企业、专精特新) says the firm is one, unless
         # a 是否高新技术企业 column says otherwise.
@@ -105,13 +144,11 @@ def prepare(
         present.add("hnte_valid")
 
     if check_keys:
-        check_firm_keys(
-            text.get("credit_code"),
-            rows,
-            issues,
-            table.sheet,
-            table.headers.get("credit_code", "credit_code"),
-        )
+        header = table.headers.get("credit_code", "credit_code")
+        if one_key:
+            _check_one_key(text.get("credit_code"), rows, issues, table.sheet, header)
+        else:
+            check_firm_keys(text.get("credit_code"), rows, issues, table.sheet, header)
     _check_consistency(columns, rows, issues, table.sheet, table.headers)
     prepared = Prepared(
         n=n,
@@ -127,6 +164,226 @@ def prepare(
     if strict and any(i.severity is Severity.ERROR for i in issues):
         raise InputError([i for i in issues if i.severity is Severity.ERROR])
     return prepared
+
+
+class OneFirm:
+    """Types one firm (field id → cell value) exactly as :func:`prepare` types a one-row table,
+    without building a frame: what depends only on the rules (the spelling tables) is kept, the
+    usual cells (numbers, ids and labels of categories, yes/no, ISO dates, text) are typed one by
+    one, and any other cell goes through the column functions of :func:`prepare` on a one-row
+    column — whose result, for a text cell, is remembered (a bounded memo: a pool repeats its
+    spellings of titles and dates)."""
+
+    MEMO_LIMIT = 20_000
+
+    def __init__(self, rules: RuleSet) -> None:
+        self.rules = rules
+        self._tables: dict[str, Mapping[str, float]] = {}
+        self._memo: dict[tuple[object, ...], tuple[Any, npt.NDArray[np.bool_] | None, list[Issue]]] = {}
+
+    def prepare(
+        self,
+        values: Mapping[str, Any],
+        *,
+        headers: Mapping[str, str] | None = None,
+        factors: Mapping[str, float] | None = None,
+        percent: frozenset[str] = frozenset(),
+        issues: Sequence[Issue] = (),
+        source: str = "<firm>",
+    ) -> Prepared:
+        """The firm's typed columns (one row, spreadsheet row 2) and its issues, in the order
+        :func:`prepare` finds them."""
+        rules = self.rules
+        headers, factors = dict(headers or {}), dict(factors or {})
+        table = InputTable(pd.DataFrame(), source, headers=headers, factors=factors, percent=percent)
+        rows = np.array([table.first_row], dtype=np.int64)
+        found: list[Issue] = list(issues)
+        sink = _Sink(rows, found, None)
+        columns: dict[str, FloatArray] = {}
+        dates: dict[str, npt.NDArray[np.datetime64]] = {}
+        text: dict[str, npt.NDArray[np.object_]] = {}
+        present: set[str] = set()
+        named_hnte: npt.NDArray[np.bool_] | None = None
+        for name, value in values.items():
+            spec = rules.fields.get(name)
+            if spec is None:
+                found.append(Issue(IssueCode.UNMAPPED_COLUMN, Severity.WARNING, None, None, name, None, None))
+                continue
+            present.add(name)
+            cells = _Cells(
+                _NO_SERIES,
+                spec,
+                sink,
+                headers.get(name, name),
+                factors.get(name, 1.0),
+                name in percent,
+                rules.plausible.get(spec.unit),
+                _Scalar(value),
+            )
+            if not self._typed_cell(cells, value, columns, dates, text):
+                named = self._column(cells, value, columns, dates, text)
+                if named is not None:
+                    named_hnte = named
+        return _finish(
+            rules, 1, columns, dates, text, present, found, rows, table, named_hnte, False, True, one_key=True
+        )
+
+    def _typed_cell(
+        self,
+        cells: _Cells,
+        value: Any,
+        columns: dict[str, FloatArray],
+        dates: dict[str, npt.NDArray[np.datetime64]],
+        text: dict[str, npt.NDArray[np.object_]],
+    ) -> bool:
+        """Type a usual cell in place; False for a cell the column functions must type."""
+        spec, name = cells.spec, cells.spec.id
+        unit = spec.unit
+        missing = value is None or (type(value) is float and math.isnan(value))
+        if unit is Unit.TEXT:
+            if missing:
+                text[name] = np.array([None], dtype=object)
+                return True
+            if type(value) is not str:
+                return False
+            cleaned = _clean_text(value)
+            if cleaned is _UNSURE:
+                return False
+            text[name] = np.array([cleaned], dtype=object)
+            return True
+        if unit is Unit.DATE:
+            if missing:
+                dates[name] = np.full(1, np.datetime64("NaT"), dtype="datetime64[D]")
+                return True
+            day = _iso_day(value, name.endswith("expires_on")) if type(value) is str else None
+            if day is None:
+                return False
+            dates[name] = np.array([day], dtype="datetime64[D]")
+            if np.isnat(day):
+                cells.report(np.ones(1, dtype=bool), IssueCode.BAD_DATE)
+            return True
+        if unit is Unit.CATEGORY and spec.choices_from == "tiers":
+            if missing:
+                columns[name] = np.full(1, np.nan)
+                return True
+            return False
+        if unit is Unit.BOOL or unit is Unit.CATEGORY:
+            if missing:
+                columns[name] = np.full(1, np.nan)
+                return True
+            if unit is Unit.BOOL and type(value) is bool:
+                columns[name] = np.array([1.0 if value else 0.0])
+                return True
+            if type(value) is not str:
+                return False
+            cleaned = _clean_text(value)
+            if cleaned is _UNSURE:
+                return False
+            code = math.nan if cleaned is None else self._table(spec).get(str(cleaned).casefold(), math.nan)
+            columns[name] = np.array([code])
+            if cleaned is not None and math.isnan(code):
+                bad = IssueCode.BAD_BOOL if unit is Unit.BOOL else IssueCode.UNKNOWN_CATEGORY
+                cells.report(np.ones(1, dtype=bool), bad)
+            return True
+        if not missing and not (type(value) is float or (type(value) is int and -(2**63) <= value < 2**63)):
+            return False
+        columns[name] = np.array([math.nan if missing else _checked_number(cells, float(value))])
+        return True
+
+    def _table(self, spec: FieldSpec) -> Mapping[str, float]:
+        table = self._tables.get(spec.id)
+        if table is None:
+            if spec.unit is Unit.BOOL:
+                table = dict.fromkeys(_TRUE, 1.0) | dict.fromkeys(_FALSE, 0.0)
+            else:
+                table = category_table(spec)
+            self._tables[spec.id] = table
+        return table
+
+    def _column(
+        self,
+        cells: _Cells,
+        value: Any,
+        columns: dict[str, FloatArray],
+        dates: dict[str, npt.NDArray[np.datetime64]],
+        text: dict[str, npt.NDArray[np.object_]],
+    ) -> npt.NDArray[np.bool_] | None:
+        """An unusual cell typed by the column functions on a one-row column, as :func:`prepare`
+        builds it; a text cell's outcome is remembered (its issues without row or header)."""
+        spec = cells.spec
+        key = (spec.id, value, cells.factor, cells.percent) if type(value) is str else None
+        known = self._memo.get(key) if key is not None else None
+        if known is None:
+            raw = pd.DataFrame([{spec.id: value}])[spec.id]
+            scratch: list[Issue] = []
+            alone = _Cells(raw, spec, _Sink(cells.sink.rows, scratch, None), "", cells.factor, cells.percent)
+            alone.plausible = cells.plausible
+            out_columns: dict[str, FloatArray] = {}
+            out_dates: dict[str, npt.NDArray[np.datetime64]] = {}
+            out_text: dict[str, npt.NDArray[np.object_]] = {}
+            named = _typed_column(alone, self.rules, out_columns, out_dates, out_text)
+            typed = {**out_columns, **out_dates, **out_text}[spec.id]
+            known = (typed, named, scratch)
+            if key is not None and len(self._memo) < self.MEMO_LIMIT:
+                typed.flags.writeable = False
+                self._memo[key] = known
+        typed, named, scratch = known
+        target: dict[str, Any] = (
+            text if spec.unit is Unit.TEXT else dates if spec.unit is Unit.DATE else columns
+        )
+        target[spec.id] = typed.copy()
+        header = cells.header or spec.id
+        row = int(cells.sink.rows[0])
+        cells.sink.issues.extend(
+            Issue(i.code, i.severity, row, spec.id, header, i.value, cells.sink.sheet) for i in scratch
+        )
+        return named
+
+
+class _Scalar:
+    """One cell as written, for :meth:`_Cells.report`."""
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+    def take(self, positions: Any) -> _Scalar:
+        return self
+
+    def to_pylist(self) -> list[Any]:
+        return [self.value]
+
+
+_NO_SERIES: Any = None  # a cell typed one by one has no column
+_UNSURE = object()
+_ASCII_SPACE = " \t\n\r\x0b\x0c"
+
+
+def _clean_text(value: str) -> object:
+    """A text cell as :func:`_strings` leaves it (None for a blank), or ``_UNSURE`` where Python's
+    and Arrow's ideas of white space could differ (anything but ASCII white space at its ends)."""
+    cleaned = value.strip(_ASCII_SPACE)
+    if cleaned and (cleaned[0].isspace() or cleaned[-1].isspace() or not cleaned[-1].isprintable()):
+        return _UNSURE
+    if cleaned and not cleaned[0].isprintable():
+        return _UNSURE
+    return None if cleaned.lower() in _BLANK else cleaned
+
+
+_ISO_DAY = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")
+
+
+def _iso_day(value: str, expiry: bool) -> np.datetime64 | None:
+    """A date written ``YYYY-MM-DD`` as :func:`_dates` reads it (NaT for an impossible day), None
+    for any other spelling."""
+    found = _ISO_DAY.fullmatch(value) if value.isascii() else None
+    if found is None:
+        return None
+    if expiry and value.startswith("9999"):
+        return _FAR
+    year, month, day = (int(part) for part in found.groups())
+    if not (1900 <= year <= 2199 and 1 <= month <= 12 and 1 <= day <= calendar.monthrange(year, month)[1]):
+        return np.datetime64("NaT", "D")
+    return np.datetime64(f"{year:04d}-{month:02d}-{day:02d}", "D")
 
 
 @dataclass
@@ -224,6 +481,15 @@ def _numbers(cells: _Cells) -> FloatArray:
         if spec.unit is not Unit.FRACTION:
             # "3%" in a field that is not a ratio is not a number of that field.
             values = np.where(percent_mask, np.nan, values)
+    return _checked_numbers(cells, values, given, percent_mask)
+
+
+def _checked_numbers(
+    cells: _Cells, values: FloatArray, given: npt.NDArray[np.bool_], percent_mask: npt.NDArray[np.bool_]
+) -> FloatArray:
+    """Parsed numbers checked and scaled: unparsable, absurd and out-of-range cells reported and
+    blanked, ratios read on their column's scale, units converted."""
+    spec = cells.spec
     cells.report(given & np.isnan(values), IssueCode.NOT_A_NUMBER)
     with np.errstate(over="ignore", invalid="ignore"):
         if spec.unit is Unit.FRACTION:
@@ -247,6 +513,35 @@ def _numbers(cells: _Cells) -> FloatArray:
     if spec.warn_above is not None:
         cells.report(values > spec.warn_above, IssueCode.UNUSUAL_VALUE, Severity.WARNING)
     return values.astype(np.float64)
+
+
+def _checked_number(cells: _Cells, value: float) -> float:
+    """:func:`_checked_numbers` for one number cell (not blank), in plain floats: the same reads,
+    reports and blanks, without the array machinery."""
+    spec = cells.spec
+    one = np.ones(1, dtype=bool)
+    if spec.unit is Unit.FRACTION:
+        # One bare number: it alone decides the column's scale (see _fractions).
+        big = value != 0 and abs(value) > 1.0
+        if not cells.percent and big:
+            cells.report(one, IssueCode.AMBIGUOUS_PERCENT, Severity.WARNING)
+        if cells.percent or big:
+            value = value / 100.0
+    elif cells.factor != 1.0:
+        value = value * cells.factor
+    plausible = cells.plausible
+    if math.isinf(value) or (plausible is not None and not math.isnan(value) and abs(value) > plausible):
+        cells.report(one, IssueCode.OUT_OF_RANGE)
+        return math.nan
+    if spec.min is not None and value < spec.min:
+        cells.report(one, IssueCode.NEGATIVE_VALUE if spec.min == 0 else IssueCode.OUT_OF_RANGE)
+        return math.nan
+    if spec.max is not None and value > spec.max:
+        cells.report(one, IssueCode.OUT_OF_RANGE)
+        return math.nan
+    if spec.warn_above is not None and value > spec.warn_above:
+        cells.report(one, IssueCode.UNUSUAL_VALUE, Severity.WARNING)
+    return value
 
 
 def _fractions(cells: _Cells, values: FloatArray, percent_mask: npt.NDArray[np.bool_]) -> FloatArray:
@@ -506,6 +801,41 @@ def check_firm_keys(
         )
         for p in np.flatnonzero(repeated)
     )
+
+
+def _check_one_key(
+    codes: npt.NDArray[np.object_] | None,
+    rows: npt.NDArray[np.int64],
+    issues: list[Issue],
+    sheet: str | None,
+    header: str,
+) -> None:
+    """:func:`check_firm_keys` for a table of one row (no repeats), without a frame."""
+    if codes is None:
+        return
+    code = codes[0]
+    if code is None:
+        issues.append(
+            Issue(IssueCode.MISSING_KEY, Severity.ERROR, int(rows[0]), "credit_code", header, code, sheet)
+        )
+        return
+    written = str(code).strip().upper()
+    if written.isascii() and written.isprintable():
+        formed = re.fullmatch(_CODE_FORMAT, written) is not None
+        values = [max(_CODE_CHARS.find(c), 0) for c in written]
+        expected = (31 - sum(v * int(w) for v, w in zip(values, _CODE_WEIGHTS, strict=False)) % 31) % 31
+        checked = formed and values[17] == expected
+    else:
+        many_formed, many_checked = credit_code_valid(codes)
+        formed, checked = bool(many_formed[0]), bool(many_checked[0])
+    if not formed:
+        issues.append(
+            Issue(IssueCode.BAD_CREDIT_CODE, Severity.ERROR, int(rows[0]), "credit_code", header, code, sheet)
+        )
+    elif not checked:
+        issues.append(
+            Issue(IssueCode.BAD_CHECK_DIGIT, Severity.ERROR, int(rows[0]), "credit_code", header, code, sheet)
+        )
 
 
 def _check_consistency(

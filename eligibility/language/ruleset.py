@@ -92,6 +92,9 @@ class RuleSet:
     literals: Mapping[tuple[str, Unit], float] = field(default_factory=dict)
     """Every text literal of the rule files with its unit (``("100万元", Unit.WAN_YUAN)``) → its
     number, resolved when the files were loaded and checked."""
+    plans: dict[str, Any] = field(default_factory=dict, init=False, compare=False, repr=False)
+    """What a consumer compiles from these rules once and reuses for every call (``assess_one``'s
+    one-firm plan), by the consumer's name; never part of the rules themselves."""
 
     def number(self, literal: object, unit: Unit) -> float:
         """A rule-file literal as a number in ``unit``: a number as it is, a text literal ("100万元")
@@ -167,7 +170,12 @@ class RuleSet:
 
     def tier_order(self) -> list[str]:
         """Tier ids ordered so that every ``passes`` dependency comes first."""
-        return topological_order(self.tiers, tier_dependencies(self.rulesets.values()))[0]
+        order = self.plans.get("tier_order")
+        if order is None:  # the rules never change: ordered once
+            order = self.plans["tier_order"] = topological_order(
+                self.tiers, tier_dependencies(self.rulesets.values())
+            )[0]
+        return list(order)
 
 
 AS_OF_FIRST = dt.date(1900, 1, 1)

@@ -67,7 +67,9 @@ from eligibility.pool.watching import (
     WatchStart,
     alerts_frame,
     apply_update,
+    latest_snapshot,
     read_position,
+    stored_marks,
     watch_start,
 )
 
@@ -329,6 +331,15 @@ class Pool:
         updates already applied on it left (see :mod:`eligibility.pool.watching`); None when the
         pool holds no snapshot."""
         return watch_start(self.engine, self.rules)
+
+    def latest_snapshot(self) -> int | None:
+        """The id of the latest snapshot (by date), which ``watch --db`` watches; None for none."""
+        return latest_snapshot(self.engine)
+
+    def watch_marks(self, snapshot_id: int) -> dict[str, dict[str, tuple[str, str]]]:
+        """By firm key, each tier's stored status and borderline mark on the snapshot: the
+        monitor's latest results of the firms it updated, else the snapshot's."""
+        return stored_marks(self.engine, snapshot_id)
 
     def watch_position(self, source: str) -> Position | None:
         """How far the updates file ``source`` (its resolved path) was read and applied."""

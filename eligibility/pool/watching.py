@@ -30,6 +30,7 @@ from eligibility.language.ruleset import RuleSet
 from eligibility.pool.db import writing
 from eligibility.pool.schema import (
     ALERTS,
+    RESULTS,
     SNAPSHOT_FIRMS,
     SNAPSHOTS,
     WATCH_FIRMS,
@@ -48,7 +49,9 @@ __all__ = [
     "apply_update",
     "canonical_figures",
     "file_identity",
+    "latest_snapshot",
     "read_position",
+    "stored_marks",
     "watch_start",
 ]
 
@@ -118,6 +121,14 @@ def canonical_figures(figures: str, rules: RuleSet) -> dict[str, Any]:
     return record
 
 
+def latest_snapshot(engine: Engine) -> int | None:
+    """The id of the latest snapshot (by date), the one the monitor watches; None for none."""
+    with engine.connect() as connection:
+        return connection.execute(
+            select(SNAPSHOTS.c.id).order_by(SNAPSHOTS.c.as_of.desc()).limit(1)
+        ).scalar_one_or_none()
+
+
 def watch_start(engine: Engine, rules: RuleSet) -> WatchStart | None:
     """The latest snapshot's firms with a credit code (the key an update names), each with the
     record the updates applied on this snapshot left; None for a pool without snapshots."""
@@ -157,6 +168,24 @@ def watch_start(engine: Engine, rules: RuleSet) -> WatchStart | None:
             records[code] = {k: v for k, v in records[code].items() if v is not None}
         keys[code] = str(key)
     return WatchStart(snapshot_id, latest.as_of, str(latest.purpose), records, keys, len(updated))
+
+
+def stored_marks(engine: Engine, snapshot_id: int) -> dict[str, dict[str, tuple[str, str]]]:
+    """By firm key, each tier's stored status and borderline mark ("" for none): the monitor's
+    results of a firm it updated on this snapshot, else the snapshot's own results."""
+    pairs: dict[tuple[str, str], tuple[str, str]] = {}  # one shared pair per status and mark
+    marks: dict[str, dict[str, tuple[str, str]]] = {}
+    with engine.connect() as connection:
+        for table in (RESULTS, WATCH_RESULTS):  # the monitor's results override the snapshot's
+            rows = connection.execute(
+                select(table.c.firm_key, table.c.tier, table.c.status, table.c.mark).where(
+                    table.c.snapshot_id == snapshot_id
+                )
+            )
+            for key, tier, status, mark in rows:
+                pair = pairs.setdefault((status, mark), (str(status), str(mark or "")))
+                marks.setdefault(str(key), {})[str(tier)] = pair
+    return marks
 
 
 def read_position(engine: Engine, source: str) -> Position | None:
