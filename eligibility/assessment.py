@@ -34,6 +34,7 @@ from eligibility.scoring.engine import (
     TierResult,
     combine_parts,
     derive_columns,
+    evaluate_rows,
     evaluate_tier,
     input_columns,
 )
@@ -362,6 +363,8 @@ def _by_round(
     for rid, firms in zip(ids, per_year, strict=True):  # one step per distinct year
         counts[rid] = counts.get(rid, 0) + int(firms)
     order = sorted(counts, key=lambda rid: -counts[rid])  # the rule set of most firms first
+    position = {rid: k for k, rid in enumerate(order)}
+    part = np.array([position[rid] for rid in ids], dtype=np.int8)[inverse]
     parts: list[TierResult] = []
     for rid in order:
         ruleset = rules.rulesets[rid]
@@ -374,14 +377,17 @@ def _by_round(
             and _same_inputs(ruleset, results, reuse)
         ):
             parts.append(previous)  # one rule set serves both purposes
+        elif parts and decider is None:
+            # A rule set holding for fewer firms than the first is evaluated for its own firms only
+            # (a decider keys its tests by the firm's position in the whole pool, so it sees all).
+            rows = np.flatnonzero(part == len(parts))
+            parts.append(evaluate_rows(ruleset, rules, prepared, columns, results, titles, "review", rows))
         else:
             parts.append(
                 evaluate_tier(ruleset, rules, prepared, columns, results, titles, "review", decider, memo)
             )
     if len(parts) == 1:
         return replace(parts[0], review_round=years)
-    position = {rid: k for k, rid in enumerate(order)}
-    part = np.array([position[rid] for rid in ids], dtype=np.int8)[inverse]
     return combine_parts(parts, part, years)
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Callable, Collection, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, replace
 from functools import cached_property
 from typing import Any
 
@@ -34,7 +34,7 @@ from eligibility.scoring.logic import (
     tight_op,
     tolerance,
 )
-from eligibility.scoring.points import PointsResult, score_points
+from eligibility.scoring.points import Interval, PointsResult, score_points
 from eligibility.scoring.titles import Titles, holds_title
 from eligibility.units import Unit
 
@@ -47,6 +47,7 @@ __all__ = [
     "day_numbers",
     "dependencies",
     "derive_columns",
+    "evaluate_rows",
     "evaluate_tier",
     "input_columns",
 ]
@@ -185,36 +186,47 @@ def combine_parts(
     stay in the parts (:meth:`TierResult.pieces`)."""
     masks = [part == k for k in range(len(parts))]
 
-    def pick(get: Callable[[TierResult], StatusArray]) -> StatusArray:
-        out = get(parts[0]).copy()
-        for piece, mask in zip(parts[1:], masks[1:], strict=True):
-            out[mask] = get(piece)[mask]
+    def chosen(values: Sequence[npt.NDArray[Any] | None], blank: Any) -> npt.NDArray[Any]:
+        """Per firm, the values of the part that holds for it (``blank`` where that part has none):
+        one ``where`` per further part over the first part's values."""
+        first = values[0]
+        out = first if first is not None else np.full(part.shape, blank)
+        for array, mask in zip(values[1:], masks[1:], strict=True):
+            out = np.where(mask, array if array is not None else blank, out)
         return out
 
+    def pick(get: Callable[[TierResult], StatusArray]) -> StatusArray:
+        return chosen([get(piece) for piece in parts], Status.UNKNOWN)
+
     def union(get: Callable[[TierResult], dict[str, BoolArray]]) -> dict[str, BoolArray]:
-        out: dict[str, BoolArray] = {}
-        for piece, mask in zip(parts, masks, strict=True):
-            for key, values in get(piece).items():
-                out[key] = out.get(key, np.zeros(part.shape, dtype=bool)) | (values & mask)
-        return out
+        tables = [get(piece) for piece in parts]
+        keys = dict.fromkeys(key for table in tables for key in table)
+        return {key: chosen([table.get(key) for table in tables], False) for key in keys}
 
     points = None
     if any(p.points is not None for p in parts):
-        points = PointsResult(indicators={}, groups={}, overlays={})
-        for piece, mask in zip(parts, masks, strict=True):
-            if piece.points is None:
-                continue
-            for target, source in (
-                (points.indicators, piece.points.indicators),
-                (points.groups, piece.points.groups),
-            ):
-                for key, (low, high) in source.items():
-                    into = target.setdefault(key, (np.full(part.shape, np.nan), np.full(part.shape, np.nan)))
-                    into[0][mask], into[1][mask] = low[mask], high[mask]
-            for key, values in piece.points.overlays.items():
-                points.overlays[key] = points.overlays.get(key, np.zeros(part.shape, dtype=bool)) | (
-                    values & mask
+        scored = [piece.points for piece in parts]
+
+        def intervals(get: Callable[[PointsResult], dict[str, Interval]]) -> dict[str, Interval]:
+            tables = [get(p) if p is not None else {} for p in scored]
+            keys = dict.fromkeys(key for table in tables for key in table)
+            return {
+                key: (
+                    chosen([t[key][0] if key in t else None for t in tables], np.nan),
+                    chosen([t[key][1] if key in t else None for t in tables], np.nan),
                 )
+                for key in keys
+            }
+
+        overlays = [p.overlays if p is not None else {} for p in scored]
+        points = PointsResult(
+            indicators=intervals(lambda p: p.indicators),
+            groups=intervals(lambda p: p.groups),
+            overlays={
+                key: chosen([table.get(key) for table in overlays], False)
+                for key in dict.fromkeys(k for table in overlays for k in table)
+            },
+        )
         points.groups.setdefault("total", (np.full(part.shape, np.nan), np.full(part.shape, np.nan)))
     return TierResult(
         tier=parts[0].tier,
@@ -376,6 +388,103 @@ def evaluate_tier(
     return result
 
 
+def evaluate_rows(
+    ruleset: RuleSetFile,
+    rules: RuleSet,
+    prepared: Prepared,
+    columns: Mapping[str, FloatArray],
+    done: Mapping[str, TierResult],
+    titles: Titles,
+    purpose: str,
+    rows: npt.NDArray[np.intp],
+) -> TierResult:
+    """:func:`evaluate_tier` for the firms at ``rows`` only, as a result over every firm whose other
+    rows are blank (unknown statuses, NaN values, no blame): the rule set of a review round that holds
+    for a few firms is evaluated for those firms, not for the whole pool. Firms are evaluated
+    independently of each other, so a firm's result is the one it has in a whole-pool run."""
+    some = Prepared(
+        n=rows.size,
+        columns={k: v[rows] for k, v in prepared.columns.items()},
+        dates={k: v[rows] for k, v in prepared.dates.items()},
+        text={k: v[rows] for k, v in prepared.text.items()},
+        present=prepared.present,
+        issues=[],
+        rows=prepared.rows[rows],
+        sheet=prepared.sheet,
+        headers=prepared.headers,
+    )
+    their_titles = Titles(
+        tier=titles.tier[rows],
+        rank=titles.rank[rows],
+        expires=titles.expires[rows],
+        expiring=titles.expiring[rows],
+        written=titles.written[rows] if titles.written is not None else None,
+    )
+    # A required tier is read by its statuses alone.
+    required = {
+        tier: TierResult(tier, r.ruleset, r.status[rows], r.relaxed[rows], r.tight[rows])
+        for tier, r in done.items()
+    }
+    part = evaluate_tier(
+        ruleset, rules, some, {k: v[rows] for k, v in columns.items()}, required, their_titles, purpose
+    )
+    return _spread(part, rows, prepared.n)
+
+
+def _spread(result: TierResult, rows: npt.NDArray[np.intp], n: int) -> TierResult:
+    """A result over the firms at ``rows`` as one over ``n`` firms (blank elsewhere)."""
+
+    done: dict[int, Any] = {}  # an array shared by two views (blame and closest) stays shared
+
+    def wide(values: Any) -> Any:
+        if not isinstance(values, np.ndarray) or values.shape != (rows.size,):
+            return values  # a scalar threshold or margin
+        if id(values) in done:
+            return done[id(values)]
+        if values.dtype == np.bool_:
+            out = np.zeros(n, dtype=bool)
+        elif values.dtype == np.int8:
+            out = np.full(n, Status.UNKNOWN, dtype=np.int8)
+        elif values.dtype.kind == "f":
+            out = np.full(n, np.nan, dtype=values.dtype)
+        else:
+            out = np.zeros(n, dtype=values.dtype)
+        out[rows] = values
+        if not values.flags.writeable:
+            out.flags.writeable = False
+        done[id(values)] = out
+        return out
+
+    def each(table: Mapping[str, Any]) -> dict[str, Any]:
+        return {k: wide(v) for k, v in table.items()}
+
+    points = None
+    if result.points is not None:
+        points = PointsResult(
+            indicators={k: (wide(lo), wide(hi)) for k, (lo, hi) in result.points.indicators.items()},
+            groups={k: (wide(lo), wide(hi)) for k, (lo, hi) in result.points.groups.items()},
+            overlays=each(result.points.overlays),
+        )
+    leaves = {
+        k: replace(leaf, **{f.name: wide(getattr(leaf, f.name)) for f in fields(leaf)})
+        for k, leaf in result.leaves.items()
+    }
+    return replace(
+        result,
+        status=wide(result.status),
+        relaxed=wide(result.relaxed),
+        tight=wide(result.tight),
+        nodes=each(result.nodes),
+        leaves=leaves,
+        blame=each(result.blame),
+        closest=each(result.closest),
+        routes=each(result.routes),
+        points=points,
+        size_class=wide(result.size_class),
+        assumptions=[replace(a, firms=wide(a.firms)) for a in result.assumptions],
+    )
+
+
 def _node(node: Criterion, ctx: _Context, result: TierResult) -> Triple:
     if node.all is not None or node.any is not None:
         parts = [_node(child, ctx, result) for child in node.children if child.applies_to(ctx.purpose)]
@@ -405,13 +514,23 @@ def _blame(node: Criterion, result: TierResult, blamed: BoolArray, purpose: str)
         result.blame[node.id] = blamed
 
 
-def _shortfall(node: Criterion, result: TierResult, purpose: str) -> FloatArray:
+def _shortfall(node: Criterion, result: TierResult, purpose: str, memo: dict[str, FloatArray]) -> FloatArray:
     """How far each firm is from meeting ``node``: per failing leaf 1 plus its relative gap squeezed
     into [0, 1) (so fewer failing conditions always come first, then the smaller gaps; a yes/no
     condition counts as a gap of 100%); an ``all`` adds its children up, an ``any`` takes its
-    closest child."""
+    closest child. ``memo`` keeps each node's shortfall for the nested ``any`` nodes asking again."""
+    known = memo.get(node.id)
+    if known is not None:
+        return known
+    memo[node.id] = found = _node_shortfall(node, result, purpose, memo)
+    return found
+
+
+def _node_shortfall(
+    node: Criterion, result: TierResult, purpose: str, memo: dict[str, FloatArray]
+) -> FloatArray:
     if node.children:
-        parts = [_shortfall(c, result, purpose) for c in node.children if c.applies_to(purpose)]
+        parts = [_shortfall(c, result, purpose, memo) for c in node.children if c.applies_to(purpose)]
         if not parts:
             return np.zeros(result.status.shape)
         stacked = np.stack(parts)
@@ -431,20 +550,28 @@ def _shortfall(node: Criterion, result: TierResult, purpose: str) -> FloatArray:
     return squeezed
 
 
-def _closest(node: Criterion, result: TierResult, blamed: BoolArray, purpose: str) -> None:
+def _closest(
+    node: Criterion,
+    result: TierResult,
+    blamed: BoolArray,
+    purpose: str,
+    memo: dict[str, FloatArray] | None = None,
+) -> None:
     """Like :func:`_blame`, but a failing ``any`` passes the blame to its closest child only (by
     :func:`_shortfall`; the first of equals), so that alternatives are not told apart as joint needs."""
+    memo = {} if memo is None else memo
     if not node.children:
         result.closest[node.id] = blamed
         return
     children = [c for c in node.children if c.applies_to(purpose)]
     if node.any is not None and len(children) > 1:
-        choice = np.argmin(np.stack([_shortfall(c, result, purpose) for c in children]), axis=0)
+        choice = np.argmin(np.stack([_shortfall(c, result, purpose, memo) for c in children]), axis=0)
         for k, child in enumerate(children):
-            _closest(child, result, blamed & (choice == k) & (result.nodes[child.id] == Status.FAIL), purpose)
+            failing = blamed & (choice == k) & (result.nodes[child.id] == Status.FAIL)
+            _closest(child, result, failing, purpose, memo)
         return
     for child in children:
-        _closest(child, result, blamed & (result.nodes[child.id] == Status.FAIL), purpose)
+        _closest(child, result, blamed & (result.nodes[child.id] == Status.FAIL), purpose, memo)
 
 
 def _with_assumption(node: Criterion, field_id: str, ctx: _Context, result: TierResult) -> FloatArray:
