@@ -20,7 +20,7 @@ import numpy.typing as npt
 
 from eligibility.columns import Prepared, category_table
 from eligibility.language.model import Criterion, RuleSetFile
-from eligibility.language.ruleset import AS_OF, RuleSet
+from eligibility.language.ruleset import AS_OF, RuleSet, walk_criteria
 from eligibility.scoring.logic import (
     Decider,
     Status,
@@ -184,15 +184,15 @@ def combine_parts(
     its position (the first should hold for most firms). Statuses, borderline marks, blame, routes and
     score intervals are taken per firm from the part that holds; criteria, leaves and points tables
     stay in the parts (:meth:`TierResult.pieces`)."""
-    masks = [part == k for k in range(len(parts))]
+    rows = [np.flatnonzero(part == k) for k in range(1, len(parts))]  # the firms of each further part
 
     def chosen(values: Sequence[npt.NDArray[Any] | None], blank: Any) -> npt.NDArray[Any]:
         """Per firm, the values of the part that holds for it (``blank`` where that part has none):
-        one ``where`` per further part over the first part's values."""
+        the first part's values, with the (few) firms of each further part written over them."""
         first = values[0]
-        out = first if first is not None else np.full(part.shape, blank)
-        for array, mask in zip(values[1:], masks[1:], strict=True):
-            out = np.where(mask, array if array is not None else blank, out)
+        out = first.copy() if first is not None else np.full(part.shape, blank)
+        for array, at in zip(values[1:], rows, strict=True):
+            out[at] = array[at] if array is not None else blank
         return out
 
     def pick(get: Callable[[TierResult], StatusArray]) -> StatusArray:
@@ -540,14 +540,21 @@ def _node_shortfall(
     if leaf is None:
         return np.zeros(result.status.shape)
     failing = leaf.status == Status.FAIL
-    gap = leaf.gap
-    if gap is None or leaf.threshold is None:  # a yes/no condition: as far as a gap of 100%
+    if not leaf.has_gap or leaf.threshold is None:  # a yes/no condition: as far as a gap of 100%
         counted: FloatArray = np.where(failing, 1.5, 0.0)
         return counted
-    relative = np.abs(gap) / np.maximum(np.abs(np.asarray(leaf.threshold, dtype=np.float64)), 1e-9)
-    relative = np.nan_to_num(relative, nan=1.0, posinf=1.0)
-    squeezed: FloatArray = np.where(failing, 1.0 + relative / (1.0 + relative), 0.0)
-    return squeezed
+    edge = leaf.value_high if leaf.kind == "score" else leaf.value
+    assert edge is not None
+    threshold = np.asarray(leaf.threshold, dtype=np.float64)
+    with np.errstate(invalid="ignore"):
+        relative = np.abs(threshold - edge)
+        relative /= np.maximum(np.abs(threshold), 1e-9)
+        squeezed = relative / (1.0 + relative)
+    # An unknown or unbounded gap counts as 100%, squeezed to 1/2.
+    squeezed[~np.isfinite(squeezed)] = 0.5
+    squeezed += 1.0
+    out: FloatArray = np.where(failing, squeezed, 0.0)
+    return out
 
 
 def _closest(
@@ -556,10 +563,20 @@ def _closest(
     blamed: BoolArray,
     purpose: str,
     memo: dict[str, FloatArray] | None = None,
+    split: bool = False,
 ) -> None:
     """Like :func:`_blame`, but a failing ``any`` passes the blame to its closest child only (by
     :func:`_shortfall`; the first of equals), so that alternatives are not told apart as joint needs."""
     memo = {} if memo is None else memo
+    if not split and not any(_splits(n, purpose) for n in walk_criteria(node)):
+        # No either/or above (``split``) or below: the closest alternative's blame is the blame
+        # itself (one array).
+        for leaf in walk_criteria(node):
+            if not leaf.children and leaf.id in result.blame:
+                blame = result.blame[leaf.id]
+                blame.flags.writeable = False
+                result.closest[leaf.id] = blame
+        return
     if not node.children:
         result.closest[node.id] = blamed
         return
@@ -568,10 +585,15 @@ def _closest(
         choice = np.argmin(np.stack([_shortfall(c, result, purpose, memo) for c in children]), axis=0)
         for k, child in enumerate(children):
             failing = blamed & (choice == k) & (result.nodes[child.id] == Status.FAIL)
-            _closest(child, result, failing, purpose, memo)
+            _closest(child, result, failing, purpose, memo, split=True)
         return
     for child in children:
-        _closest(child, result, blamed & (result.nodes[child.id] == Status.FAIL), purpose, memo)
+        _closest(child, result, blamed & (result.nodes[child.id] == Status.FAIL), purpose, memo, split)
+
+
+def _splits(node: Criterion, purpose: str) -> bool:
+    """Whether ``node`` is an either/or of more than one alternative for ``purpose``."""
+    return node.any is not None and sum(c.applies_to(purpose) for c in node.children) > 1
 
 
 def _with_assumption(node: Criterion, field_id: str, ctx: _Context, result: TierResult) -> FloatArray:
