@@ -34,6 +34,7 @@ from eligibility.scoring.engine import (
     TierResult,
     combine_parts,
     derive_columns,
+    evaluate_rows,
     evaluate_tier,
     input_columns,
 )
@@ -140,6 +141,10 @@ def _evaluate(
     if purpose == "apply" and titles.expiring.any():
         held = {str(t) for t in titles.tier[titles.expiring]}
         wanted_review = _with_dependencies(rules, held)
+        # The re-review rules are read for the firms whose title expires within the horizon (the
+        # at-risk flag and its gaps) and nobody else: a rule set of its own is evaluated for them
+        # only (a decider, keyed by the firm's position, sees every firm).
+        expiring = np.flatnonzero(titles.expiring) if decider is None else None
         review_results, _ = _run(
             rules,
             prepared,
@@ -152,6 +157,7 @@ def _evaluate(
             reuse=results,
             decider=decider,
             memo=memo,
+            rows=expiring,
         )
     issues = sorted([*prepared.issues, *title_issues], key=lambda x: (x.row or 0, x.field or ""))
     # What the reader did on the user's behalf (info: a 合计 row skipped, an expiry derived) is no
@@ -327,13 +333,16 @@ def _run(
     reuse: Mapping[str, TierResult] | None = None,
     decider: Decider | None = None,
     memo: dict[tuple[object, ...], Any] | None = None,
+    rows: npt.NDArray[np.intp] | None = None,
 ) -> tuple[dict[str, TierResult], dict[str, str]]:
+    """Evaluate ``tiers`` in order; with ``rows``, a rule set not reused from ``reuse`` is evaluated
+    for the firms at ``rows`` only (its results blank elsewhere)."""
     results: dict[str, TierResult] = {}
     skipped: dict[str, str] = {}
     for tier in tiers:
         if purpose == "review" and regime is None and rules.has_rounds(tier):
             found = _by_round(
-                rules, prepared, columns, titles, as_of, tier, results, reuse or {}, decider, memo
+                rules, prepared, columns, titles, as_of, tier, results, reuse or {}, decider, memo, rows
             )
             if found is None:
                 skipped[tier] = "no_ruleset_in_force"
@@ -353,6 +362,9 @@ def _run(
         ):
             # One rule set serves both purposes: the review results are the apply results.
             results[tier] = previous
+            continue
+        if rows is not None:
+            results[tier] = evaluate_rows(chosen, rules, prepared, columns, results, titles, purpose, rows)
             continue
         results[tier] = evaluate_tier(
             chosen, rules, prepared, columns, results, titles, purpose, decider, memo
@@ -381,6 +393,7 @@ def _by_round(
     reuse: Mapping[str, TierResult],
     decider: Decider | None = None,
     memo: dict[tuple[object, ...], Any] | None = None,
+    rows: npt.NDArray[np.intp] | None = None,
 ) -> TierResult | None:
     """The review result of ``tier`` with each firm judged by the rule set of its round
     (``review_rounds`` in the rule files). A round no rule set declares (a year before the oldest)
@@ -398,6 +411,8 @@ def _by_round(
     for rid, firms in zip(ids, per_year, strict=True):  # one step per distinct year
         counts[rid] = counts.get(rid, 0) + int(firms)
     order = sorted(counts, key=lambda rid: -counts[rid])  # the rule set of most firms first
+    position = {rid: k for k, rid in enumerate(order)}
+    part = np.array([position[rid] for rid in ids], dtype=np.int8)[inverse]
     parts: list[TierResult] = []
     for rid in order:
         ruleset = rules.rulesets[rid]
@@ -410,14 +425,20 @@ def _by_round(
             and _same_inputs(ruleset, results, reuse)
         ):
             parts.append(previous)  # one rule set serves both purposes
+        elif (parts or rows is not None) and decider is None:
+            # A rule set holding for fewer firms than the first is evaluated for its own firms only
+            # (a decider keys its tests by the firm's position in the whole pool, so it sees all);
+            # with ``rows``, for those of its firms that are wanted.
+            mine = np.flatnonzero(part == len(parts))
+            if rows is not None:
+                mine = rows[part[rows] == len(parts)]
+            parts.append(evaluate_rows(ruleset, rules, prepared, columns, results, titles, "review", mine))
         else:
             parts.append(
                 evaluate_tier(ruleset, rules, prepared, columns, results, titles, "review", decider, memo)
             )
     if len(parts) == 1:
         return replace(parts[0], review_round=years)
-    position = {rid: k for k, rid in enumerate(order)}
-    part = np.array([position[rid] for rid in ids], dtype=np.int8)[inverse]
     return combine_parts(parts, part, years)
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Callable, Collection, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, replace
 from functools import cached_property
 from typing import Any
 
@@ -20,7 +20,7 @@ import numpy.typing as npt
 
 from eligibility.columns import Prepared, category_table
 from eligibility.language.model import Criterion, RuleSetFile
-from eligibility.language.ruleset import AS_OF, RuleSet
+from eligibility.language.ruleset import AS_OF, RuleSet, walk_criteria
 from eligibility.scoring.logic import (
     Decider,
     Status,
@@ -34,7 +34,7 @@ from eligibility.scoring.logic import (
     tight_op,
     tolerance,
 )
-from eligibility.scoring.points import PointsResult, score_points
+from eligibility.scoring.points import Interval, PointsResult, score_points
 from eligibility.scoring.titles import Titles, holds_title
 from eligibility.units import Unit
 
@@ -47,6 +47,7 @@ __all__ = [
     "day_numbers",
     "dependencies",
     "derive_columns",
+    "evaluate_rows",
     "evaluate_tier",
     "input_columns",
 ]
@@ -183,38 +184,49 @@ def combine_parts(
     its position (the first should hold for most firms). Statuses, borderline marks, blame, routes and
     score intervals are taken per firm from the part that holds; criteria, leaves and points tables
     stay in the parts (:meth:`TierResult.pieces`)."""
-    masks = [part == k for k in range(len(parts))]
+    rows = [np.flatnonzero(part == k) for k in range(1, len(parts))]  # the firms of each further part
+
+    def chosen(values: Sequence[npt.NDArray[Any] | None], blank: Any) -> npt.NDArray[Any]:
+        """Per firm, the values of the part that holds for it (``blank`` where that part has none):
+        the first part's values, with the (few) firms of each further part written over them."""
+        first = values[0]
+        out = first.copy() if first is not None else np.full(part.shape, blank)
+        for array, at in zip(values[1:], rows, strict=True):
+            out[at] = array[at] if array is not None else blank
+        return out
 
     def pick(get: Callable[[TierResult], StatusArray]) -> StatusArray:
-        out = get(parts[0]).copy()
-        for piece, mask in zip(parts[1:], masks[1:], strict=True):
-            out[mask] = get(piece)[mask]
-        return out
+        return chosen([get(piece) for piece in parts], Status.UNKNOWN)
 
     def union(get: Callable[[TierResult], dict[str, BoolArray]]) -> dict[str, BoolArray]:
-        out: dict[str, BoolArray] = {}
-        for piece, mask in zip(parts, masks, strict=True):
-            for key, values in get(piece).items():
-                out[key] = out.get(key, np.zeros(part.shape, dtype=bool)) | (values & mask)
-        return out
+        tables = [get(piece) for piece in parts]
+        keys = dict.fromkeys(key for table in tables for key in table)
+        return {key: chosen([table.get(key) for table in tables], False) for key in keys}
 
     points = None
     if any(p.points is not None for p in parts):
-        points = PointsResult(indicators={}, groups={}, overlays={})
-        for piece, mask in zip(parts, masks, strict=True):
-            if piece.points is None:
-                continue
-            for target, source in (
-                (points.indicators, piece.points.indicators),
-                (points.groups, piece.points.groups),
-            ):
-                for key, (low, high) in source.items():
-                    into = target.setdefault(key, (np.full(part.shape, np.nan), np.full(part.shape, np.nan)))
-                    into[0][mask], into[1][mask] = low[mask], high[mask]
-            for key, values in piece.points.overlays.items():
-                points.overlays[key] = points.overlays.get(key, np.zeros(part.shape, dtype=bool)) | (
-                    values & mask
+        scored = [piece.points for piece in parts]
+
+        def intervals(get: Callable[[PointsResult], dict[str, Interval]]) -> dict[str, Interval]:
+            tables = [get(p) if p is not None else {} for p in scored]
+            keys = dict.fromkeys(key for table in tables for key in table)
+            return {
+                key: (
+                    chosen([t[key][0] if key in t else None for t in tables], np.nan),
+                    chosen([t[key][1] if key in t else None for t in tables], np.nan),
                 )
+                for key in keys
+            }
+
+        overlays = [p.overlays if p is not None else {} for p in scored]
+        points = PointsResult(
+            indicators=intervals(lambda p: p.indicators),
+            groups=intervals(lambda p: p.groups),
+            overlays={
+                key: chosen([table.get(key) for table in overlays], False)
+                for key in dict.fromkeys(k for table in overlays for k in table)
+            },
+        )
         points.groups.setdefault("total", (np.full(part.shape, np.nan), np.full(part.shape, np.nan)))
     return TierResult(
         tier=parts[0].tier,
@@ -376,6 +388,103 @@ def evaluate_tier(
     return result
 
 
+def evaluate_rows(
+    ruleset: RuleSetFile,
+    rules: RuleSet,
+    prepared: Prepared,
+    columns: Mapping[str, FloatArray],
+    done: Mapping[str, TierResult],
+    titles: Titles,
+    purpose: str,
+    rows: npt.NDArray[np.intp],
+) -> TierResult:
+    """:func:`evaluate_tier` for the firms at ``rows`` only, as a result over every firm whose other
+    rows are blank (unknown statuses, NaN values, no blame): the rule set of a review round that holds
+    for a few firms is evaluated for those firms, not for the whole pool. Firms are evaluated
+    independently of each other, so a firm's result is the one it has in a whole-pool run."""
+    some = Prepared(
+        n=rows.size,
+        columns={k: v[rows] for k, v in prepared.columns.items()},
+        dates={k: v[rows] for k, v in prepared.dates.items()},
+        text={k: v[rows] for k, v in prepared.text.items()},
+        present=prepared.present,
+        issues=[],
+        rows=prepared.rows[rows],
+        sheet=prepared.sheet,
+        headers=prepared.headers,
+    )
+    their_titles = Titles(
+        tier=titles.tier[rows],
+        rank=titles.rank[rows],
+        expires=titles.expires[rows],
+        expiring=titles.expiring[rows],
+        written=titles.written[rows] if titles.written is not None else None,
+    )
+    # A required tier is read by its statuses alone.
+    required = {
+        tier: TierResult(tier, r.ruleset, r.status[rows], r.relaxed[rows], r.tight[rows])
+        for tier, r in done.items()
+    }
+    part = evaluate_tier(
+        ruleset, rules, some, {k: v[rows] for k, v in columns.items()}, required, their_titles, purpose
+    )
+    return _spread(part, rows, prepared.n)
+
+
+def _spread(result: TierResult, rows: npt.NDArray[np.intp], n: int) -> TierResult:
+    """A result over the firms at ``rows`` as one over ``n`` firms (blank elsewhere)."""
+
+    done: dict[int, Any] = {}  # an array shared by two views (blame and closest) stays shared
+
+    def wide(values: Any) -> Any:
+        if not isinstance(values, np.ndarray) or values.shape != (rows.size,):
+            return values  # a scalar threshold or margin
+        if id(values) in done:
+            return done[id(values)]
+        if values.dtype == np.bool_:
+            out = np.zeros(n, dtype=bool)
+        elif values.dtype == np.int8:
+            out = np.full(n, Status.UNKNOWN, dtype=np.int8)
+        elif values.dtype.kind == "f":
+            out = np.full(n, np.nan, dtype=values.dtype)
+        else:
+            out = np.zeros(n, dtype=values.dtype)
+        out[rows] = values
+        if not values.flags.writeable:
+            out.flags.writeable = False
+        done[id(values)] = out
+        return out
+
+    def each(table: Mapping[str, Any]) -> dict[str, Any]:
+        return {k: wide(v) for k, v in table.items()}
+
+    points = None
+    if result.points is not None:
+        points = PointsResult(
+            indicators={k: (wide(lo), wide(hi)) for k, (lo, hi) in result.points.indicators.items()},
+            groups={k: (wide(lo), wide(hi)) for k, (lo, hi) in result.points.groups.items()},
+            overlays=each(result.points.overlays),
+        )
+    leaves = {
+        k: replace(leaf, **{f.name: wide(getattr(leaf, f.name)) for f in fields(leaf)})
+        for k, leaf in result.leaves.items()
+    }
+    return replace(
+        result,
+        status=wide(result.status),
+        relaxed=wide(result.relaxed),
+        tight=wide(result.tight),
+        nodes=each(result.nodes),
+        leaves=leaves,
+        blame=each(result.blame),
+        closest=each(result.closest),
+        routes=each(result.routes),
+        points=points,
+        size_class=wide(result.size_class),
+        assumptions=[replace(a, firms=wide(a.firms)) for a in result.assumptions],
+    )
+
+
 def _node(node: Criterion, ctx: _Context, result: TierResult) -> Triple:
     if node.all is not None or node.any is not None:
         parts = [_node(child, ctx, result) for child in node.children if child.applies_to(ctx.purpose)]
@@ -405,13 +514,23 @@ def _blame(node: Criterion, result: TierResult, blamed: BoolArray, purpose: str)
         result.blame[node.id] = blamed
 
 
-def _shortfall(node: Criterion, result: TierResult, purpose: str) -> FloatArray:
+def _shortfall(node: Criterion, result: TierResult, purpose: str, memo: dict[str, FloatArray]) -> FloatArray:
     """How far each firm is from meeting ``node``: per failing leaf 1 plus its relative gap squeezed
     into [0, 1) (so fewer failing conditions always come first, then the smaller gaps; a yes/no
     condition counts as a gap of 100%); an ``all`` adds its children up, an ``any`` takes its
-    closest child."""
+    closest child. ``memo`` keeps each node's shortfall for the nested ``any`` nodes asking again."""
+    known = memo.get(node.id)
+    if known is not None:
+        return known
+    memo[node.id] = found = _node_shortfall(node, result, purpose, memo)
+    return found
+
+
+def _node_shortfall(
+    node: Criterion, result: TierResult, purpose: str, memo: dict[str, FloatArray]
+) -> FloatArray:
     if node.children:
-        parts = [_shortfall(c, result, purpose) for c in node.children if c.applies_to(purpose)]
+        parts = [_shortfall(c, result, purpose, memo) for c in node.children if c.applies_to(purpose)]
         if not parts:
             return np.zeros(result.status.shape)
         stacked = np.stack(parts)
@@ -421,30 +540,60 @@ def _shortfall(node: Criterion, result: TierResult, purpose: str) -> FloatArray:
     if leaf is None:
         return np.zeros(result.status.shape)
     failing = leaf.status == Status.FAIL
-    gap = leaf.gap
-    if gap is None or leaf.threshold is None:  # a yes/no condition: as far as a gap of 100%
+    if not leaf.has_gap or leaf.threshold is None:  # a yes/no condition: as far as a gap of 100%
         counted: FloatArray = np.where(failing, 1.5, 0.0)
         return counted
-    relative = np.abs(gap) / np.maximum(np.abs(np.asarray(leaf.threshold, dtype=np.float64)), 1e-9)
-    relative = np.nan_to_num(relative, nan=1.0, posinf=1.0)
-    squeezed: FloatArray = np.where(failing, 1.0 + relative / (1.0 + relative), 0.0)
-    return squeezed
+    edge = leaf.value_high if leaf.kind == "score" else leaf.value
+    assert edge is not None
+    threshold = np.asarray(leaf.threshold, dtype=np.float64)
+    with np.errstate(invalid="ignore"):
+        relative = np.abs(threshold - edge)
+        relative /= np.maximum(np.abs(threshold), 1e-9)
+        squeezed = relative / (1.0 + relative)
+    # An unknown or unbounded gap counts as 100%, squeezed to 1/2.
+    squeezed[~np.isfinite(squeezed)] = 0.5
+    squeezed += 1.0
+    out: FloatArray = np.where(failing, squeezed, 0.0)
+    return out
 
 
-def _closest(node: Criterion, result: TierResult, blamed: BoolArray, purpose: str) -> None:
+def _closest(
+    node: Criterion,
+    result: TierResult,
+    blamed: BoolArray,
+    purpose: str,
+    memo: dict[str, FloatArray] | None = None,
+    split: bool = False,
+) -> None:
     """Like :func:`_blame`, but a failing ``any`` passes the blame to its closest child only (by
     :func:`_shortfall`; the first of equals), so that alternatives are not told apart as joint needs."""
+    memo = {} if memo is None else memo
+    if not split and not any(_splits(n, purpose) for n in walk_criteria(node)):
+        # No either/or above (``split``) or below: the closest alternative's blame is the blame
+        # itself (one array).
+        for leaf in walk_criteria(node):
+            if not leaf.children and leaf.id in result.blame:
+                blame = result.blame[leaf.id]
+                blame.flags.writeable = False
+                result.closest[leaf.id] = blame
+        return
     if not node.children:
         result.closest[node.id] = blamed
         return
     children = [c for c in node.children if c.applies_to(purpose)]
     if node.any is not None and len(children) > 1:
-        choice = np.argmin(np.stack([_shortfall(c, result, purpose) for c in children]), axis=0)
+        choice = np.argmin(np.stack([_shortfall(c, result, purpose, memo) for c in children]), axis=0)
         for k, child in enumerate(children):
-            _closest(child, result, blamed & (choice == k) & (result.nodes[child.id] == Status.FAIL), purpose)
+            failing = blamed & (choice == k) & (result.nodes[child.id] == Status.FAIL)
+            _closest(child, result, failing, purpose, memo, split=True)
         return
     for child in children:
-        _closest(child, result, blamed & (result.nodes[child.id] == Status.FAIL), purpose)
+        _closest(child, result, blamed & (result.nodes[child.id] == Status.FAIL), purpose, memo, split)
+
+
+def _splits(node: Criterion, purpose: str) -> bool:
+    """Whether ``node`` is an either/or of more than one alternative for ``purpose``."""
+    return node.any is not None and sum(c.applies_to(purpose) for c in node.children) > 1
 
 
 def _with_assumption(node: Criterion, field_id: str, ctx: _Context, result: TierResult) -> FloatArray:

@@ -45,8 +45,13 @@ class Status(IntEnum):
     PASS = 3
 
 
-_ANY_RANK = np.array([0, 2, 1, 3], dtype=np.int8)  # code → rank for any-of (self-inverse)
-_NEGATE = np.array([3, 1, 2, 0], dtype=np.int8)
+def _any_rank(status: StatusArray) -> StatusArray:
+    """Code → rank for any-of (fail < review < unknown < pass): unknown (1) and review (2) swap
+    places, by one xor with 3 where the code is 1 or 2 — arithmetic, no lookup table (an int8
+    fancy index costs 25× more). Self-inverse."""
+    middle = (status - np.int8(1)).view(np.uint8) <= 1
+    ranked: StatusArray = status ^ (middle.view(np.int8) * np.int8(3))
+    return ranked
 
 
 def combine_all(parts: Sequence[StatusArray]) -> StatusArray:
@@ -59,15 +64,17 @@ def combine_all(parts: Sequence[StatusArray]) -> StatusArray:
 
 def combine_any(parts: Sequence[StatusArray]) -> StatusArray:
     """Any-of: pass if any passes, else unknown if any unknown, else review, else fail."""
-    ranked = _ANY_RANK[parts[0]]
+    ranked = _any_rank(parts[0])
     for part in parts[1:]:
-        np.maximum(ranked, _ANY_RANK[part], out=ranked)
-    return _ANY_RANK[ranked]
+        np.maximum(ranked, _any_rank(part), out=ranked)
+    return _any_rank(ranked)
 
 
 def negate(status: StatusArray) -> StatusArray:
     """Logical not: pass ↔ fail; unknown and review stay."""
-    return _NEGATE[status]
+    extreme = (status - np.int8(1)).view(np.uint8) > 1  # pass (3) and fail (0) swap, by xor with 3
+    negated: StatusArray = status ^ (extreme.view(np.int8) * np.int8(3))
+    return negated
 
 
 def tolerance(threshold: float, relative: bool) -> float:
