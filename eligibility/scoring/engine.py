@@ -22,8 +22,11 @@ from eligibility.columns import Prepared, category_table
 from eligibility.language.model import Criterion, RuleSetFile
 from eligibility.language.ruleset import AS_OF, RuleSet, walk_criteria
 from eligibility.scoring.logic import (
+    CODE_FAIL,
+    CODE_PASS,
+    CODE_REVIEW,
+    CODE_UNKNOWN,
     Decider,
-    Status,
     combine_all,
     combine_any,
     decide,
@@ -97,12 +100,12 @@ class LeafTrace:
             return None
         edge = self.value_high if self.kind == "score" else self.value
         assert edge is not None
-        gap: FloatArray = np.where(self.status == Status.FAIL, self.threshold - edge, np.nan)
+        gap: FloatArray = np.where(self.status == CODE_FAIL, self.threshold - edge, np.nan)
         return gap
 
     def gap_at(self, i: int) -> float:
         """The gap of firm ``i`` alone (NaN where it does not fail or the leaf has no gap)."""
-        if not self.has_gap or self.threshold is None or self.status[i] != Status.FAIL:
+        if not self.has_gap or self.threshold is None or self.status[i] != CODE_FAIL:
             return math.nan
         edge = self.value_high if self.kind == "score" else self.value
         assert edge is not None
@@ -166,14 +169,14 @@ class TierResult:
     @cached_property
     def thin_pass(self) -> BoolArray:
         """Eligible (or review) now, but not once each threshold is tightened by its margin."""
-        ok = (self.status == Status.PASS) | (self.status == Status.REVIEW)
-        thin: BoolArray = ok & ((self.tight == Status.FAIL) | (self.tight == Status.UNKNOWN))
+        ok = (self.status == CODE_PASS) | (self.status == CODE_REVIEW)
+        thin: BoolArray = ok & ((self.tight == CODE_FAIL) | (self.tight == CODE_UNKNOWN))
         return thin
 
     @cached_property
     def near_miss(self) -> BoolArray:
         """Ineligible now, but not once every failed threshold is relaxed by its margin."""
-        near: BoolArray = (self.status == Status.FAIL) & (self.relaxed != Status.FAIL)
+        near: BoolArray = (self.status == CODE_FAIL) & (self.relaxed != CODE_FAIL)
         return near
 
 
@@ -196,7 +199,7 @@ def combine_parts(
         return out
 
     def pick(get: Callable[[TierResult], StatusArray]) -> StatusArray:
-        return chosen([get(piece) for piece in parts], Status.UNKNOWN)
+        return chosen([get(piece) for piece in parts], CODE_UNKNOWN)
 
     def union(get: Callable[[TierResult], dict[str, BoolArray]]) -> dict[str, BoolArray]:
         tables = [get(piece) for piece in parts]
@@ -365,14 +368,14 @@ def evaluate_tier(
         # The title the rule set requires (2号: 专精特新 needs a valid bottom-tier title) is a
         # prerequisite of the whole tree, traced and blamed like any other leaf.
         held = holds_title(rules, titles, required)
-        holds = np.where(held, Status.PASS, Status.FAIL).astype(np.int8)
+        holds = np.where(held, CODE_PASS, CODE_FAIL).astype(np.int8)
         result.nodes[REQUIRES_TITLE] = holds
         result.leaves[REQUIRES_TITLE] = LeafTrace(REQUIRES_TITLE, "holds", holds, field="current_tier")
         normal, relaxed, tight = (combine_all([holds, part]) for part in (normal, relaxed, tight))
-        result.blame[REQUIRES_TITLE] = holds == Status.FAIL
+        result.blame[REQUIRES_TITLE] = holds == CODE_FAIL
     result.status, result.relaxed, result.tight = normal, relaxed, tight
-    _blame(ruleset.criteria, result, tree_status == Status.FAIL, purpose)
-    _closest(ruleset.criteria, result, tree_status == Status.FAIL, purpose)
+    _blame(ruleset.criteria, result, tree_status == CODE_FAIL, purpose)
+    _closest(ruleset.criteria, result, tree_status == CODE_FAIL, purpose)
     if REQUIRES_TITLE in result.blame:
         result.closest[REQUIRES_TITLE] = result.blame[REQUIRES_TITLE]
     for leaf_id, mask in result.closest.items():
@@ -382,7 +385,7 @@ def evaluate_tier(
         if blamed is not None and blamed is not mask and np.array_equal(blamed, mask):
             blamed.flags.writeable = False
             result.closest[leaf_id] = blamed
-    eligible = normal == Status.PASS
+    eligible = normal == CODE_PASS
     for node_id, mask in list(result.routes.items()):
         result.routes[node_id] = mask & eligible
     return result
@@ -444,7 +447,7 @@ def _spread(result: TierResult, rows: npt.NDArray[np.intp], n: int) -> TierResul
         if values.dtype == np.bool_:
             out = np.zeros(n, dtype=bool)
         elif values.dtype == np.int8:
-            out = np.full(n, Status.UNKNOWN, dtype=np.int8)
+            out = np.full(n, CODE_UNKNOWN, dtype=np.int8)
         elif values.dtype.kind == "f":
             out = np.full(n, np.nan, dtype=values.dtype)
         else:
@@ -499,7 +502,7 @@ def _node(node: Criterion, ctx: _Context, result: TierResult) -> Triple:
     result.nodes[node.id] = triple[0]
     if node.route is not None:
         result.routes[node.route] = result.routes.get(node.route, np.zeros(ctx.prepared.n, bool)) | (
-            triple[0] == Status.PASS
+            triple[0] == CODE_PASS
         )
     return triple
 
@@ -509,7 +512,7 @@ def _blame(node: Criterion, result: TierResult, blamed: BoolArray, purpose: str)
     if node.children:
         for child in node.children:
             if child.applies_to(purpose):
-                _blame(child, result, blamed & (result.nodes[child.id] == Status.FAIL), purpose)
+                _blame(child, result, blamed & (result.nodes[child.id] == CODE_FAIL), purpose)
     else:
         result.blame[node.id] = blamed
 
@@ -539,7 +542,7 @@ def _node_shortfall(
     leaf = result.leaves.get(node.id)
     if leaf is None:
         return np.zeros(result.status.shape)
-    failing = leaf.status == Status.FAIL
+    failing = leaf.status == CODE_FAIL
     if not leaf.has_gap or leaf.threshold is None:  # a yes/no condition: as far as a gap of 100%
         counted: FloatArray = np.where(failing, 1.5, 0.0)
         return counted
@@ -584,11 +587,11 @@ def _closest(
     if node.any is not None and len(children) > 1:
         choice = np.argmin(np.stack([_shortfall(c, result, purpose, memo) for c in children]), axis=0)
         for k, child in enumerate(children):
-            failing = blamed & (choice == k) & (result.nodes[child.id] == Status.FAIL)
+            failing = blamed & (choice == k) & (result.nodes[child.id] == CODE_FAIL)
             _closest(child, result, failing, purpose, memo, split=True)
         return
     for child in children:
-        _closest(child, result, blamed & (result.nodes[child.id] == Status.FAIL), purpose, memo, split)
+        _closest(child, result, blamed & (result.nodes[child.id] == CODE_FAIL), purpose, memo, split)
 
 
 def _splits(node: Criterion, purpose: str) -> bool:
@@ -642,23 +645,23 @@ def _leaf(node: Criterion, ctx: _Context, result: TierResult) -> Triple:
         result.leaves[node.id] = LeafTrace(node.id, "match", status, field=spec.id, value=values)
         return status, status, status
     if node.review is not None:
-        status = np.full(n, Status.REVIEW, dtype=np.int8)
+        status = np.full(n, CODE_REVIEW, dtype=np.int8)
         verdict_field = node.review.verdict
         verdict = ctx.columns.get(verdict_field) if verdict_field else None
         if verdict is not None:
             # A recorded verdict (1 yes, 0 no) decides; without one the item stays with the reviewer.
             decided = member_status(_instance(result, node), verdict, [1.0], ctx.decider)
-            status = np.where(decided == Status.UNKNOWN, np.int8(Status.REVIEW), decided)
+            status = np.where(decided == CODE_UNKNOWN, np.int8(CODE_REVIEW), decided)
         result.leaves[node.id] = LeafTrace(node.id, "review", status, field=verdict_field, value=verdict)
         return status, status, status
     if node.passes is not None:
         other = ctx.done.get(node.passes.tier)
-        status = other.status if other is not None else np.full(n, Status.UNKNOWN, dtype=np.int8)
+        status = other.status if other is not None else np.full(n, CODE_UNKNOWN, dtype=np.int8)
         result.leaves[node.id] = LeafTrace(node.id, "requires", status)
         return status, status, status
     if node.holds_title is not None:
         held = holds_title(ctx.rules, ctx.titles, node.holds_title.tier)
-        status = np.where(held, Status.PASS, Status.FAIL).astype(np.int8)
+        status = np.where(held, CODE_PASS, CODE_FAIL).astype(np.int8)
         result.leaves[node.id] = LeafTrace(node.id, "holds", status, field="current_tier")
         return status, status, status
     if node.score is not None:
@@ -681,7 +684,7 @@ def _compare(node: Criterion, ctx: _Context, result: TierResult) -> Triple:
         triple = _three(_instance(result, node), values, values, cmp.op, threshold, margin, tol, ctx.decider)
         lever_gap = None
         if lever is not None:
-            lever_gap = _lever_gap(ctx, spec.id, lever, cmp.op, threshold, tol, triple[0] == Status.FAIL)
+            lever_gap = _lever_gap(ctx, spec.id, lever, cmp.op, threshold, tol, triple[0] == CODE_FAIL)
         compared = _Compared(values, triple, _within_margin(*triple), lever_gap)
         if ctx.memo is not None:
             for array in (*triple, compared.within_margin, lever_gap):
@@ -735,8 +738,8 @@ def _three(
 
 def _within_margin(normal: StatusArray, relaxed: StatusArray, tight: StatusArray) -> BoolArray:
     """Failed by no more than the margin, or passed by no more than it."""
-    near: BoolArray = (normal == Status.FAIL) & (relaxed != Status.FAIL)
-    thin: BoolArray = (normal == Status.PASS) & (tight != Status.PASS)
+    near: BoolArray = (normal == CODE_FAIL) & (relaxed != CODE_FAIL)
+    thin: BoolArray = (normal == CODE_PASS) & (tight != CODE_PASS)
     return near | thin
 
 
@@ -799,7 +802,7 @@ def _lever_gap(
     # the closed bound, and the gap of a strict threshold is stated as "more than" this change.
     closed = {">": ">=", "<": "<="}.get(op, op)
     check = interval_status(reached, reached, closed, threshold, tol * 10)
-    solved = np.where(np.isfinite(x_star) & (check == Status.PASS), x_star - x0, np.nan)
+    solved = np.where(np.isfinite(x_star) & (check == CODE_PASS), x_star - x0, np.nan)
     if few:
         out[index] = solved
         return out
@@ -819,9 +822,9 @@ def _classify(ruleset: RuleSetFile, ctx: _Context) -> TierResult:
     codes = ctx.columns.get(cls.by, np.full(n, np.nan))
     table_codes = category_table(by_spec)
     # Per class: status as written, relaxed and tight, filled table by table.
-    class_status = {c: np.full(n, Status.UNKNOWN, np.int8) for c in cls.classes[:-1]}
-    large_relaxed = np.full(n, Status.UNKNOWN, np.int8)
-    large_tight = np.full(n, Status.UNKNOWN, np.int8)
+    class_status = {c: np.full(n, CODE_UNKNOWN, np.int8) for c in cls.classes[:-1]}
+    large_relaxed = np.full(n, CODE_UNKNOWN, np.int8)
+    large_tight = np.full(n, CODE_UNKNOWN, np.int8)
     large_id = cls.classes[0]
     # One traced leaf per field bounding the large class in any table, whichever rows are present,
     # so that a firm's trace never depends on the other firms of the batch.
@@ -833,7 +836,7 @@ def _classify(ruleset: RuleSetFile, ctx: _Context) -> TierResult:
                 leaves[leaf_id] = LeafTrace(
                     leaf_id,
                     "compare",
-                    np.full(n, Status.UNKNOWN, np.int8),
+                    np.full(n, CODE_UNKNOWN, np.int8),
                     field=field_id,
                     op=cls.op,
                     threshold=np.full(n, np.nan),
@@ -876,10 +879,10 @@ def _classify(ruleset: RuleSetFile, ctx: _Context) -> TierResult:
     blocked = np.zeros(n, dtype=bool)
     for position, class_id in enumerate(cls.classes[:-1]):
         status = class_status[class_id]
-        hit = undecided & ~blocked & (status == Status.PASS)
+        hit = undecided & ~blocked & (status == CODE_PASS)
         size_class[hit] = position
         undecided &= ~hit
-        blocked |= status == Status.UNKNOWN
+        blocked |= status == CODE_UNKNOWN
     size_class[undecided & ~blocked] = len(cls.classes) - 1
     large = class_status[large_id]
     sme = negate(large)
@@ -894,7 +897,7 @@ def _classify(ruleset: RuleSetFile, ctx: _Context) -> TierResult:
     not_large = f"not_{large_id}"
     result.nodes[not_large] = sme
     result.leaves[not_large] = LeafTrace(not_large, "classification", sme, field=cls.by, value=codes)
-    result.blame[not_large] = sme == Status.FAIL
+    result.blame[not_large] = sme == CODE_FAIL
     for leaf_id, leaf in leaves.items():
         # The large-firm bounds are traced (value, bound) but never blamed: "failed" names not_large.
         result.nodes[leaf_id] = leaf.status

@@ -15,7 +15,7 @@ import numpy.typing as npt
 from eligibility.columns import Prepared
 from eligibility.language.ruleset import RuleSet
 from eligibility.scoring.engine import TierResult
-from eligibility.scoring.logic import Status
+from eligibility.scoring.logic import CODE_FAIL, CODE_PASS, CODE_REVIEW, CODE_UNKNOWN
 from eligibility.scoring.titles import Titles
 
 __all__ = ["FLAG_NAMES", "Flags", "compute_flags"]
@@ -74,8 +74,8 @@ def compute_flags(
             continue
         next_rank = (titles.rank == rank - 1) & ~promotion
         for code, mask in (
-            ("eligible", result.status == Status.PASS),
-            ("review", result.status == Status.REVIEW),
+            ("eligible", result.status == CODE_PASS),
+            ("review", result.status == CODE_REVIEW),
             ("near_miss", result.near_miss),
         ):
             hit = next_rank & mask & ~promotion
@@ -92,8 +92,8 @@ def compute_flags(
             continue
         mine = titles.expiring & (titles.tier == tier)
         for code, mask in (
-            ("review_ineligible", result.status == Status.FAIL),
-            ("review_incomplete", result.status == Status.UNKNOWN),
+            ("review_ineligible", result.status == CODE_FAIL),
+            ("review_incomplete", result.status == CODE_UNKNOWN),
             ("review_thin_pass", result.thin_pass),
         ):
             hit = mine & mask & ~at_risk
@@ -102,7 +102,7 @@ def compute_flags(
             risk_reason[hit] = code
     size = results.get("sme_size")
     if size is not None:
-        hit = (titles.rank > 0) & (size.status == Status.FAIL) & ~at_risk
+        hit = (titles.rank > 0) & (size.status == CODE_FAIL) & ~at_risk
         at_risk |= hit
         risk_tier[hit] = "sme_size"
         risk_reason[hit] = "not_sme"

@@ -45,6 +45,12 @@ class Status(IntEnum):
     PASS = 3
 
 
+# The codes as numpy scalars, for array arithmetic: comparing an array with an enum member makes
+# numpy look for ``__array_ufunc__`` on it through ``EnumType.__getattr__`` (≈ 1,300 times a firm in
+# ``assess_one``); an ``np.int8`` has none to look up.
+CODE_FAIL, CODE_UNKNOWN, CODE_REVIEW, CODE_PASS = (np.int8(s.value) for s in Status)
+
+
 def _any_rank(status: StatusArray) -> StatusArray:
     """Code → rank for any-of (fail < review < unknown < pass): unknown (1) and review (2) swap
     places, by one xor with 3 where the code is 1 or 2 — arithmetic, no lookup table (an int8

@@ -16,7 +16,7 @@ import numpy.typing as npt
 
 from eligibility.language.model import Indicator, Measure, Overlay, Points, Range
 from eligibility.language.ruleset import RuleSet
-from eligibility.scoring.logic import Decider, Status, decide, tolerance
+from eligibility.scoring.logic import CODE_FAIL, CODE_PASS, Decider, decide, tolerance
 
 __all__ = ["PointsResult", "score_measure", "score_points"]
 
@@ -194,7 +194,7 @@ def _bands(
             tolerance(threshold, relative),
             decider,
         )
-        score[meets == Status.PASS] = points
+        score[meets == CODE_PASS] = points
     all_points = [band.points for band in ranges]
     return _widen_missing(score, values, min(all_points), max(all_points))
 
@@ -233,10 +233,10 @@ def _cascade(
         status = decide(
             f"{step.field}{step.op}{threshold!r}", values, values, step.op, threshold, tol, decider
         )
-        possible = still_open & (status != Status.FAIL)
+        possible = still_open & (status != CODE_FAIL)
         low = np.where(possible, np.minimum(low, step.points), low)
         high = np.where(possible, np.maximum(high, step.points), high)
-        still_open &= status != Status.PASS
+        still_open &= status != CODE_PASS
     low = np.where(still_open, np.minimum(low, cascade.otherwise), low)
     high = np.where(still_open, np.maximum(high, cascade.otherwise), high)
     return low, high
