@@ -1,9 +1,11 @@
 """The national-scale input files of the file-to-file benchmarks, made once in a scratch folder (never
 in the repository): the synthetic pool with Chinese headers (units, year labels, Chinese category
-names, as ``samples/make_samples.py`` writes the sample) as CSV and as Parquet.
+names, as ``samples/make_samples.py`` writes the sample) as CSV and as Parquet, and as ``.xlsx``
+workbooks of a county's size — the 18 columns a county sheet usually has, and all 60 of the catalogue.
 
 ``python -m benchmarks.bigfiles [FOLDER] [FIRMS]`` writes ``pool_{FIRMS}.csv`` and ``.parquet``
-(default ``/tmp/eligibility-bench``, 1,000,000 firms); a file already there is kept.
+(default ``/tmp/eligibility-bench``, 1,000,000 firms), ``python -m benchmarks.bigfiles --xlsx [FOLDER]
+[FIRMS]`` the two workbooks (100,000 firms); a file already there is kept.
 """
 
 from __future__ import annotations
@@ -11,22 +13,50 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
+import rustpy_xlsxwriter
 
 from eligibility.synthetic import synthetic_pool
 
 FOLDER = Path("/tmp/eligibility-bench")
+# The columns a county sheet usually keeps (those of benchmarks/test_bench_read.py).
+USUAL = [
+    "credit_code",
+    "name",
+    "industry",
+    "employees_y1",
+    "revenue_y1",
+    "revenue_y2",
+    "main_revenue_y1",
+    "main_revenue_y2",
+    "main_revenue_y3",
+    "rd_expense_y1",
+    "rd_expense_y2",
+    "net_profit_y1",
+    "total_assets_y1",
+    "total_liabilities_y1",
+    "rd_staff_y1",
+    "niche_years",
+    "ip_class1",
+    "current_tier",
+]
 
 
-def chinese_pool(firms: int, seed: int = 20261126) -> pa.Table:
+def chinese_frame(firms: int, seed: int = 20261126) -> pd.DataFrame:
     """``firms`` synthetic firms under the headers of the sample workbook (as of 2026)."""
     from samples.make_samples import chinese
 
     frame, columns = chinese(synthetic_pool(firms, seed=seed))
     frame.columns = [f"{year}{header}" if year else header for header, year, _ in columns.values()]
-    return pa.Table.from_pandas(frame, preserve_index=False)
+    return frame
+
+
+def chinese_pool(firms: int, seed: int = 20261126) -> pa.Table:
+    """``firms`` synthetic firms under the headers of the sample workbook, as an Arrow table."""
+    return pa.Table.from_pandas(chinese_frame(firms, seed), preserve_index=False)
 
 
 def pool_files(firms: int = 1_000_000, folder: Path = FOLDER) -> tuple[Path, Path]:
@@ -40,8 +70,28 @@ def pool_files(firms: int = 1_000_000, folder: Path = FOLDER) -> tuple[Path, Pat
     return csv_path, parquet_path
 
 
+def xlsx_files(firms: int = 100_000, folder: Path = FOLDER) -> tuple[Path, Path]:
+    """Two workbooks of ``firms`` firms (sheet 培育库, Chinese headers, the sample's cell values): the
+    18 usual columns and all 60 of the catalogue, written by rustpy-xlsxwriter when missing, with the
+    text in a shared-string table as Excel and WPS save it."""
+    folder.mkdir(parents=True, exist_ok=True)
+    usual_path, wide_path = folder / f"pool_{firms}_usual.xlsx", folder / f"pool_{firms}_all.xlsx"
+    if not (usual_path.exists() and wide_path.exists()):
+        frame = chinese_frame(firms)
+        ids = list(synthetic_pool(1).columns)  # the frame's columns in the same order, as field ids
+        usual = frame[[frame.columns[ids.index(c)] for c in USUAL]]
+        for table, path in ((usual, usual_path), (frame, wide_path)):
+            partial = path.with_name(path.name + ".partial.xlsx")
+            rustpy_xlsxwriter.write_worksheet(table, str(partial), sheet_name="培育库", dedupe_strings=True)
+            partial.replace(path)
+    return usual_path, wide_path
+
+
 if __name__ == "__main__":
-    where = Path(sys.argv[1]) if len(sys.argv) > 1 else FOLDER
-    count = int(sys.argv[2]) if len(sys.argv) > 2 else 1_000_000
-    for written in pool_files(count, where):
+    arguments = sys.argv[1:]
+    xlsx = "--xlsx" in arguments
+    arguments = [a for a in arguments if a != "--xlsx"]
+    where = Path(arguments[0]) if arguments else FOLDER
+    count = int(arguments[1]) if len(arguments) > 1 else (100_000 if xlsx else 1_000_000)
+    for written in (xlsx_files if xlsx else pool_files)(count, where):
         print(written, f"{written.stat().st_size / 1e6:,.0f} MB")
