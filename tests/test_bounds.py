@@ -13,11 +13,13 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from python_calamine import CalamineWorkbook
 
 from eligibility import load_rules, read_input
 from eligibility.errors import InputError, IssueCode
-from eligibility.input.bounds import Limits, check_zip
+from eligibility.input.bounds import Limits, _usual, check_zip
 from tests.bombs import SHEET_HEAD, lying_copy, workbook, zip_bomb
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -207,3 +209,68 @@ def test_an_xls_extent_is_checked_before_python_objects(tmp_path: Path) -> None:
     path = tmp_path / "far.xls"
     book.save(str(path))
     assert _code(path) is IssueCode.TOO_MANY_CELLS
+
+
+def _usual_by_counts(piece: bytes, p: bytes) -> bool:
+    """The quick path's test as first written, a count over the piece per form: the reference the
+    one-pass test must agree with."""
+    if piece.count(b"xmlns") or piece.count(b"&#"):
+        return False
+    for tag in (b"c", b"row"):
+        opened = b"<" + p + tag
+        if piece.count(opened + b" ") != piece.count(opened + b' r="'):
+            return False
+        if any(piece.count(opened + end) for end in (b">", b"/", b"\t", b"\n", b"\r")):
+            return False
+    if not p and piece.count(b":c") + piece.count(b":row"):
+        return False
+    spaced = (b" =", b"= ", b"\t=", b"=\t", b"\n=", b"=\n", b"\r=", b"=\r", b"='")
+    return not any(piece.count(form) for form in spaced)
+
+
+_FRAGMENTS = [
+    b'<c r="A2">',
+    b'<c r="B7" t="s"><v>3</v></c>',
+    b'<row r="2">',
+    b"</row>",
+    b"<c>",
+    b"<c/>",
+    b"<c\tr=",
+    b"<c\n",
+    b"<row>",
+    b"<row/",
+    b"<rows ",
+    b"<cols>",
+    b"<c s=",
+    b"r='B2'",
+    b" = ",
+    b"=\r",
+    b"='",
+    b"xmlns",
+    b"xml",
+    b"&#",
+    b"&amp;",
+    b":c",
+    b":row",
+    b"<x:c ",
+    b'<x:c r="A1"',
+    b'<x:row r="1"',
+    b"x:",
+    b"<",
+    b"c",
+    b"r",
+    b"=",
+    b'"',
+    b" ",
+    b"\t",
+    b"\r",
+    b"\n",
+    "企业".encode(),
+]
+
+
+@settings(max_examples=600, deadline=None)
+@given(st.lists(st.sampled_from(_FRAGMENTS), max_size=12), st.sampled_from([b"", b"x:", b"ab:"]))
+def test_the_one_pass_quick_test_agrees_with_the_counts(parts: list[bytes], prefix: bytes) -> None:
+    piece = b"".join(parts)
+    assert _usual(piece, prefix) is _usual_by_counts(piece, prefix)

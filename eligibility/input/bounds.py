@@ -240,22 +240,55 @@ def _chunks(archive: zipfile.ZipFile, member: str) -> Iterator[bytes]:
             rest = buffer[cut:]
 
 
+def _table(chars: bytes) -> npt.NDArray[np.bool_]:
+    table = np.zeros(256, dtype=bool)
+    table[list(chars)] = True
+    return table
+
+
+_SPACE = _table(b" \t\n\r")
+_SPACE_OR_QUOTE = _table(b" \t\n\r'")
+_TAG_END = _table(b" >/\t\n\r")  # what may follow a tag's name
+
+
+def _at(data: npt.NDArray[np.uint8], where: npt.NDArray[np.intp], text: bytes) -> npt.NDArray[np.bool_]:
+    """Whether ``text`` stands at each of the positions ``where`` of ``data`` (whole, before its end)."""
+    found = where + len(text) <= len(data)
+    if len(data) >= len(text):
+        start = np.minimum(where, len(data) - len(text))
+        for offset, char in enumerate(text):
+            found &= data[start + offset] == char
+    return found
+
+
 def _usual(piece: bytes, p: bytes) -> bool:
     """Whether every cell and row tag of the piece is written ``<c r="…"`` / ``<row r="…"`` (with
-    the sheet's own prefix), every shared-string type ``t="s"`` before a plain ``<v>``."""
-    if piece.count(b"xmlns") or piece.count(b"&#"):  # a prefix (re)declared; a character reference
-        return False
-    for tag in (b"c", b"row"):
-        opened = b"<" + p + tag
-        if piece.count(opened + b" ") != piece.count(opened + b' r="'):
-            return False
-        if any(piece.count(opened + end) for end in (b">", b"/", b"\t", b"\n", b"\r")):
-            return False
-    if not p and piece.count(b":c") + piece.count(b":row"):  # a prefix the root does not use
-        return False
+    the sheet's own prefix), every shared-string type ``t="s"`` before a plain ``<v>``.
+
+    Each ``=`` and each ``<`` followed by the tag's first letter is looked at once (numpy over the
+    piece's bytes), instead of a count over the whole piece for every form.
+    """
+    data = np.frombuffer(piece, dtype=np.uint8)
+    marks = np.flatnonzero((data == ord("x")) | (data == ord("&")) | (data == ord(":")))
+    if (_at(data, marks, b"xmlns") | _at(data, marks, b"&#")).any():  # a prefix (re)declared; a
+        return False  # character reference
+    if not p and (_at(data, marks, b":c") | _at(data, marks, b":row")).any():  # a prefix the root
+        return False  # does not use
     # an attribute in another form (single quotes, spaces around =) is not seen by the quick path
-    spaced = (b" =", b"= ", b"\t=", b"=\t", b"\n=", b"=\n", b"\r=", b"=\r", b"='")
-    return not any(piece.count(form) for form in spaced)
+    equals = np.flatnonzero(data == ord("="))
+    before, after = data[equals[equals > 0] - 1], data[equals[equals < len(data) - 1] + 1]
+    if _SPACE[before].any() or _SPACE_OR_QUOTE[after].any():
+        return False
+    # every tag <c or <row (its name followed by a space, >, / or a line break) is <c r=" / <row r="
+    for tag in (b"c", b"row"):
+        name = p + tag
+        opens = np.flatnonzero((data[:-1] == ord("<")) & (data[1:] == name[0])) + 1
+        ends = opens[_at(data, opens, name)] + len(name)
+        ends = ends[ends < len(data)]
+        ends = ends[_TAG_END[data[ends]]]
+        if not _at(data, ends, b' r="').all():
+            return False
+    return True
 
 
 def _closely(piece: bytes, sheet: _Sheet) -> None:
