@@ -497,14 +497,12 @@ def card_rows(a: Findings, tables: Tables, lang: Lang) -> pd.DataFrame:
     for key in ("col_township", "col_officer"):  # always two columns, blank when the input lacks one
         values = tables.carried.get(key)
         columns[key] = pd.Series(values if values is not None else np.full(n, None), dtype=object).fillna("")
-    positions = np.arange(n, dtype=np.int64)
-    gaps = tables.gaps
     for k, tier in enumerate(a.tiers):
         columns[f"s{k}"] = a.status(tier)
         columns[f"b{k}"] = a.mark(tier)
         columns[f"p{k}"] = _score_text(a.score(tier), n)
         columns[f"f{k}"] = failed_words(a, tier, lang, ";")
-        columns[f"g{k}"] = Tables._gap_text(gaps, positions, np.full(n, tier, dtype=object))
+        columns[f"g{k}"] = tables.gap_column(tier)
     return pd.DataFrame(columns)
 
 

@@ -77,11 +77,42 @@ class Tables:
         return np.arange(1, len(self.a.ranked(flag)) + 1, dtype=np.int64)
 
     @staticmethod
-    def _gap_text(gaps: pd.DataFrame, positions: npt.NDArray[np.int64], tiers: ObjectArray) -> ObjectArray:
-        wanted = pd.DataFrame({"position": positions, "tier": tiers})
-        joined = wanted.merge(gaps, on=["position", "tier"], how="left")
-        result: ObjectArray = joined["text"].fillna("").to_numpy(dtype=object)
-        return result
+    def _by_tier(gaps: pd.DataFrame, n: int) -> dict[str, ObjectArray]:
+        """The gap sentences per tier, one array over every firm ("" where none)."""
+        positions = gaps["position"].to_numpy()
+        sentences = gaps["text"].to_numpy(dtype=object)
+        tier_of = gaps["tier"].to_numpy(dtype=object)
+        out: dict[str, ObjectArray] = {}
+        for tier in pd.unique(tier_of):
+            mine = tier_of == tier
+            column = np.full(n, "", dtype=object)
+            column[positions[mine]] = sentences[mine]
+            out[str(tier)] = column
+        return out
+
+    @cached_property
+    def _gaps_by_tier(self) -> dict[str, ObjectArray]:
+        return self._by_tier(self.gaps, self.a.n)
+
+    @cached_property
+    def _review_gaps_by_tier(self) -> dict[str, ObjectArray]:
+        if self.review_gaps is self.gaps:
+            return self._gaps_by_tier
+        return self._by_tier(self.review_gaps, self.a.n)
+
+    def gap_text(
+        self, positions: npt.NDArray[np.int64], tiers: ObjectArray, review: bool = False
+    ) -> ObjectArray:
+        """The gap sentences of each (position, tier) pair ("" where none); with ``review``, those of the
+        re-review rules. Looked up in one array per tier, not joined per call."""
+        by_tier = self._review_gaps_by_tier if review else self._gaps_by_tier
+        out = np.full(len(positions), "", dtype=object)
+        for tier in pd.unique(tiers):
+            column = by_tier.get(str(tier))
+            if column is not None:
+                mask = tiers == tier
+                out[mask] = column[positions[mask]]
+        return out
 
     def pair_columns(
         self, positions: npt.NDArray[np.int64], tiers: ObjectArray, full: bool = False
@@ -157,7 +188,7 @@ class Tables:
                 "col_title": self.title_words[order],
                 "col_target": pd.Series(targets, dtype=object).map(words).to_numpy(dtype=object),
                 **pairs,
-                "col_gaps": self._gap_text(self.gaps, order, targets),
+                "col_gaps": self.gap_text(order, targets),
             }
         )
 
@@ -189,16 +220,14 @@ class Tables:
                 "col_borderline": columns.pop("col_borderline"),
                 "col_score": columns.pop("col_score"),
                 **columns,
-                "col_gaps": self._gap_text(self.gaps, positions, tiers),
+                "col_gaps": self.gap_text(positions, tiers),
             }
         )
 
     def gap_column(self, tier: str) -> ObjectArray:
         """The gap sentences of ``tier`` for every firm ("" where none)."""
-        out = np.full(self.a.n, "", dtype=object)
-        mine = (self.gaps["tier"] == tier).to_numpy()
-        out[self.gaps["position"].to_numpy()[mine]] = self.gaps["text"].to_numpy(dtype=object)[mine]
-        return out
+        column = self._gaps_by_tier.get(tier)
+        return column.copy() if column is not None else np.full(self.a.n, "", dtype=object)
 
     def firms(self) -> pd.DataFrame:
         """全部明细: one row per firm — code, name, title, flags, then per tier its status (with the
@@ -335,7 +364,7 @@ class Tables:
                     self.a.rules, tiers, self.a.flags.reason["at_risk"][order], self.lang
                 ),
                 "col_review_rules": self._review_rules(order, tiers),
-                "col_gaps": self._gap_text(self.review_gaps, order, tiers),
+                "col_gaps": self.gap_text(order, tiers, review=True),
             }
         )
 
