@@ -134,7 +134,7 @@ def formulas_without_value(path: Path, sheet: str) -> tuple[npt.NDArray[np.int64
             member = _sheet_member(archive, sheet)
             if member is None:
                 return empty
-            found = list(_scan(archive, member, _FORMULA_BLANK))
+            found = list(_scan(archive, member, _FORMULA_BLANK, b"<f"))
     except (zipfile.BadZipFile, KeyError, ElementTree.ParseError, OSError):
         return empty
     if not found:
@@ -142,7 +142,11 @@ def formulas_without_value(path: Path, sheet: str) -> tuple[npt.NDArray[np.int64
     return np.array([r for r, _ in found], dtype=np.int64), np.array([c for _, c in found], dtype=np.int64)
 
 
-def _scan(archive: zipfile.ZipFile, member: str, pattern: re.Pattern[bytes]) -> Iterator[tuple[int, int]]:
+def _scan(
+    archive: zipfile.ZipFile, member: str, pattern: re.Pattern[bytes], needle: bytes = b""
+) -> Iterator[tuple[int, int]]:
+    """(row, column) of every match of ``pattern`` in the member, read in chunks; a chunk without
+    ``needle`` (text every match contains) is not searched."""
     with archive.open(member) as stream:
         rest = b""
         while True:
@@ -150,7 +154,7 @@ def _scan(archive: zipfile.ZipFile, member: str, pattern: re.Pattern[bytes]) -> 
             buffer = rest + chunk
             last = not chunk
             cut = max(len(buffer) - _TAG_MAX, 0) if not last else len(buffer)
-            for match in pattern.finditer(buffer):
+            for match in pattern.finditer(buffer) if needle in buffer else ():
                 if not last and match.end() > cut:
                     cut = min(cut, match.start())
                     break
