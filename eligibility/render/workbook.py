@@ -19,6 +19,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 import rustpy_xlsxwriter as rx
 
 from eligibility.findings import FLAG_NAMES, Assessment, Findings, as_findings
@@ -257,10 +259,16 @@ def _units(column: pd.Series[Any]) -> npt.NDArray[np.float64]:
     counts two, an ASCII one one — half the sum of characters and bytes. Numbers and blanks count 0."""
     if column.dtype.kind in "biufcmM":
         return np.zeros(len(column))
-    cells = list(map(str, column.to_numpy(dtype=object, na_value="")))
-    chars = np.fromiter(map(len, cells), dtype=np.float64, count=len(cells))
-    encoded = np.fromiter(map(len, map(str.encode, cells)), dtype=np.float64, count=len(cells))
-    return (chars + encoded) / 2
+    if isinstance(column.dtype, pd.StringDtype) and column.dtype.storage == "pyarrow":
+        cells = pa.chunked_array(pa.array(column))  # the column's own Arrow strings, not copied
+    else:
+        shown = list(map(str, column.to_numpy(dtype=object, na_value="")))
+        cells = pa.chunked_array([pa.array(shown, type=pa.large_string())])
+    # Characters and UTF-8 bytes counted by Arrow; a blank counts 0.
+    chars = pc.fill_null(pc.utf8_length(cells), 0).to_numpy().astype(np.float64)
+    encoded = pc.fill_null(pc.binary_length(cells), 0).to_numpy().astype(np.float64)
+    result: npt.NDArray[np.float64] = (chars + encoded) / 2
+    return result
 
 
 def _lines(units: npt.NDArray[np.float64], width: float) -> npt.NDArray[np.float64]:
