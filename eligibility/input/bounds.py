@@ -219,7 +219,8 @@ class _Sheet:
 
 
 def _chunks(archive: zipfile.ZipFile, member: str) -> Iterator[bytes]:
-    """The member's bytes in pieces cut before a tag (a tag never straddles two pieces), read
+    """The member's bytes in pieces cut before a tag (a tag never straddles two pieces, nor a
+    cell's ``<v>`` its cell's opening tag, which the quick scan reads together), read
     through zipfile, which stops at the declared size and checks the CRC: a part that unpacks to
     more than its header says is a damaged file, not a bigger one."""
     with archive.open(member) as stream:
@@ -231,7 +232,11 @@ def _chunks(archive: zipfile.ZipFile, member: str) -> Iterator[bytes]:
                 if buffer:
                     yield buffer
                 return
-            cut = buffer.rfind(b"<")
+            # Before the last cell or row, so that a cell's value stays with its opening tag, which
+            # the quick scan reads together (<c r="C7" t="s"><v>3</v>); else before the last tag.
+            cut = max(buffer.rfind(b"<c"), buffer.rfind(b"<row"))
+            if cut < len(buffer) - _TAIL:
+                cut = buffer.rfind(b"<")
             if cut < len(buffer) - _TAIL or cut <= 0:  # a long run of text: no tag starts in it
                 yield buffer
                 rest = b""
