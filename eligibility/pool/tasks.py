@@ -12,6 +12,7 @@ Must not: read the database (``store.py`` hands the frames over) or word anythin
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from itertools import repeat
 
 import numpy as np
 import pandas as pd
@@ -30,17 +31,18 @@ def _cells(
 ) -> list[list[dict[str, object]]]:
     """The rows of ``frame`` as lists of records, one list per cell ``0 .. cells - 1`` (row ``i``
     belongs to cell ``cell[i]``; -1: to none), rows of a cell in ``order`` (else as they come), a
-    cell without rows an empty list of its own.
+    cell without rows an empty list of its own. ``columns`` hold Python values (object columns,
+    None for a missing value), taken as they are.
 
-    One ``to_dict`` over the whole frame and a stable sort by cell; each cell's list is then a
-    slice of the records between its bounds (``searchsorted``), cut by ``map`` over the bounds,
-    not by a Python loop over groups or rows.
+    A stable sort by cell; the records are zipped from the sorted columns and each cell's list
+    is the slice of them between its bounds (``searchsorted``), all by ``map`` in C: no Python
+    loop over groups or rows, and no ``to_dict`` (which boxes every value again, 4x slower).
     """
     kept = cell >= 0
     keys = cell[kept]
-    rows = frame.loc[kept, columns]
     by = np.lexsort((order[kept], keys)) if order is not None else np.argsort(keys, kind="stable")
-    records = rows.iloc[by].to_dict("records")
+    values = [frame[c].to_numpy(dtype=object)[kept][by].tolist() for c in columns]
+    records = list(map(dict, map(zip, repeat(columns), zip(*values, strict=True))))
     keys = keys[by]
     wanted = np.arange(cells)
     starts = np.searchsorted(keys, wanted, side="left").tolist()
@@ -69,8 +71,8 @@ def _lacks(
         if column not in failed:
             failed[column] = None
     clean = failed[GAP_FACTS].astype(object).where(failed[GAP_FACTS].notna(), None)
-    firm = firms.get_indexer(failed["firm_key"])
-    tier = pd.Index(list(tiers)).get_indexer(failed["tier"])
+    firm = firms.get_indexer(pd.Index(failed["firm_key"]))
+    tier = pd.Index(list(tiers)).get_indexer(pd.Index(failed["tier"]))
     cell = np.where((firm >= 0) & (tier >= 0), tier * len(firms) + firm, -1)
     return _cells(clean, cell, len(tiers) * len(firms), GAP_FACTS, failed["order"].to_numpy())
 
@@ -95,7 +97,7 @@ def officer_table(
     fields = ["kind", "tier", "before", "after"]
     if changes.empty:
         changes = pd.DataFrame(columns=["firm_key", *fields])
-    cell = out.index.get_indexer(changes["firm_key"])
+    cell = out.index.get_indexer(pd.Index(changes["firm_key"]))
     listed = _cells(changes.reset_index(drop=True), cell, count, fields)
     out["changes"] = pd.Series(listed, index=out.index, dtype=object)
     out = out.reset_index()
