@@ -10,6 +10,7 @@ officer (``ALONE``, 崇文镇).
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pytest
@@ -99,6 +100,31 @@ def test_the_officers_lists(db: str) -> None:
         # the first snapshot: every firm entered
         changes = pool.officers(FIRST)["changes"].tolist()
         assert [[c["kind"] for c in firm] for firm in changes] == [["entered"]] * 4
+
+
+def test_each_cell_holds_its_own_firm_and_tier(db: str) -> None:
+    # The lists are cut from one sorted column of records: each firm x tier gets its failed
+    # criteria in their order, each firm its changes in the order of pool.changes().
+    with Pool(db) as pool:
+        officers = pool.officers()
+        changes = pool.changes()
+        with pool._reading() as connection:
+            results = pool._data(connection, int(pool.snapshot()["id"])).results
+    failed = dict(zip(zip(results["firm_key"], results["tier"], strict=True), results["failed"], strict=True))
+    cells = 0
+    for k, firm in enumerate(officers["firm_key"].tolist()):
+        for tier in officers.attrs["tiers"]:
+            lacks: list[dict[str, Any]] = officers[f"{tier}.lacks"].iloc[k]
+            wanted = [c for c in str(failed.get((firm, tier)) or "").split(";") if c]
+            assert [g["criterion"] for g in lacks] == wanted, (firm, tier)
+            cells += bool(wanted)
+        mine = changes[changes["firm_key"] == firm]
+        listed: list[dict[str, Any]] = officers["changes"].iloc[k]
+        assert [(c["kind"], c["tier"]) for c in listed] == list(zip(mine["kind"], mine["tier"], strict=True))
+    assert cells >= len(officers)  # not vacuous
+    assert not changes.empty
+    empty = [v for column in officers.columns if column.endswith(".lacks") for v in officers[column] if not v]
+    assert len({id(v) for v in empty}) == len(empty)  # an empty list of its own: one edit stays put
 
 
 def test_the_townships(db: str) -> None:

@@ -452,12 +452,19 @@ class Pool:
                 connection, select(GAPS).where(GAPS.c.snapshot_id == snapshot_id).order_by(GAPS.c.id)
             )
         changes = compare_snapshots(old, now, self.rules)
-        tiers = [t for t in self.rules.tiers if t in set(now.results["tier"])]
+        tiers = self._tiers_in(now.results)
         frame = officer_table(now, gaps, changes, tiers)
         frame.attrs["as_of"] = now_row["as_of"]
         frame.attrs["since"] = before["as_of"] if before is not None else None
         frame.attrs["tiers"] = tiers
         return frame
+
+    def _tiers_in(self, results: pd.DataFrame) -> list[str]:
+        """The tiers of the rules that ``results`` hold, in the rules' order. The column's distinct
+        values are taken once: a set of the whole column per tier walked 80,000 results eight times
+        (4.7 s on a 10,000-firm snapshot)."""
+        held = set(results["tier"].unique())
+        return [t for t in self.rules.tiers if t in held]
 
     def townships(self, at: str | dt.date | None = None) -> pd.DataFrame:
         """Per township of snapshot ``at`` (firms without one last, ``township`` None): firms,
@@ -467,7 +474,7 @@ class Pool:
         now_row = self.snapshot(at)
         with self._reading() as connection:
             now = self._data(connection, int(now_row["id"]))
-        tiers = [t for t in self.rules.tiers if t in set(now.results["tier"])]
+        tiers = self._tiers_in(now.results)
         frame = township_table(now, tiers, {t: self._counting(t) for t in tiers})
         frame.attrs["as_of"] = now_row["as_of"]
         frame.attrs["tiers"] = tiers
@@ -648,8 +655,8 @@ class Pool:
             counting = self._counting(str(tier))
             holds = now.firms.set_index("firm_key")["title"].isin(counting)
             base = then.firms if then is not None else now.firms.iloc[:0]
-            without = set(base.loc[~base["title"].isin(counting), "firm_key"])
-            gained = int((holds & holds.index.isin(sorted(without))).sum())
+            without = base.loc[~base["title"].isin(counting), "firm_key"]
+            gained = int((holds & holds.index.isin(without)).sum())
             mine = now.results[
                 (now.results["tier"] == tier) & ~now.results["firm_key"].isin(holds[holds].index)
             ]
@@ -720,8 +727,11 @@ class Pool:
 
 
 def _frame(connection: Connection, query: Any) -> pd.DataFrame:
+    """The rows of ``query`` as a frame. They go to pandas as tuples, which it would make of them
+    anyway: handed SQLAlchemy rows, it first asks each for a ``dtype`` (two failed attribute
+    look-ups a row, 4 s of the 10 s that reading a 10,000-firm snapshot took)."""
     result = connection.execute(query)
-    return pd.DataFrame(result.fetchall(), columns=list(result.keys()))
+    return pd.DataFrame(list(map(tuple, result.fetchall())), columns=list(result.keys()))
 
 
 def _insert(connection: Connection, table: Table, frame: pd.DataFrame, snapshot_id: int | None) -> None:
