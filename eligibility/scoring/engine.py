@@ -549,7 +549,7 @@ def _node_shortfall(
     edge = leaf.value_high if leaf.kind == "score" else leaf.value
     assert edge is not None
     threshold = np.asarray(leaf.threshold, dtype=np.float64)
-    with np.errstate(invalid="ignore"):
+    with np.errstate(invalid="ignore", over="ignore"):  # a huge value's gap: unbounded, as 100%
         relative = np.abs(threshold - edge)
         relative /= np.maximum(np.abs(threshold), 1e-9)
         squeezed = relative / (1.0 + relative)
