@@ -4,6 +4,7 @@ names, as ``samples/make_samples.py`` writes the sample) as CSV and as Parquet.
 
 ``python -m benchmarks.bigfiles [FOLDER] [FIRMS]`` writes ``pool_{FIRMS}.csv`` and ``.parquet``
 (default ``/tmp/eligibility-bench``, 1,000,000 firms); a file already there is kept.
+:func:`pool_parts` cuts the Parquet file into equal parts in a folder, as a partitioned pool.
 """
 
 from __future__ import annotations
@@ -38,6 +39,20 @@ def pool_files(firms: int = 1_000_000, folder: Path = FOLDER) -> tuple[Path, Pat
         pacsv.write_csv(table, csv_path, pacsv.WriteOptions(quoting_style="needed"))
         pq.write_table(table, parquet_path, row_group_size=131_072)
     return csv_path, parquet_path
+
+
+def pool_parts(firms: int = 1_000_000, parts: int = 8, folder: Path = FOLDER) -> Path:
+    """The folder ``pool_{firms}_parts{parts}`` of ``part.K.parquet`` files, consecutive slices of
+    equal size of the Parquet pool, written when missing."""
+    target = folder / f"pool_{firms}_parts{parts}"
+    names = [target / f"part.{k}.parquet" for k in range(parts)]
+    if not all(p.exists() for p in names):
+        table = pq.read_table(pool_files(firms, folder)[1])
+        target.mkdir(parents=True, exist_ok=True)
+        step = -(-table.num_rows // parts)
+        for k, name in enumerate(names):
+            pq.write_table(table.slice(k * step, step), name, row_group_size=131_072)
+    return target
 
 
 if __name__ == "__main__":
