@@ -6,6 +6,7 @@ workbooks of a county's size — the 18 columns a county sheet usually has, and 
 ``python -m benchmarks.bigfiles [FOLDER] [FIRMS]`` writes ``pool_{FIRMS}.csv`` and ``.parquet``
 (default ``/tmp/eligibility-bench``, 1,000,000 firms), ``python -m benchmarks.bigfiles --xlsx [FOLDER]
 [FIRMS]`` the two workbooks (100,000 firms); a file already there is kept.
+:func:`pool_parts` cuts the Parquet file into equal parts in a folder, as a partitioned pool.
 """
 
 from __future__ import annotations
@@ -85,6 +86,20 @@ def xlsx_files(firms: int = 100_000, folder: Path = FOLDER) -> tuple[Path, Path]
             rustpy_xlsxwriter.write_worksheet(table, str(partial), sheet_name="培育库", dedupe_strings=True)
             partial.replace(path)
     return usual_path, wide_path
+
+
+def pool_parts(firms: int = 1_000_000, parts: int = 8, folder: Path = FOLDER) -> Path:
+    """The folder ``pool_{firms}_parts{parts}`` of ``part.K.parquet`` files, consecutive slices of
+    equal size of the Parquet pool, written when missing."""
+    target = folder / f"pool_{firms}_parts{parts}"
+    names = [target / f"part.{k}.parquet" for k in range(parts)]
+    if not all(p.exists() for p in names):
+        table = pq.read_table(pool_files(firms, folder)[1])
+        target.mkdir(parents=True, exist_ok=True)
+        step = -(-table.num_rows // parts)
+        for k, name in enumerate(names):
+            pq.write_table(table.slice(k * step, step), name, row_group_size=131_072)
+    return target
 
 
 if __name__ == "__main__":

@@ -13,8 +13,9 @@ from click.testing import CliRunner
 
 from eligibility import evaluate, load_rules, read_input
 from eligibility.apps.cli import main
-from eligibility.backends.dask import evaluate_partitions, read_partitioned, summary_counts
+from eligibility.backends.dask import evaluate_partitions, read_partitioned, summary_counts, write_partitions
 from eligibility.labels import text
+from eligibility.render.files import write_csv
 from eligibility.synthetic import synthetic_pool
 
 pytestmark = [
@@ -70,6 +71,36 @@ def test_synthetic_parquet_partitions(client: object, tmp_path: Path) -> None:
     assert counts["firms"] == 20_000
     assert counts["flags"]["promotion_candidate"] == int(expected["flag.promotion_candidate"].sum())
     assert counts["tiers"]["srdi_sme"]["eligible"] == int((expected["srdi_sme.status"] == "eligible").sum())
+
+
+def test_categorical_result_holds_the_same_values_and_no_objects(client: object, tmp_path: Path) -> None:
+    pool = synthetic_pool(6000, seed=5)
+    for k in range(3):
+        pool.iloc[k * 2000 : (k + 1) * 2000].to_parquet(tmp_path / f"part.{k}.parquet")
+    frame = dd.read_parquet(str(tmp_path))
+    result = evaluate_partitions(frame, RULES, as_of=AS_OF, categorical=True).compute()  # type: ignore[no-untyped-call]
+    assert not any(pd.api.types.is_object_dtype(d) for d in result.dtypes)
+    coded = [c for c in result.columns if isinstance(result[c].dtype, pd.CategoricalDtype)]
+    kinds = {c.rsplit(".", 1)[1] for c in coded}
+    assert kinds == {"status", "borderline", "failed", "route", "ruleset", "class"}
+    assert all(str(result[c].dtype) == "string" for c in ("credit_code", "name"))
+    _same(result.astype(dict.fromkeys(coded, "string")), evaluate(pool, RULES, as_of=AS_OF).wide())
+
+
+def test_workers_write_the_pandas_engines_csv(client: object, tmp_path: Path) -> None:
+    source, out = tmp_path / "in", tmp_path / "out"
+    source.mkdir()
+    out.mkdir()
+    pool = synthetic_pool(3000, seed=6)
+    for k in range(3):
+        pool.iloc[k * 1000 : (k + 1) * 1000].to_parquet(source / f"part.{k}.parquet")
+    counts = write_partitions(dd.read_parquet(str(source)), RULES, out, fmt="csv", as_of=AS_OF)
+    assert counts["firms"] == 3000
+    parts = [pd.read_csv(out / f"part-{k}.csv", encoding="utf-8-sig", dtype=str) for k in range(3)]
+    whole = pd.read_csv(
+        write_csv(evaluate(pool, RULES, as_of=AS_OF), tmp_path / "all.csv"), encoding="utf-8-sig", dtype=str
+    )
+    pd.testing.assert_frame_equal(pd.concat(parts, ignore_index=True), whole)
 
 
 def test_cli_dask_engine_on_an_existing_cluster(client: object, tmp_path: Path) -> None:

@@ -513,7 +513,7 @@ def _screen_dask(
     try:
         from distributed import Client, LocalCluster
 
-        from eligibility.backends.dask import evaluate_partitions, read_partitioned, summary_counts
+        from eligibility.backends.dask import read_partitioned, write_partitions
     except ImportError:
         _fail(text("dask_missing", lang), EXIT_USAGE)
     rules = _load(rules_dir, lang)
@@ -532,24 +532,26 @@ def _screen_dask(
     with Client(scheduler or cluster) as client:  # type: ignore[no-untyped-call]
         if not quiet:
             click.echo(text("dask_connected", lang, address=client.scheduler.address), err=True)
-        try:
-            frame = read_partitioned(
-                str(input_path / "*.csv")
-                if input_path.is_dir() and any(input_path.glob("*.csv"))
-                else str(input_path)
-            )
-            result = evaluate_partitions(
-                frame, rules, as_of=day, purpose=purpose, regime=regime, horizon_months=horizon_months
-            )
-        except RegimeError as exc:
-            _fail(text("regime_error", lang, detail=exc), EXIT_USAGE)
-        result = result.persist()  # type: ignore[no-untyped-call]
+        frame = read_partitioned(
+            str(input_path / "*.csv")
+            if input_path.is_dir() and any(input_path.glob("*.csv"))
+            else str(input_path)
+        )
+        # Every worker writes the parts it evaluates; only counts come back to this process.
         with _writing(output, lang), atomic_folder(output) as folder:
-            if fmt == "csv":
-                result.to_csv(str(folder / "part-*.csv"), index=False, encoding="utf-8-sig")
-            else:
-                result.to_parquet(str(folder), write_index=False)
-        counts = summary_counts(result)
+            try:
+                counts = write_partitions(
+                    frame,
+                    rules,
+                    folder,
+                    fmt=fmt,
+                    as_of=day,
+                    purpose=purpose,
+                    regime=regime,
+                    horizon_months=horizon_months,
+                )
+            except RegimeError as exc:
+                _fail(text("regime_error", lang, detail=exc), EXIT_USAGE)
     if cluster is not None:
         cluster.close()
     if not quiet:

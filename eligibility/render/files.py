@@ -327,17 +327,20 @@ def _arrow_fields(column: pa.Array, escape: bool, flag: bool) -> pa.Array:
     return _number_fields(column.to_numpy(zero_copy_only=False))
 
 
-def write_parquet(assessment: Findings | Assessment, path: str | Path) -> Path:
-    """The wide table as Parquet (flags as booleans, scores as floats, text as UTF-8), as the Dask
-    engine writes its parts and with the schema ``pa.Table.from_pandas(wide())`` has; written
-    atomically, one row group per slice of the table, so that only a slice's text is held at once.
-    Parquet is read by programs, never as formulas."""
+def write_parquet(
+    assessment: Findings | Assessment, path: str | Path, schema: pa.Schema | None = None
+) -> Path:
+    """The wide table as Parquet (flags as booleans, scores as floats, text as UTF-8) with the
+    schema ``pa.Table.from_pandas(wide())`` has, or ``schema`` (the Dask engine's parts keep the
+    one of its frames); written atomically, one row group per slice of the table, so that only a
+    slice's text is held at once. Parquet is read by programs, never as formulas."""
     import pyarrow.parquet as pq
 
     batches = assessment.wide_batches(_PARQUET_ROWS)
     first = next(batches)
-    # The pandas metadata of the table pandas would write (column kinds), from one row of it.
-    schema = pa.Schema.from_pandas(first.slice(0, 1).to_pandas(), preserve_index=False)
+    if schema is None:
+        # The pandas metadata of the table pandas would write (column kinds), from one row of it.
+        schema = pa.Schema.from_pandas(first.slice(0, 1).to_pandas(), preserve_index=False)
     pool = pa.default_memory_pool()
     with atomic_path(path) as temporary, pq.ParquetWriter(temporary, schema) as writer:
         for batch in itertools.chain([first], batches):
