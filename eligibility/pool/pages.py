@@ -27,6 +27,7 @@ from plotly.offline import get_plotlyjs
 from eligibility.labels import Lang, text
 from eligibility.language.ruleset import RuleSet
 from eligibility.pool.changes import KINDS
+from eligibility.pool.firmbook import history_sheet
 from eligibility.pool.lines import room
 from eligibility.pool.words import (
     candidate_lacks,
@@ -202,31 +203,10 @@ def build_firm_page(
     """One firm (:meth:`~eligibility.pool.Pool.history`, :meth:`~eligibility.pool.Pool.margins` or
     :meth:`~eligibility.pool.Pool.key_lines`) as one HTML page: its status per tier per snapshot,
     and the charts of :func:`margin_figures`."""
-    snapshots = history.drop_duplicates("as_of")[["as_of", "label", "present", "name", "title"]]
     key = str(history["firm_key"].iloc[0])
-    names = [n for n in snapshots["name"] if isinstance(n, str)]
-    words = status_words(lang)
-    absent = text("pool_absent", lang)
-    rows: list[list[str]] = [
-        [text("col_name", lang), *(n if isinstance(n, str) else absent for n in snapshots["name"])],
-        [
-            text("col_title", lang),
-            *(
-                (tier_words(rules, t, lang) or text("pool_no_title", lang)) if p else absent
-                for t, p in zip(snapshots["title"], snapshots["present"], strict=True)
-            ),
-        ],
-    ]
-    for tier in [t for t in rules.tiers if t in set(history["tier"].dropna())]:
-        mine = history[history["tier"] == tier].set_index("as_of")
-        cells = []
-        for day, present in zip(snapshots["as_of"], snapshots["present"], strict=True):
-            if not present or day not in mine.index:
-                cells.append(absent if not present else "")
-                continue
-            row = mine.loc[day]
-            cells.append(words.get((str(row["status"]), str(row["mark"] or "")), str(row["status"])))
-        rows.append([tier_words(rules, tier, lang), *cells])
+    names = [n for n in history.drop_duplicates("as_of")["name"] if isinstance(n, str)]
+    grid = history_sheet(history, rules, lang)  # the rows of the workbook's 各期结论 sheet
+    heads, rows = list(grid.columns), grid.to_numpy().tolist()
     # Markup: the figures carry rule labels, dates and numbers only, never a firm's text.
     charts = [
         (
@@ -242,10 +222,6 @@ def build_firm_page(
             ),
         )
         for k, (title, figure) in enumerate(margin_figures(margins, rules, lang, every))
-    ]
-    heads = [text("col_tier", lang)] + [
-        _day(d) + (f" {label}" if isinstance(label, str) else "")
-        for d, label in zip(snapshots["as_of"], snapshots["label"], strict=True)
     ]
     return (
         _templates()
