@@ -23,7 +23,7 @@ import rustpy_xlsxwriter
 from eligibility.synthetic import synthetic_pool
 
 FOLDER = Path("/tmp/eligibility-bench")
-# The columns a county sheet usually keeps (those of benchmarks/test_bench_read.py).
+# The columns a county sheet usually keeps (also those of benchmarks/test_bench_read.py).
 USUAL = [
     "credit_code",
     "name",
