@@ -9,6 +9,7 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import openpyxl
 import pytest
@@ -21,13 +22,12 @@ from tests.browser import SCREENSHOTS, chromium, offline_page
 SAMPLES = Path(__file__).resolve().parents[1] / "samples"
 
 
-@pytest.fixture(scope="module")
-def server() -> Iterator[str]:
+def _serving(app: Any) -> Iterator[str]:
+    """``app`` served on a free loopback port in a thread, for as long as the caller holds it."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    config = uvicorn.Config(create_app(load_rules()), host="127.0.0.1", port=port, log_level="warning")
-    running = uvicorn.Server(config)
+    running = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=running.run, daemon=True)
     thread.start()
     for _ in range(200):
@@ -37,6 +37,11 @@ def server() -> Iterator[str]:
     yield f"http://127.0.0.1:{port}"
     running.should_exit = True
     thread.join(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[str]:
+    yield from _serving(create_app(load_rules()))
 
 
 def _submit(page: object, path: Path) -> str:
@@ -113,20 +118,7 @@ def pool_server() -> Iterator[str]:
     from tests.pool_samples import sample_pool
 
     rules = load_rules()
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    app = create_app(rules, pool_db=sample_pool(rules))
-    running = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=running.run, daemon=True)
-    thread.start()
-    for _ in range(200):
-        if running.started:
-            break
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    running.should_exit = True
-    thread.join(timeout=10)
+    yield from _serving(create_app(rules, pool_db=sample_pool(rules)))
 
 
 def test_the_pool_tab(pool_server: str, tmp_path: Path) -> None:
